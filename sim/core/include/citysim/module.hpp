@@ -1,0 +1,58 @@
+// What a module is: parameters from the scenario, its own state, and a step at its
+// own cadence. Modules see each other only through the World (grid, clock, residents,
+// event streams, metrics).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "citysim/clock.hpp"
+#include "citysim/events.hpp"
+#include "citysim/grid.hpp"
+#include "citysim/metrics.hpp"
+#include "citysim/scenario.hpp"
+
+namespace citysim {
+
+struct Residents;
+
+// the shared world every module reads and writes through
+struct World {
+  const Grid& grid;
+  const Clock& clock;
+  Residents& residents;
+  EventBus& events;
+  Metrics& metrics;
+  uint64_t seed;
+};
+
+class Module {
+ public:
+  virtual ~Module() = default;
+  virtual const char* name() const = 0;
+  // the module steps when the elapsed minutes are a multiple of this
+  virtual int cadence_minutes() const { return 1; }
+  // register series, fields and tables; called once before the first tick
+  virtual void init(World& world) = 0;
+  // advance the module's state by one of its steps
+  virtual void step(World& world) = 0;
+  // an [[events]] entry of a kind this module declared, at its time
+  virtual void on_event(const TimelineEvent& /*event*/, World& /*world*/) {}
+  // fill series and fields for an output sample
+  virtual void publish(World& world) = 0;
+  // a parameter changed between steps (Python, visualizer knobs); rebuild Params
+  virtual void update_params(const Scenario& /*scenario*/) {}
+};
+
+// how a module is made: its scenario keys and events, whether the scenario enables it,
+// and a factory. The list of descriptors (modules.cpp) is the fixed phase order.
+struct ModuleDescriptor {
+  const char* name;
+  void (*describe)(Schema& schema);
+  bool (*enabled)(const Scenario& scenario);
+  std::unique_ptr<Module> (*create)(const Scenario& scenario, const Grid& grid);
+};
+
+const std::vector<ModuleDescriptor>& module_descriptors();
+
+}  // namespace citysim

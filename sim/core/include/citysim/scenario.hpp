@@ -1,0 +1,164 @@
+// Scenario parameters: one schema of every key (type, default, range, unit, doc) that
+// validates scenario files, --set overrides and Python edits alike, and generates
+// docs/scenario-reference.md. The core knows no file format; sim/io reads TOML into it.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "citysim/clock.hpp"
+
+namespace citysim {
+
+using Value = std::variant<bool, int64_t, double, std::string, std::vector<double>, std::vector<std::string>>;
+
+enum class ValueKind { Bool, Int, Float, String, DateTime, Path, FloatList, StringList };
+const char* kind_name(ValueKind kind);
+
+// where a value came from: file and line (line 0 = not from a file)
+struct SourceLoc {
+  std::string file;
+  int line = 0;
+};
+
+// bad scenario input: names the file, line, key and what was expected
+class ScenarioError : public std::runtime_error {
+ public:
+  ScenarioError(SourceLoc loc, std::string key, std::string reason);
+  const SourceLoc& loc() const { return loc_; }
+  const std::string& key() const { return key_; }
+  const std::string& reason() const { return reason_; }
+
+ private:
+  SourceLoc loc_;
+  std::string key_, reason_;
+};
+
+// one documented key
+struct KeySpec {
+  std::string key;  // dotted path, e.g. "city.population_scale"
+  ValueKind kind = ValueKind::Float;
+  Value default_value;
+  std::string unit;
+  std::string doc;
+  std::optional<double> min, max;  // inclusive bounds unless the flags say otherwise
+  bool min_exclusive = false, max_exclusive = false;
+  std::vector<std::string> choices;  // allowed strings (empty = any)
+
+  KeySpec& range(double lo, double hi) { min = lo; max = hi; return *this; }
+  KeySpec& above(double lo) { min = lo; min_exclusive = true; return *this; }
+  KeySpec& at_least(double lo) { min = lo; return *this; }
+  KeySpec& upto(double hi) { max = hi; return *this; }
+  KeySpec& units(std::string u) { unit = std::move(u); return *this; }
+  KeySpec& one_of(std::vector<std::string> c) { choices = std::move(c); return *this; }
+  // "a number in (0, 1]" etc.
+  std::string expectation() const;
+};
+
+// an [[events]] kind: its keys besides the common `kind` and `at`
+struct EventKindSpec {
+  std::string kind;
+  std::string doc;
+  std::vector<KeySpec> keys;
+  KeySpec& key(std::string name, ValueKind kind, Value default_value, std::string doc);
+};
+
+class Schema {
+ public:
+  // a documented key; chain .range(), .units() etc. on the result
+  KeySpec& key(std::string path, ValueKind kind, Value default_value, std::string doc);
+  // an [[events]] kind
+  EventKindSpec& event(std::string kind, std::string doc);
+  // a section heading for the reference page ("run", "city", "heat"...)
+  void section(std::string name, std::string doc);
+
+  const KeySpec* find(const std::string& path) const;
+  const EventKindSpec* find_event(const std::string& kind) const;
+  const std::vector<KeySpec>& keys() const { return keys_; }
+  const std::vector<EventKindSpec>& events() const { return events_; }
+  // the closest known key, for "did you mean"; empty when nothing is close
+  std::string suggest(const std::string& path) const;
+  // the reference page, docs/scenario-reference.md
+  std::string markdown() const;
+
+ private:
+  std::vector<KeySpec> keys_;
+  std::vector<EventKindSpec> events_;
+  std::vector<std::pair<std::string, std::string>> sections_;
+};
+
+// the schema of every module, built once
+const Schema& scenario_schema();
+
+// one [[events]] entry of the timeline
+struct TimelineEvent {
+  std::string kind;
+  LocalSeconds at = 0;
+  std::map<std::string, Value> values;  // validated against the kind's keys, defaults filled in
+  SourceLoc loc;
+  int index = 0;  // position in the file, to keep the timeline order stable
+
+  double get_double(const std::string& key) const;
+  int64_t get_int(const std::string& key) const;
+  const std::string& get_string(const std::string& key) const;
+  bool get_bool(const std::string& key) const;
+};
+
+// a validated set of values; every key of the schema has one (its default unless set)
+class Scenario {
+ public:
+  explicit Scenario(const Schema& schema = scenario_schema());
+
+  // set a key; throws ScenarioError naming loc and key when the value does not fit
+  void set(const std::string& key, const Value& value, const SourceLoc& loc = {});
+  // --set key=value: the text is read according to the key's kind
+  void set_from_string(const std::string& key, const std::string& text, const SourceLoc& loc = {});
+  // an [[events]] entry: kind and at plus kind-specific values
+  void add_event(const std::string& kind, const std::string& at, std::map<std::string, Value> values,
+                 const SourceLoc& loc, const std::map<std::string, int>& key_lines = {});
+
+  const Value& get(const std::string& key) const;
+  double get_double(const std::string& key) const;
+  int64_t get_int(const std::string& key) const;
+  bool get_bool(const std::string& key) const;
+  const std::string& get_string(const std::string& key) const;
+  // a Path key resolved against the scenario file's folder ("" when unset)
+  std::string get_path(const std::string& key) const;
+  LocalSeconds get_time(const std::string& key) const;
+  bool is_set(const std::string& key) const { return set_.count(key) > 0; }
+  SourceLoc loc_of(const std::string& key) const;
+
+  const std::vector<TimelineEvent>& events() const { return events_; }
+  const Schema& schema() const { return *schema_; }
+
+  // checks that need several keys together (e.g. duration a multiple of the tick)
+  void check_consistency() const;
+
+  // where the scenario came from: its text (stored verbatim in results) and folder
+  std::string source_path;
+  std::string source_text;
+  std::string base_dir;  // relative Path values resolve against this
+  // the --set overrides applied on top of the file, in order (stored in results)
+  std::vector<std::string> overrides;
+
+ private:
+  Value checked(const KeySpec& spec, const Value& value, const SourceLoc& loc) const;
+  const Schema* schema_;
+  std::map<std::string, Value> values_;
+  std::map<std::string, SourceLoc> set_;
+  std::vector<TimelineEvent> events_;
+};
+
+// text form of a value, as written in TOML
+std::string value_to_string(const Value& value);
+
+// the folder holding citysim's bundled data (scenarios/data), overridable with
+// the CITYSIM_DATA_DIR environment variable
+std::string data_dir();
+
+}  // namespace citysim

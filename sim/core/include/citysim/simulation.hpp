@@ -1,0 +1,116 @@
+// citysim::Simulation — the one facade every front end drives (CLI, Python,
+// visualizer, calibration): scenario in; step/run; state and metrics out.
+#pragma once
+#include <tbb/task_arena.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "citysim/clock.hpp"
+#include "citysim/events.hpp"
+#include "citysim/grid.hpp"
+#include "citysim/metrics.hpp"
+#include "citysim/module.hpp"
+#include "citysim/residents.hpp"
+#include "citysim/scenario.hpp"
+
+
+namespace citysim {
+
+constexpr const char* kVersion = "0.1.0";
+
+// the [run] keys
+struct RunParams {
+  std::string name;
+  uint64_t seed = 1;
+  LocalSeconds start = 0;
+  double duration_hours = 24;
+  int tick_minutes = 1;
+  int output_every_minutes = 60;
+
+  static void describe(Schema& schema);
+  static RunParams from(const Scenario& scenario);
+  int64_t total_ticks() const { return int64_t(std::llround(duration_hours * 60)) / tick_minutes; }
+};
+
+// receives every output sample (the HDF5 writer is one)
+class ResultSink {
+ public:
+  virtual ~ResultSink() = default;
+  virtual void begin(const class Simulation& sim) = 0;
+  virtual void sample(const class Simulation& sim) = 0;  // after the sample was recorded
+  virtual void end(const class Simulation& sim, bool complete) = 0;
+};
+
+struct Progress {
+  int64_t tick, total_ticks;
+  LocalSeconds now;
+  double wall_seconds;
+  double resident_steps;  // residents x ticks simulated so far
+};
+
+class Simulation {
+ public:
+  // builds the city, the residents and every enabled module; threads = 0 uses all cores
+  explicit Simulation(const Scenario& scenario, int threads = 0);
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  // advance n ticks (stops early at the end of the run)
+  void step(int64_t n = 1);
+  // run to the end (or until the given tick); returns false when stopped by `stop`.
+  // `on_progress` is called about every progress_every seconds of wall time.
+  bool run(std::optional<int64_t> until_tick = std::nullopt, const std::atomic<bool>* stop = nullptr,
+           const std::function<void(const Progress&)>& on_progress = {}, double progress_every = 0.25);
+  // tell sinks the run is over (complete = reached the end); run() calls it when the end is reached
+  void finish(bool complete);
+
+  void add_sink(ResultSink* sink);
+  // change a scenario key between steps (same validation as the scenario file)
+  void set_param(const std::string& key, const Value& value);
+
+  const Scenario& scenario() const { return scenario_; }
+  const RunParams& run_params() const { return run_; }
+  const Grid& grid() const { return grid_; }
+  const Clock& clock() const { return clock_; }
+  const Residents& residents() const { return residents_; }
+  Residents& residents_mut() { return residents_; }
+  const Metrics& metrics() const { return metrics_; }
+  EventBus& events() { return events_; }
+  int threads() const { return threads_; }
+  int64_t total_ticks() const { return run_.total_ticks(); }
+  bool finished() const { return clock_.tick >= total_ticks(); }
+  double wall_seconds() const;
+  std::vector<std::string> module_names() const;
+  Module* module(const std::string& name);
+
+ private:
+  void tick_once();
+  void sample();
+  void fire_timeline(LocalSeconds from_exclusive, LocalSeconds to_inclusive);
+  World world();
+
+  Scenario scenario_;
+  RunParams run_;
+  int threads_;
+  std::unique_ptr<tbb::task_arena> arena_;
+  Grid grid_;
+  Clock clock_;
+  Residents residents_;
+  EventBus events_;
+  Metrics metrics_;
+  std::vector<std::unique_ptr<Module>> modules_;
+  std::vector<ResultSink*> sinks_;
+  size_t next_event_ = 0;
+  bool begun_ = false, ended_ = false;
+  std::chrono::steady_clock::time_point wall_start_;
+  double resident_steps_ = 0;
+};
+
+}  // namespace citysim

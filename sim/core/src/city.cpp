@@ -1,0 +1,494 @@
+// Synthetic Tokyo on the JIS mesh.
+//
+// [SECTION] csv        small CSV reader with line numbers for error messages
+// [SECTION] params     the [city] keys
+// [SECTION] tokyo      municipalities -> cells (area-capped weighted Voronoi around
+//                      the municipal offices), Tokyo Bay, islands as inset blocks
+// [SECTION] layers     population, day places, land use, building age, coast distance
+// [SECTION] overrides  mesh_code,value CSV files replacing a layer
+#include "citysim/city.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+
+#include "citysim/rng.hpp"
+
+namespace citysim {
+
+// ---- [SECTION] csv ------------------------------------------------------------------
+
+namespace {
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (char ch : line) {
+    if (ch == '"') quoted = !quoted;
+    else if (ch == ',' && !quoted) { out.push_back(cur); cur.clear(); }
+    else if (ch != '\r') cur += ch;
+  }
+  out.push_back(cur);
+  return out;
+}
+
+std::optional<double> to_number(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double x = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || !std::isfinite(x)) return std::nullopt;
+  return x;
+}
+
+}  // namespace
+
+CsvTable read_csv(const std::string& path, const std::string& key) {
+  std::ifstream in(path);
+  if (!in) throw ScenarioError({path, 0}, key, "cannot open file");
+  CsvTable t;
+  t.path = path;
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty() || line == "\r" || line[0] == '#') continue;
+    auto fields = split_csv_line(line);
+    if (t.header.empty()) {
+      if (!fields.empty() && fields[0].size() >= 3 && fields[0].substr(0, 3) == "\xEF\xBB\xBF")
+        fields[0] = fields[0].substr(3);  // UTF-8 byte-order mark
+      t.header = fields;
+      continue;
+    }
+    if (fields.size() != t.header.size())
+      throw ScenarioError({path, line_no}, key,
+                          "malformed CSV row: expected " + std::to_string(t.header.size()) + " fields (" +
+                              std::accumulate(t.header.begin() + 1, t.header.end(), t.header[0],
+                                              [](std::string a, const std::string& b) { return a + "," + b; }) +
+                              "), got " + std::to_string(fields.size()) + ": \"" + line + "\"");
+    t.rows.push_back(std::move(fields));
+    t.lines.push_back(line_no);
+  }
+  if (t.header.empty()) throw ScenarioError({path, 0}, key, "empty CSV file (expected a header row)");
+  return t;
+}
+
+int CsvTable::column(const std::string& name, const std::string& key) const {
+  for (size_t i = 0; i < header.size(); ++i)
+    if (header[i] == name) return int(i);
+  throw ScenarioError({path, 1}, key, "expected a column named '" + name + "' in the header");
+}
+
+double CsvTable::number(size_t row, int col, const std::string& key) const {
+  const auto x = to_number(rows[row][size_t(col)]);
+  if (!x)
+    throw ScenarioError({path, lines[row]}, key,
+                        "malformed CSV row: expected a number in column '" + header[size_t(col)] + "', got \"" +
+                            rows[row][size_t(col)] + "\"");
+  return *x;
+}
+
+std::vector<MeshValue> read_mesh_csv(const std::string& path, const std::string& key) {
+  const CsvTable t = read_csv(path, key);
+  if (t.header.size() < 2)
+    throw ScenarioError({path, 1}, key, "expected a header 'mesh_code,value' (two columns)");
+  std::vector<MeshValue> out;
+  out.reserve(t.rows.size());
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    const auto code = to_number(t.rows[r][0]);
+    bool ok = code && *code == std::floor(*code) && *code > 0;
+    if (ok) {
+      try {
+        mesh_level_of_code(uint64_t(*code));
+      } catch (...) {
+        ok = false;
+      }
+    }
+    if (!ok)
+      throw ScenarioError({path, t.lines[r]}, key,
+                          "malformed CSV row: expected an 8-, 9- or 10-digit mesh code in the first column, got \"" +
+                              t.rows[r][0] + "\"");
+    out.push_back({uint64_t(*code), t.number(r, 1, key)});
+  }
+  return out;
+}
+
+// ---- [SECTION] params ---------------------------------------------------------------
+
+void CityParams::describe(Schema& s) {
+  s.section("city", "The city grid: JIS X 0410 mesh cells, municipalities and layers.");
+  s.key("city.source", ValueKind::String, std::string("tokyo"),
+        "where the city comes from: the synthetic Tokyo built from the municipalities table")
+      .one_of({"tokyo"});
+  s.key("city.cell_m", ValueKind::Int, int64_t(1000),
+        "cell size: 1000 = 3rd-level mesh (8-digit codes), 500 = half mesh, 250 = quarter mesh")
+      .units("m");
+  s.key("city.population_scale", ValueKind::Float, 0.1,
+        "fraction of residents simulated; every reported count is weighted back to the full city")
+      .range(0, 1).above(0);
+  s.key("city.municipalities_file", ValueKind::Path, std::string(""),
+        "CSV of municipalities (code,name_ja,name_en,kind,area,lat,lon,population,...,area_km2,...,pop_65plus_share); "
+        "empty = the bundled Tokyo table");
+  s.key("city.census_file", ValueKind::Path, std::string(""),
+        "CSV of 2020 census figures by municipality (age groups, one-person households); empty = bundled");
+  s.key("city.municipalities", ValueKind::StringList, std::vector<std::string>{},
+        "simulate only these municipalities (codes or English names, e.g. [\"Chiyoda\", \"13102\"]); empty = all");
+  s.key("city.include_islands", ValueKind::Bool, true, "include the 9 island municipalities as inset blocks");
+  for (const char* layer : {"population", "day_places", "land_use", "building_year", "water"})
+    s.key(std::string("city.layers.") + layer, ValueKind::Path, std::string(""),
+          std::string("CSV `mesh_code,value` replacing the synthetic ") + layer +
+              " layer (codes of the grid's level; unlisted cells get 0 for counts and keep the synthetic value otherwise)");
+}
+
+CityParams CityParams::from(const Scenario& sc) {
+  CityParams p;
+  p.source = sc.get_string("city.source");
+  p.cell_m = int(sc.get_int("city.cell_m"));
+  if (p.cell_m != 1000 && p.cell_m != 500 && p.cell_m != 250)
+    throw ScenarioError(sc.loc_of("city.cell_m"), "city.cell_m",
+                        "expected one of 1000, 500, 250, got " + std::to_string(p.cell_m));
+  p.population_scale = sc.get_double("city.population_scale");
+  p.municipalities_file = sc.get_path("city.municipalities_file");
+  if (p.municipalities_file.empty()) p.municipalities_file = data_dir() + "/tokyo_municipalities.csv";
+  p.census_file = sc.get_path("city.census_file");
+  if (p.census_file.empty()) p.census_file = data_dir() + "/tokyo_municipalities_census2020.csv";
+  p.only = std::get<std::vector<std::string>>(sc.get("city.municipalities"));
+  p.include_islands = sc.get_bool("city.include_islands");
+  p.layer_population = sc.get_path("city.layers.population");
+  p.layer_day_places = sc.get_path("city.layers.day_places");
+  p.layer_land_use = sc.get_path("city.layers.land_use");
+  p.layer_building_year = sc.get_path("city.layers.building_year");
+  p.layer_water = sc.get_path("city.layers.water");
+  return p;
+}
+
+// ---- [SECTION] tokyo ----------------------------------------------------------------
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+// mainland Tokyo's bounding box
+constexpr double kNorth = 35.90, kSouth = 35.49, kWest = 138.94, kEast = 139.93;
+
+// Tokyo Bay shore, simplified: south of this line (east of 139.70 E) is water
+double bay_shore_lat(double lon) {
+  static const double pts[][2] = {{139.70, 35.50}, {139.76, 35.52}, {139.80, 35.535}, {139.82, 35.58},
+                                  {139.85, 35.615}, {139.88, 35.63}, {139.93, 35.64}};
+  if (lon < pts[0][0]) return -90;
+  for (size_t i = 1; i < std::size(pts); ++i)
+    if (lon <= pts[i][0]) {
+      const double f = (lon - pts[i - 1][0]) / (pts[i][0] - pts[i - 1][0]);
+      return pts[i - 1][1] + f * (pts[i][1] - pts[i - 1][1]);
+    }
+  return pts[std::size(pts) - 1][1];
+}
+
+// how strongly a municipality draws jobs relative to its residents: the central
+// business wards draw most (census 2020 daytime/night population ratios: Chiyoda 13.5,
+// Chuo 3.6, Minato 3.7, Shibuya 2.4, Shinjuku 2.2); other places keep most of theirs
+double job_attraction(int code) {
+  switch (code) {
+    case 13101: return 16.0;  // Chiyoda
+    case 13102: return 5.0;   // Chuo
+    case 13103: return 5.0;   // Minato
+    case 13104: return 2.6;   // Shinjuku
+    case 13113: return 2.6;   // Shibuya
+    case 13116: return 1.4;   // Toshima (Ikebukuro)
+    case 13105: case 13106: case 13109: return 1.3;  // Bunkyo, Taito, Shinagawa
+    case 13108: return 1.0;   // Koto
+    case 13202: case 13203: return 1.0;  // Tachikawa, Musashino
+  }
+  return code < 13200 ? 0.5 : 0.55;
+}
+
+std::vector<Municipality> load_municipalities(const CityParams& p) {
+  const std::string key = "city.municipalities_file";
+  const CsvTable t = read_csv(p.municipalities_file, key);
+  const int c_code = t.column("code", key), c_ja = t.column("name_ja", key), c_en = t.column("name_en", key);
+  const int c_kind = t.column("kind", key), c_area = t.column("area", key), c_lat = t.column("lat", key);
+  const int c_lon = t.column("lon", key), c_pop = t.column("population", key), c_km2 = t.column("area_km2", key);
+  const int c_65 = t.column("pop_65plus_share", key);
+  std::vector<Municipality> ms;
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    Municipality m;
+    m.code = int(t.number(r, c_code, key));
+    m.name_ja = t.rows[r][size_t(c_ja)];
+    m.name_en = t.rows[r][size_t(c_en)];
+    m.kind = t.rows[r][size_t(c_kind)];
+    m.area = t.rows[r][size_t(c_area)];
+    m.lat = t.number(r, c_lat, key);
+    m.lon = t.number(r, c_lon, key);
+    m.population = t.number(r, c_pop, key);
+    m.area_km2 = t.number(r, c_km2, key);
+    m.share_65plus = t.number(r, c_65, key);
+    if (m.area != "ku" && m.area != "tama" && m.area != "islands")
+      throw ScenarioError({t.path, t.lines[r]}, key, "expected area ku, tama or islands, got \"" + m.area + "\"");
+    ms.push_back(m);
+  }
+  // census figures join on the code
+  const std::string ckey = "city.census_file";
+  const CsvTable c = read_csv(p.census_file, ckey);
+  const int k_code = c.column("code", ckey), k_pop = c.column("census2020_population", ckey);
+  const int k_0 = c.column("census2020_pop_0_14", ckey), k_15 = c.column("census2020_pop_15_64", ckey);
+  const int k_65 = c.column("census2020_pop_65plus", ckey), k_75 = c.column("census2020_pop_75plus", ckey);
+  const int k_hh = c.column("census2020_households", ckey), k_1 = c.column("census2020_one_person_households", ckey);
+  const int k_1e = c.column("census2020_one_person_households_65plus", ckey);
+  for (size_t r = 0; r < c.rows.size(); ++r) {
+    const int code = int(c.number(r, k_code, ckey));
+    for (auto& m : ms)
+      if (m.code == code) {
+        m.census_pop = c.number(r, k_pop, ckey);
+        m.census_0_14 = c.number(r, k_0, ckey);
+        m.census_15_64 = c.number(r, k_15, ckey);
+        m.census_65plus = c.number(r, k_65, ckey);
+        m.census_75plus = c.number(r, k_75, ckey);
+        m.census_households = c.number(r, k_hh, ckey);
+        m.census_one_person = c.number(r, k_1, ckey);
+        m.census_one_person_65plus = c.number(r, k_1e, ckey);
+      }
+  }
+  for (auto& m : ms)
+    if (m.census_pop <= 0) {
+      // no census row: fall back to Tokyo-wide shares (2020 census)
+      m.census_pop = m.population;
+      m.census_65plus = m.population * m.share_65plus;
+      m.census_75plus = m.census_65plus * 0.53;
+      m.census_0_14 = m.population * 0.11;
+      m.census_15_64 = m.population - m.census_65plus - m.census_0_14;
+      m.census_households = m.population / 1.94;
+      m.census_one_person = m.census_households * 0.50;
+      m.census_one_person_65plus = m.census_65plus * 0.26;
+    }
+  if (!p.only.empty()) {
+    std::vector<Municipality> kept;
+    for (const auto& want : p.only) {
+      const auto it = std::find_if(ms.begin(), ms.end(), [&](const Municipality& m) {
+        return std::to_string(m.code) == want || m.name_en == want || m.name_ja == want;
+      });
+      if (it == ms.end())
+        throw ScenarioError({}, "city.municipalities", "expected municipality codes or names from " +
+                                                           p.municipalities_file + ", got unknown \"" + want + "\"");
+      kept.push_back(*it);
+    }
+    ms = kept;
+  }
+  if (!p.include_islands)
+    ms.erase(std::remove_if(ms.begin(), ms.end(), [](const Municipality& m) { return m.area == "islands"; }), ms.end());
+  if (ms.empty()) throw ScenarioError({}, "city.municipalities", "expected at least one municipality");
+  return ms;
+}
+
+// lognormal noise per cell, so density is not a smooth bump
+double cell_noise(const Rng& rng, uint64_t code, uint32_t purpose, double sigma) {
+  Draws d(rng, code, purpose);
+  return std::exp(sigma * d.normal() - 0.5 * sigma * sigma);
+}
+
+}  // namespace
+
+Grid build_city(const CityParams& p, uint64_t seed) {
+  Grid g;
+  g.level = mesh_level_from_cell_m(p.cell_m);
+  g.municipalities = load_municipalities(p);
+  const auto& ms = g.municipalities;
+  const double cell_km2 = g.cell_area_km2();
+  const double cell_km = std::sqrt(cell_km2);
+
+  // blocks: the mainland (only as large as the selected municipalities need), then islands
+  double north = -90, south = 90, west = 180, east = -180;
+  bool any_mainland = false;
+  for (const auto& m : ms)
+    if (m.area != "islands") {
+      const double r_deg = 1.6 * std::sqrt(m.area_km2 / kPi) / 111.0 + 0.02;
+      north = std::max(north, m.lat + r_deg);
+      south = std::min(south, m.lat - r_deg);
+      west = std::min(west, m.lon - r_deg / std::cos(m.lat * kPi / 180));
+      east = std::max(east, m.lon + r_deg / std::cos(m.lat * kPi / 180));
+      any_mainland = true;
+    }
+  north = std::min(north, kNorth), south = std::max(south, kSouth);
+  west = std::max(west, kWest), east = std::min(east, kEast);
+  int strip_row = 0;
+  if (any_mainland) {
+    const MeshIndex nw = mesh_index_of(g.level, north, west), se = mesh_index_of(g.level, south, east);
+    GridBlock main{"mainland", nw, int(nw.lat - se.lat + 1), int(se.lon - nw.lon + 1), 0, 0};
+    g.blocks.push_back(main);
+    g.rows = main.rows;
+    g.cols = main.cols;
+    strip_row = main.rows + int(p.island_gap_cells);
+  }
+  int strip_col = 0, strip_height = 0;
+  std::vector<int> island_of_block(g.blocks.size(), -1);  // municipality index of each island block
+  for (const auto& m : ms) {
+    if (m.area != "islands") continue;
+    island_of_block.push_back(int(&m - ms.data()));
+    const int side = int(std::ceil(std::sqrt(m.area_km2 / cell_km2))) + 3;
+    if (strip_col > 0 && strip_col + side > std::max(g.cols, 40)) {  // wrap to a new strip of insets
+      strip_row += strip_height + int(p.island_gap_cells);
+      strip_col = 0;
+      strip_height = 0;
+    }
+    const MeshIndex centre = mesh_index_of(g.level, m.lat, m.lon);
+    g.blocks.push_back({m.name_en, {centre.lat + side / 2, centre.lon - side / 2}, side, side, strip_row, strip_col});
+    strip_col += side + int(p.island_gap_cells);
+    strip_height = std::max(strip_height, side);
+    g.rows = std::max(g.rows, strip_row + side);
+    g.cols = std::max(g.cols, strip_col - int(p.island_gap_cells));
+  }
+  g.allocate_from_blocks();
+  const size_t n = g.size();
+
+  // municipality of each cell: the office with the smallest distance / radius, each
+  // municipality capped at its real area so the map has realistic extents
+  std::vector<double> score(n, 1e9);
+  {
+    struct Claim { double score; size_t cell; int m; };
+    std::vector<Claim> claims;
+    for (size_t cell = 0; cell < n; ++cell) {
+      if (g.mesh_code[cell] == 0) continue;
+      const bool mainland = g.row_of(cell) < (any_mainland ? g.blocks[0].rows : 0) &&
+                            g.col_of(cell) < (any_mainland ? g.blocks[0].cols : 0);
+      if (mainland && g.lon[cell] > 139.70 && g.lat[cell] < bay_shore_lat(g.lon[cell])) {
+        g.water[cell] = 1;
+        continue;
+      }
+      double best = 1e9;
+      int best_m = -1;
+      int island = -1;  // an island block's cells belong to that island only
+      for (size_t b = any_mainland ? 1 : 0; b < g.blocks.size() && !mainland; ++b) {
+        const auto& blk = g.blocks[b];
+        if (g.row_of(cell) >= blk.row0 && g.row_of(cell) < blk.row0 + blk.rows && g.col_of(cell) >= blk.col0 &&
+            g.col_of(cell) < blk.col0 + blk.cols)
+          island = island_of_block[b];
+      }
+      for (size_t i = 0; i < ms.size(); ++i) {
+        if ((ms[i].area == "islands") == mainland) continue;
+        if (island >= 0 && int(i) != island) continue;
+        const double s = haversine_km(g.lat[cell], g.lon[cell], ms[i].lat, ms[i].lon) /
+                         std::sqrt(ms[i].area_km2 / kPi);
+        if (s < best) { best = s; best_m = int(i); }
+      }
+      if (best_m >= 0) claims.push_back({best, cell, best_m});
+    }
+    std::sort(claims.begin(), claims.end(), [](const Claim& a, const Claim& b) {
+      return a.score != b.score ? a.score < b.score : a.cell < b.cell;
+    });
+    std::vector<int> taken(ms.size(), 0);
+    for (const auto& c : claims) {
+      const int cap = std::max(1, int(std::lround(ms[size_t(c.m)].area_km2 / cell_km2)));
+      if (taken[size_t(c.m)] >= cap) continue;
+      ++taken[size_t(c.m)];
+      g.municipality[c.cell] = ms[size_t(c.m)].code;
+      g.municipality_index[c.cell] = int16_t(c.m);
+      score[c.cell] = c.score;
+    }
+    // island blocks: cells not on the island are sea
+    for (size_t cell = 0; cell < n; ++cell)
+      if (g.mesh_code[cell] != 0 && g.municipality[cell] == 0) g.water[cell] = 1;
+  }
+  // ---- [SECTION] layers ---------------------------------------------------------
+  const Rng rng(seed, Stream::CityLayers);
+  // distance to water (two-pass chamfer over the array; insets are surrounded by sea)
+  {
+    const double dy = cell_km * 0.9, dx = cell_km * 1.1, dd = std::hypot(dx, dy);
+    std::vector<double> d(n, 1e9);
+    for (size_t c = 0; c < n; ++c)
+      if (g.water[c]) d[c] = 0;
+    const auto relax = [&](int r, int c, int rr, int cc, double w) {
+      if (rr < 0 || rr >= g.rows || cc < 0 || cc >= g.cols) return;
+      d[size_t(r) * g.cols + c] = std::min(d[size_t(r) * g.cols + c], d[size_t(rr) * g.cols + cc] + w);
+    };
+    for (int r = 0; r < g.rows; ++r)
+      for (int c = 0; c < g.cols; ++c) {
+        relax(r, c, r - 1, c, dy); relax(r, c, r, c - 1, dx); relax(r, c, r - 1, c - 1, dd); relax(r, c, r - 1, c + 1, dd);
+      }
+    for (int r = g.rows - 1; r >= 0; --r)
+      for (int c = g.cols - 1; c >= 0; --c) {
+        relax(r, c, r + 1, c, dy); relax(r, c, r, c + 1, dx); relax(r, c, r + 1, c + 1, dd); relax(r, c, r + 1, c - 1, dd);
+      }
+    for (size_t c = 0; c < n; ++c) g.coast_km[c] = float(std::min(d[c], 200.0));
+  }
+  // land use, then residents and day places spread by municipality
+  std::vector<double> pop_w(n, 0.0), job_w(n, 0.0);
+  for (size_t cell = 0; cell < n; ++cell) {
+    if (g.water[cell]) { g.land_use[cell] = uint8_t(LandUse::Water); continue; }
+    if (g.municipality[cell] == 0) continue;
+    const Municipality& m = ms[size_t(g.municipality_index[cell])];
+    Draws d(rng, g.mesh_code[cell], 0);
+    const double s = score[cell];
+    LandUse use = LandUse::Residential;
+    if (m.area == "tama" && g.lon[cell] < 139.30 && s > 0.45) use = LandUse::Forest;
+    else if (m.area == "islands" && s > 0.7) use = LandUse::Forest;
+    else if (m.area == "ku" && g.coast_km[cell] < 2.0 && d.bernoulli(0.35)) use = LandUse::Industrial;
+    else if (d.bernoulli(0.07)) use = LandUse::Park;
+    else if (m.area == "tama" && s > 0.8 && d.bernoulli(0.3)) use = LandUse::Agricultural;
+    else if (job_attraction(m.code) > 2 && s < 0.9) use = LandUse::Commercial;
+    g.land_use[cell] = uint8_t(use);
+    const double use_pop = use == LandUse::Forest ? 0.02 : use == LandUse::Park ? 0.15
+                         : use == LandUse::Industrial ? 0.4 : use == LandUse::Agricultural ? 0.3 : 1.0;
+    const double use_job = use == LandUse::Commercial ? 2.5 : use == LandUse::Industrial ? 1.5
+                         : use == LandUse::Forest ? 0.02 : use == LandUse::Park ? 0.2 : 1.0;
+    pop_w[cell] = use_pop * std::exp(-1.2 * s) * cell_noise(rng, g.mesh_code[cell], 1, 0.35);
+    job_w[cell] = use_job * std::exp(-2.5 * s) * cell_noise(rng, g.mesh_code[cell], 2, 0.6);
+    // older stock in the old town and the 1960s-70s Tama new towns, newer in the bay area
+    double year = 1986 - 6 * std::min(s, 1.5) + 4 * d.normal();
+    if (g.coast_km[cell] < 2 && m.area == "ku") year += 10;
+    if (m.code == 13224 || m.code == 13225) year -= 8;  // Tama New Town
+    g.building_year[cell] = float(std::clamp(year, 1960.0, 2020.0));
+  }
+  std::vector<double> pop_sum(ms.size(), 0.0), job_sum(ms.size(), 0.0);
+  for (size_t cell = 0; cell < n; ++cell)
+    if (g.municipality_index[cell] >= 0) {
+      pop_sum[size_t(g.municipality_index[cell])] += pop_w[cell];
+      job_sum[size_t(g.municipality_index[cell])] += job_w[cell];
+    }
+  for (size_t cell = 0; cell < n; ++cell) {
+    const int mi = g.municipality_index[cell];
+    if (mi < 0) continue;
+    const Municipality& m = ms[size_t(mi)];
+    if (pop_sum[size_t(mi)] > 0) g.population[cell] = float(m.population * pop_w[cell] / pop_sum[size_t(mi)]);
+    // jobs and school places: about 0.6 per resident, weighted by attraction
+    if (job_sum[size_t(mi)] > 0)
+      g.day_places[cell] = float(0.6 * m.population * job_attraction(m.code) * job_w[cell] / job_sum[size_t(mi)]);
+  }
+
+  // ---- [SECTION] overrides ------------------------------------------------------
+  const auto apply = [&](const std::string& path, const std::string& key, auto&& assign, bool zero_unlisted) {
+    if (path.empty()) return;
+    const auto rows = read_mesh_csv(path, key);
+    if (zero_unlisted) assign(size_t(-1), 0.0);
+    size_t matched = 0;
+    for (const auto& row : rows) {
+      const int64_t cell = g.cell_of_code(row.mesh_code);
+      if (cell < 0) continue;  // e-Stat files cover more than the city
+      assign(size_t(cell), row.value);
+      ++matched;
+    }
+    if (matched == 0)
+      throw ScenarioError({path, 0}, key,
+                          "no mesh code in the file lies in the grid (expected " +
+                              std::to_string(int(g.level) == 1000 ? 8 : int(g.level) == 500 ? 9 : 10) +
+                              "-digit codes for city.cell_m = " + std::to_string(p.cell_m) + ")");
+  };
+  const auto float_layer = [&](std::vector<float>& layer) {
+    return [&layer](size_t cell, double v) {
+      if (cell == size_t(-1)) std::fill(layer.begin(), layer.end(), 0.0f);
+      else layer[cell] = float(v);
+    };
+  };
+  apply(p.layer_population, "city.layers.population", float_layer(g.population), true);
+  apply(p.layer_day_places, "city.layers.day_places", float_layer(g.day_places), true);
+  apply(p.layer_building_year, "city.layers.building_year", float_layer(g.building_year), false);
+  apply(p.layer_land_use, "city.layers.land_use", [&](size_t cell, double v) {
+    if (cell != size_t(-1)) g.land_use[cell] = uint8_t(std::clamp(v, 0.0, 7.0));
+  }, false);
+  apply(p.layer_water, "city.layers.water", [&](size_t cell, double v) {
+    if (cell != size_t(-1)) g.water[cell] = v > 0.5 ? 1 : 0;
+  }, false);
+  return g;
+}
+
+}  // namespace citysim

@@ -1,0 +1,161 @@
+#include "citysim/simulation.hpp"
+
+#include <tbb/task_arena.h>
+
+#include <cmath>
+#include <thread>
+
+#include "citysim/city.hpp"
+
+namespace citysim {
+
+void RunParams::describe(Schema& s) {
+  s.section("run", "What to simulate, from when and for how long.");
+  s.key("run.name", ValueKind::String, std::string("scenario"), "name shown in results and summaries");
+  s.key("run.seed", ValueKind::Int, int64_t(1), "random seed: same scenario and seed give identical results on any thread count")
+      .at_least(0);
+  s.key("run.start", ValueKind::DateTime, std::string("2026-08-03T00:00"), "start date and time, Asia/Tokyo");
+  s.key("run.duration_hours", ValueKind::Float, 24.0, "length of the run").units("h").above(0).upto(24.0 * 366 * 20);
+  s.key("run.tick_minutes", ValueKind::Int, int64_t(1), "length of one tick").units("min").range(1, 1440);
+  s.key("run.output_every_minutes", ValueKind::Int, int64_t(60), "time between output samples").units("min").range(1, 525600);
+}
+
+RunParams RunParams::from(const Scenario& sc) {
+  RunParams r;
+  r.name = sc.get_string("run.name");
+  r.seed = uint64_t(sc.get_int("run.seed"));
+  r.start = sc.get_time("run.start");
+  r.duration_hours = sc.get_double("run.duration_hours");
+  r.tick_minutes = int(sc.get_int("run.tick_minutes"));
+  r.output_every_minutes = int(sc.get_int("run.output_every_minutes"));
+  return r;
+}
+
+Simulation::Simulation(const Scenario& scenario, int threads)
+    : scenario_(scenario),
+      run_(RunParams::from(scenario)),
+      threads_(threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()))),
+      arena_(std::make_unique<tbb::task_arena>(threads_)) {
+  scenario_.check_consistency();
+  wall_start_ = std::chrono::steady_clock::now();
+  clock_ = Clock{run_.start, run_.tick_minutes, 0};
+  const CityParams city = CityParams::from(scenario_);
+  arena_->execute([&] {
+    grid_ = build_city(city, run_.seed);
+    const ResidentsParams rp = ResidentsParams::from(scenario_);
+    if (rp.enabled) residents_ = synthesize_residents(grid_, rp, city.population_scale, run_.seed);
+    else residents_.present.assign(grid_.size(), 0), residents_.outdoors.assign(grid_.size(), 0);
+  });
+  metrics_ = Metrics(grid_.size());
+  for (const auto& d : module_descriptors())
+    if (d.enabled(scenario_)) modules_.push_back(d.create(scenario_, grid_));
+  World w = world();
+  arena_->execute([&] {
+    for (auto& m : modules_) m->init(w);
+  });
+  // events at the start time apply before the first sample
+  fire_timeline(run_.start - 1, run_.start);
+}
+
+Simulation::~Simulation() = default;
+
+World Simulation::world() { return World{grid_, clock_, residents_, events_, metrics_, run_.seed}; }
+
+double Simulation::wall_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
+}
+
+std::vector<std::string> Simulation::module_names() const {
+  std::vector<std::string> names;
+  for (const auto& m : modules_) names.push_back(m->name());
+  return names;
+}
+
+Module* Simulation::module(const std::string& name) {
+  for (auto& m : modules_)
+    if (name == m->name()) return m.get();
+  return nullptr;
+}
+
+void Simulation::add_sink(ResultSink* sink) { sinks_.push_back(sink); }
+
+void Simulation::set_param(const std::string& key, const Value& value) {
+  scenario_.set(key, value, SourceLoc{"set_param", 0});
+  for (auto& m : modules_) m->update_params(scenario_);
+}
+
+void Simulation::fire_timeline(LocalSeconds from_exclusive, LocalSeconds to_inclusive) {
+  World w = world();
+  const auto& events = scenario_.events();
+  while (next_event_ < events.size() && events[next_event_].at <= to_inclusive) {
+    const TimelineEvent& ev = events[next_event_++];
+    if (ev.at <= from_exclusive) continue;
+    for (auto& m : modules_) m->on_event(ev, w);
+  }
+}
+
+void Simulation::sample() {
+  World w = world();
+  for (auto& m : modules_) m->publish(w);
+  metrics_.record_sample(clock_.now());
+  for (auto* s : sinks_) s->sample(*this);
+}
+
+// one tick, as a list of named phases
+void Simulation::tick_once() {
+  const LocalSeconds before = clock_.now();
+  // 1. time: last tick's events become readable, the clock moves on
+  events_.rotate();
+  ++clock_.tick;
+  World w = world();
+  // 2. timeline: [[events]] due in (before, now]
+  fire_timeline(before, clock_.now());
+  // 3. modules in their fixed order, each at its own cadence
+  const int64_t elapsed = clock_.elapsed_minutes();
+  for (auto& m : modules_)
+    if (elapsed % m->cadence_minutes() == 0) m->step(w);
+  resident_steps_ += double(residents_.count);
+  // 4. output sample
+  if (elapsed % run_.output_every_minutes == 0 || finished()) sample();
+}
+
+void Simulation::step(int64_t n) {
+  if (!begun_) {
+    begun_ = true;
+    for (auto* s : sinks_) s->begin(*this);
+    sample();  // the initial state
+  }
+  arena_->execute([&] {
+    for (int64_t i = 0; i < n && !finished(); ++i) tick_once();
+  });
+}
+
+bool Simulation::run(std::optional<int64_t> until_tick, const std::atomic<bool>* stop,
+                     const std::function<void(const Progress&)>& on_progress, double progress_every) {
+  const int64_t last = std::min(until_tick.value_or(total_ticks()), total_ticks());
+  double next_report = 0;
+  if (!begun_) step(0);
+  while (clock_.tick < last) {
+    if (stop && stop->load()) return false;
+    step(1);
+    if (on_progress && (wall_seconds() >= next_report || clock_.tick == last)) {
+      next_report = wall_seconds() + progress_every;
+      on_progress(Progress{clock_.tick, total_ticks(), clock_.now(), wall_seconds(), resident_steps_});
+    }
+  }
+  if (finished()) finish(true);
+  return true;
+}
+
+void Simulation::finish(bool complete) {
+  if (ended_) return;
+  ended_ = true;
+  if (!begun_) {
+    begun_ = true;
+    for (auto* s : sinks_) s->begin(*this);
+    sample();
+  }
+  for (auto* s : sinks_) s->end(*this, complete);
+}
+
+}  // namespace citysim

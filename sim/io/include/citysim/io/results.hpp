@@ -1,0 +1,76 @@
+// Results files (HDF5): the writer is a ResultSink fed by the Simulation; the reader
+// serves `citysim info`, `citysim compare`, the visualizer's replay mode and tests.
+// Layout (results/README.md is the schema):
+//   /meta          attrs: version, git_revision, seed, threads, started, finished,
+//                  wall_seconds, complete (0/1), scenario name; datasets scenario_toml, overrides
+//   /time          (time) float64 seconds since the start; a dimension scale with CF units
+//                  "seconds since <start>"; /time_iso (time) ISO 8601 strings
+//   /row, /col     dimension scales of the grid (indices); /grid/<layer> (row, col)
+//   /series/<module>/<name>   (time) or (time, <breakdown>)   attrs units, description
+//   /fields/<module>/<name>   (time, row, col) float32, chunked + gzip
+//   /tables/<module>/<name>   compound records, extensible
+// The file is written as <path>.partial and renamed to <path> when closed; every sample
+// is flushed so an interrupted run leaves a readable file with complete = 0.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "citysim/simulation.hpp"
+
+namespace citysim::io {
+
+class ResultsWriter final : public ResultSink {
+ public:
+  // fields_every: write fields every Nth sample (1 = all); fields can be large
+  explicit ResultsWriter(std::string path, int fields_every = 1);
+  ~ResultsWriter() override;
+  void begin(const Simulation& sim) override;
+  void sample(const Simulation& sim) override;
+  void end(const Simulation& sim, bool complete) override;
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string path_;
+  int fields_every_;
+};
+
+// what a results file holds, read back
+struct SeriesData {
+  std::string path, units, description, dimension;
+  std::vector<std::string> labels;   // breakdown categories (empty = scalar)
+  std::vector<double> values;        // samples x width
+  size_t width = 1;
+};
+struct ResultsSummary {
+  std::map<std::string, std::string> meta;  // attribute name -> text
+  std::string scenario_toml;
+  std::vector<double> time_s;
+  std::vector<std::string> time_iso;
+  int rows = 0, cols = 0;
+  std::vector<SeriesData> series;
+  std::vector<std::pair<std::string, std::vector<size_t>>> fields;  // path, shape
+  std::vector<std::pair<std::string, size_t>> tables;               // path, rows
+  bool complete = false;
+};
+// throws std::runtime_error naming the file when it cannot be read
+ResultsSummary read_results(const std::string& path);
+// one field at one sample (rows x cols)
+std::vector<float> read_field(const std::string& path, const std::string& field, size_t sample);
+
+// `citysim info`: what is inside, in plain words
+std::string describe_results(const ResultsSummary& results, const std::string& path);
+
+// `citysim compare`: per-series differences; ok when every value is within
+// |a - b| <= atol + rtol * |b|
+struct CompareReport {
+  bool ok = true;
+  std::string text;
+};
+CompareReport compare_results(const ResultsSummary& a, const ResultsSummary& b, double rtol, double atol);
+
+}  // namespace citysim::io
