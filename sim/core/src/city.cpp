@@ -124,7 +124,8 @@ void CityParams::describe(Schema& s) {
       .one_of({"tokyo"});
   s.key("city.cell_m", ValueKind::Int, int64_t(1000),
         "cell size: 1000 = 3rd-level mesh (8-digit codes), 500 = half mesh, 250 = quarter mesh")
-      .units("m");
+      .units("m")
+      .one_of({"1000", "500", "250"});
   s.key("city.population_scale", ValueKind::Float, 0.1,
         "fraction of residents simulated; every reported count is weighted back to the full city")
       .range(0, 1).above(0);
@@ -146,9 +147,6 @@ CityParams CityParams::from(const Scenario& sc) {
   CityParams p;
   p.source = sc.get_string("city.source");
   p.cell_m = int(sc.get_int("city.cell_m"));
-  if (p.cell_m != 1000 && p.cell_m != 500 && p.cell_m != 250)
-    throw ScenarioError(sc.loc_of("city.cell_m"), "city.cell_m",
-                        "expected one of 1000, 500, 250, got " + std::to_string(p.cell_m));
   p.population_scale = sc.get_double("city.population_scale");
   p.municipalities_file = sc.get_path("city.municipalities_file");
   if (p.municipalities_file.empty()) p.municipalities_file = data_dir() + "/tokyo_municipalities.csv";
@@ -355,8 +353,6 @@ Grid build_city(const CityParams& p, uint64_t seed) {
         g.water[cell] = 1;
         continue;
       }
-      double best = 1e9;
-      int best_m = -1;
       int island = -1;  // an island block's cells belong to that island only
       for (size_t b = any_mainland ? 1 : 0; b < g.blocks.size() && !mainland; ++b) {
         const auto& blk = g.blocks[b];
@@ -364,20 +360,22 @@ Grid build_city(const CityParams& p, uint64_t seed) {
             g.col_of(cell) < blk.col0 + blk.cols)
           island = island_of_block[b];
       }
+      // every municipality near enough may claim the cell, best score first; a cell
+      // whose nearest municipality is full goes to the next one with room
       for (size_t i = 0; i < ms.size(); ++i) {
         if ((ms[i].area == "islands") == mainland) continue;
         if (island >= 0 && int(i) != island) continue;
         const double s = haversine_km(g.lat[cell], g.lon[cell], ms[i].lat, ms[i].lon) /
                          std::sqrt(ms[i].area_km2 / kPi);
-        if (s < best) { best = s; best_m = int(i); }
+        if (s < 2.5) claims.push_back({s, cell, int(i)});
       }
-      if (best_m >= 0) claims.push_back({best, cell, best_m});
     }
     std::sort(claims.begin(), claims.end(), [](const Claim& a, const Claim& b) {
       return a.score != b.score ? a.score < b.score : a.cell < b.cell;
     });
     std::vector<int> taken(ms.size(), 0);
     for (const auto& c : claims) {
+      if (g.municipality[c.cell] != 0) continue;
       const int cap = std::max(1, int(std::lround(ms[size_t(c.m)].area_km2 / cell_km2)));
       if (taken[size_t(c.m)] >= cap) continue;
       ++taken[size_t(c.m)];
@@ -386,8 +384,12 @@ Grid build_city(const CityParams& p, uint64_t seed) {
       score[c.cell] = c.score;
     }
     // island blocks: cells not on the island are sea
-    for (size_t cell = 0; cell < n; ++cell)
-      if (g.mesh_code[cell] != 0 && g.municipality[cell] == 0) g.water[cell] = 1;
+    for (size_t b = any_mainland ? 1 : 0; b < g.blocks.size(); ++b)
+      for (int r = 0; r < g.blocks[b].rows; ++r)
+        for (int c = 0; c < g.blocks[b].cols; ++c) {
+          const size_t cell = size_t(g.blocks[b].row0 + r) * size_t(g.cols) + size_t(g.blocks[b].col0 + c);
+          if (g.municipality[cell] == 0) g.water[cell] = 1;
+        }
   }
   // ---- [SECTION] layers ---------------------------------------------------------
   const Rng rng(seed, Stream::CityLayers);

@@ -19,6 +19,9 @@ const Schema& scenario_schema() {
     Schema s;
     RunParams::describe(s);
     CityParams::describe(s);
+    auto& set = s.event("set", "change a scenario key at a time: a policy change, a new knob value");
+    set.key("key", ValueKind::String, std::string(""), "the key to change, e.g. \"residents.go_out_prob_75plus\"");
+    set.key("value", ValueKind::String, std::string(""), "its new value, written as on the command line");
     for (const auto& d : module_descriptors()) d.describe(s);
     return s;
   }();

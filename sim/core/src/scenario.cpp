@@ -75,8 +75,9 @@ std::string KeySpec::expectation() const {
                    : kind == ValueKind::FloatList ? "an array of numbers"
                    : kind == ValueKind::StringList ? "an array of strings" : "a string";
   if (!choices.empty()) {
+    const char* quote = kind == ValueKind::Int ? "" : "\"";
     what = "one of";
-    for (size_t i = 0; i < choices.size(); ++i) what += (i ? ", \"" : " \"") + choices[i] + "\"";
+    for (size_t i = 0; i < choices.size(); ++i) what += (i ? ", " : " ") + (quote + choices[i] + quote);
   }
   if (min || max) {
     const std::string lo = min ? format_number(*min) : "-inf", hi = max ? format_number(*max) : "inf";
@@ -208,8 +209,8 @@ Scenario::Scenario(const Schema& schema) : schema_(&schema) {
 }
 
 Value Scenario::checked(const KeySpec& spec, const Value& value, const SourceLoc& loc) const {
-  const auto fail = [&](const std::string& got) {
-    throw ScenarioError(loc, spec.key, "expected " + spec.expectation() + ", got " + got);
+  const auto fail = [&](const std::string& /*converted*/) {
+    throw ScenarioError(loc, spec.key, "expected " + spec.expectation() + ", got " + describe_value(value));
   };
   Value v = value;
   switch (spec.kind) {
@@ -250,6 +251,9 @@ Value Scenario::checked(const KeySpec& spec, const Value& value, const SourceLoc
     return true;
   };
   if (std::holds_alternative<int64_t>(v) && !in_range(double(std::get<int64_t>(v)))) fail(describe_value(v));
+  if (spec.kind == ValueKind::Int && !spec.choices.empty() &&
+      std::find(spec.choices.begin(), spec.choices.end(), std::to_string(std::get<int64_t>(v))) == spec.choices.end())
+    fail(describe_value(v));
   if (std::holds_alternative<double>(v) && !in_range(std::get<double>(v))) fail(describe_value(v));
   if (std::holds_alternative<std::vector<double>>(v))
     for (double x : std::get<std::vector<double>>(v))
@@ -390,11 +394,16 @@ void Scenario::check_consistency() const {
     throw ScenarioError(loc_of("run.output_every_minutes"), "run.output_every_minutes",
                         "expected a multiple of run.tick_minutes (" + std::to_string(tick) + ")");
   const LocalSeconds start = get_time("run.start"), end = start + duration_min * 60;
-  for (const auto& ev : events_)
+  for (const auto& ev : events_) {
+    if (ev.kind == "set") {  // the change must be valid now, not fail mid-run
+      Scenario probe(*this);
+      probe.set_from_string(ev.get_string("key"), ev.get_string("value"), ev.loc);
+    }
     if (ev.at < start || ev.at > end)
       throw ScenarioError(ev.loc, "events.at",
                           "expected a time within the run (" + format_datetime(start) + " to " + format_datetime(end) +
                               "), got " + format_datetime(ev.at));
+  }
 }
 
 std::string data_dir() {

@@ -35,6 +35,9 @@ Simulation::Simulation(const Scenario& scenario, int threads)
     : scenario_(scenario),
       run_(RunParams::from(scenario)),
       threads_(threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()))),
+      oversubscribe_(threads_ > int(std::thread::hardware_concurrency())
+                         ? std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads_)
+                         : nullptr),
       arena_(std::make_unique<tbb::task_arena>(threads_)) {
   scenario_.check_consistency();
   wall_start_ = std::chrono::steady_clock::now();
@@ -59,7 +62,7 @@ Simulation::Simulation(const Scenario& scenario, int threads)
 
 Simulation::~Simulation() = default;
 
-World Simulation::world() { return World{grid_, clock_, residents_, events_, metrics_, run_.seed}; }
+World Simulation::world() { return World{grid_, clock_, residents_, events_, metrics_, couplings_, run_.seed}; }
 
 double Simulation::wall_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
@@ -90,6 +93,10 @@ void Simulation::fire_timeline(LocalSeconds from_exclusive, LocalSeconds to_incl
   while (next_event_ < events.size() && events[next_event_].at <= to_inclusive) {
     const TimelineEvent& ev = events[next_event_++];
     if (ev.at <= from_exclusive) continue;
+    if (ev.kind == "set") {
+      scenario_.set_from_string(ev.get_string("key"), ev.get_string("value"), ev.loc);
+      for (auto& m : modules_) m->update_params(scenario_);
+    }
     for (auto& m : modules_) m->on_event(ev, w);
   }
 }

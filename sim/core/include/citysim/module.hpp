@@ -7,6 +7,7 @@
 #include <string>
 
 #include "citysim/clock.hpp"
+#include "citysim/couplings.hpp"
 #include "citysim/events.hpp"
 #include "citysim/grid.hpp"
 #include "citysim/metrics.hpp"
@@ -23,6 +24,7 @@ struct World {
   Residents& residents;
   EventBus& events;
   Metrics& metrics;
+  Couplings& couplings;
   uint64_t seed;
 };
 

@@ -1,6 +1,7 @@
 // citysim::Simulation — the one facade every front end drives (CLI, Python,
 // visualizer, calibration): scenario in; step/run; state and metrics out.
 #pragma once
+#include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
 #include <atomic>
@@ -83,6 +84,7 @@ class Simulation {
   Residents& residents_mut() { return residents_; }
   const Metrics& metrics() const { return metrics_; }
   EventBus& events() { return events_; }
+  const Couplings& couplings() const { return couplings_; }
   int threads() const { return threads_; }
   int64_t total_ticks() const { return run_.total_ticks(); }
   bool finished() const { return clock_.tick >= total_ticks(); }
@@ -99,12 +101,14 @@ class Simulation {
   Scenario scenario_;
   RunParams run_;
   int threads_;
+  std::unique_ptr<tbb::global_control> oversubscribe_;  // lets --threads exceed the core count
   std::unique_ptr<tbb::task_arena> arena_;
   Grid grid_;
   Clock clock_;
   Residents residents_;
   EventBus events_;
   Metrics metrics_;
+  Couplings couplings_;
   std::vector<std::unique_ptr<Module>> modules_;
   std::vector<ResultSink*> sinks_;
   size_t next_event_ = 0;

@@ -1,0 +1,36 @@
+# The README's two commands: `make demo` and `make test`.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+PYTHON ?= /usr/bin/python3
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release -DPython_EXECUTABLE=$(PYTHON)
+
+.PHONY: all deps build demo test bench docs clean
+
+all: build
+
+# Debian packages the build and tests need (installs them as root, else prints the line)
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@mkdir -p results
+	$(BUILD)/bin/citysim run scenarios/tokyo.toml -o results/tokyo.h5
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	bench/run.sh
+
+# regenerate docs/scenario-reference.md from the schema
+docs: build
+	$(BUILD)/bin/citysim schema > docs/scenario-reference.md
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,41 @@
+// What modules tell each other. Shared per-cell state lives in Couplings (written by
+// one module, read by later phases); one-off happenings go through typed event streams
+// (World::events). Each item names its writer; an empty vector means that module is off.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "citysim/clock.hpp"
+
+namespace citysim {
+
+struct Couplings {
+  // heat -> residents' exposure, watch-over, vertiports: outdoor WBGT now (cells), °C
+  std::vector<float> wbgt_c;
+  // heat -> everyone: 0 none, 1 heat-stroke alert (警戒アラート), 2 special alert (特別警戒アラート)
+  int heat_alert_level = 0;
+  // heat/weather -> vertiports: wind speed now, m/s, and rain, mm/h (city-wide)
+  float wind_m_s = 0, rain_mm_h = 0;
+  // network -> watch-over and others: probability a session started in the cell now
+  // is carried (cells), 0..1
+  std::vector<float> network_ok;
+};
+
+// heat -> watch-over: a resident falls ill from heat
+struct HeatIllnessEvent {
+  uint32_t resident;   // index into Residents
+  uint32_t cell;
+  LocalSeconds time;
+  float wbgt_c;        // WBGT the resident was exposed to, °C
+  uint8_t severity;    // 1 mild, 2 moderate (needs transport), 3 severe
+  bool at_home;
+};
+
+// watch-over -> network: a report or emergency call needs a session with priority
+struct PrioritySessionEvent {
+  uint32_t cell;
+  LocalSeconds time;
+  float holding_min;   // expected session length, minutes
+};
+
+}  // namespace citysim

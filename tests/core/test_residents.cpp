@@ -1,0 +1,132 @@
+#define BOOST_TEST_MODULE residents
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <numeric>
+
+#include "citysim/city.hpp"
+#include "citysim/residents.hpp"
+#include "support.hpp"
+
+using namespace citysim;
+namespace tt = boost::test_tools;
+
+namespace {
+// all of Tokyo at 1%: about 140,000 residents
+Scenario tokyo_1pct(double hours, const std::string& start = "2026-08-03T00:00") {
+  return io::parse_scenario("[run]\nseed = 3\nstart = \"" + start + "\"\nduration_hours = " + std::to_string(hours) +
+                                "\n[city]\npopulation_scale = 0.01\n",
+                            "tokyo_1pct.toml", ".");
+}
+double series_at(const Simulation& sim, const std::string& path, size_t sample, size_t col = 0) {
+  const Series* s = sim.metrics().find_series(path);
+  BOOST_REQUIRE(s);
+  return s->history[sample * s->width() + col];
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(population_matches_census_shares) {
+  Simulation sim(tokyo_1pct(1), 2);
+  const Residents& R = sim.residents();
+  const double total = double(R.count) * R.weight;
+  BOOST_TEST(total == 14034861.0, tt::tolerance(0.02));
+  size_t over65 = 0, over65_alone = 0;
+  for (size_t i = 0; i < R.count; ++i)
+    if (R.age[i] >= 65) {
+      ++over65;
+      if (R.has(i, LivesAlone)) ++over65_alone;
+    }
+  // 2020 census: 22.8% aged 65+; 811,408 one-person 65+ households = 26% of over-65s
+  BOOST_TEST(double(over65) / double(R.count) == 0.228, tt::tolerance(0.08));
+  BOOST_TEST(double(over65_alone) / double(over65) == 0.26, tt::tolerance(0.12));
+}
+
+BOOST_AUTO_TEST_CASE(everyone_is_home_at_3am_and_the_centre_fills_by_day) {
+  Simulation sim(tokyo_1pct(15), 2);  // Monday 00:00 to 15:00, hourly samples
+  sim.run();
+  const double total = double(sim.residents().count) * sim.residents().weight;
+  BOOST_TEST(series_at(sim, "residents/at_home", 3) == total);
+  BOOST_TEST(series_at(sim, "residents/travelling", 3) == 0.0);
+  BOOST_TEST(series_at(sim, "residents/at_day_place", 14) > 0.35 * total);
+  // central business wards: daytime population several times the night population
+  const Series* by_muni = sim.metrics().find_series("residents/present_by_municipality");
+  size_t chiyoda = 0;
+  for (size_t i = 0; i < by_muni->breakdown.labels.size(); ++i)
+    if (by_muni->breakdown.labels[i].find("13101") != std::string::npos) chiyoda = i;
+  const double night = series_at(sim, "residents/present_by_municipality", 3, chiyoda);
+  const double day = series_at(sim, "residents/present_by_municipality", 14, chiyoda);
+  BOOST_TEST(day > 5 * night);
+  // the morning peak: many trips start between 07:00 and 09:00, most by rail
+  const Series* trips = sim.metrics().find_series("residents/trips");
+  double rail = 0, all = 0;
+  for (size_t s = 8; s <= 9; ++s)
+    for (size_t m = 0; m < trips->width(); ++m) {
+      all += trips->history[s * trips->width() + m];
+      if (trips->breakdown.labels[m] == "rail") rail += trips->history[s * trips->width() + m];
+    }
+  BOOST_TEST(all > 0.25 * total);
+  BOOST_TEST(rail / all > 0.4);
+}
+
+BOOST_AUTO_TEST_CASE(occupancy_is_conserved_at_every_sample) {
+  Simulation sim(test::small_city(18), 2);
+  sim.run();
+  const auto& m = sim.metrics();
+  const double total = double(sim.residents().count) * sim.residents().weight;
+  const auto* present = m.find_field("residents/present");
+  const auto* outdoors = m.find_field("residents/outdoors");
+  double sum = 0, out = 0;
+  for (size_t c = 0; c < present->values.size(); ++c) {
+    sum += present->values[c];
+    out += outdoors->values[c];
+    BOOST_TEST(outdoors->values[c] <= present->values[c]);
+  }
+  BOOST_TEST(sum == total, tt::tolerance(1e-6));
+  for (size_t s = 0; s < m.sample_times().size(); ++s) {
+    const double parts = series_at(sim, "residents/at_home", s) + series_at(sim, "residents/at_day_place", s) +
+                         series_at(sim, "residents/at_errand", s) + series_at(sim, "residents/travelling", s);
+    BOOST_TEST(parts == total, tt::tolerance(1e-9));
+  }
+  BOOST_TEST(out == series_at(sim, "residents/outdoors_total", m.sample_times().size() - 1), tt::tolerance(1e-6));
+}
+
+BOOST_AUTO_TEST_CASE(travel_time_formulas) {
+  const ResidentsParams p;
+  // rail: 8 min walk + 4 min wait + 10 km x 1.3 at 32 km/h + 6 min walk
+  BOOST_TEST(travel_minutes(p, 10, Mode::Rail) == 8 + 4 + 13.0 / 32 * 60 + 6, tt::tolerance(1e-12));
+  BOOST_TEST(travel_minutes(p, 1, Mode::Walk) == 1.3 / 4.8 * 60, tt::tolerance(1e-12));
+  BOOST_TEST(travel_minutes(p, 0.1, Mode::Walk) == 3.0);  // at least 3 minutes
+  BOOST_TEST(travel_minutes(p, 5, Mode::Car) == 5 + 6.5 / 22 * 60, tt::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(plans_expand_to_increasing_segments_that_end_at_home) {
+  Simulation sim(test::small_city(1), 1);
+  const Residents& R = sim.residents();
+  Segment seg[kMaxSegments];
+  size_t with_trips = 0;
+  for (size_t i = 0; i < R.count; ++i) {
+    const int n = expand_plan(R.plan[i], R.home_cell[i], R.day_cell[i], Role(R.role[i]), seg);
+    if (n == 0) continue;
+    ++with_trips;
+    BOOST_TEST(seg[0].trip_start);
+    for (int k = 1; k < n; ++k) BOOST_TEST(seg[k].minute > seg[k - 1].minute);
+    BOOST_TEST(seg[n - 1].minute <= 1439);
+    BOOST_TEST(int(seg[n - 1].activity) == int(Activity::Home));
+    BOOST_TEST(seg[n - 1].cell == R.home_cell[i]);
+  }
+  BOOST_TEST(with_trips > R.count / 2);  // most people leave home on a weekday
+}
+
+BOOST_AUTO_TEST_CASE(holidays_have_fewer_commuters) {
+  Simulation weekday(test::small_city(12, "", "2026-08-03T00:00"), 2);   // Monday
+  Simulation holiday(test::small_city(12, "", "2026-08-08T00:00"), 2);   // Saturday
+  weekday.run();
+  holiday.run();
+  BOOST_TEST(series_at(holiday, "residents/at_day_place", 11) < 0.4 * series_at(weekday, "residents/at_day_place", 11));
+}
+
+BOOST_AUTO_TEST_CASE(a_run_started_mid_day_sees_people_already_out) {
+  Simulation sim(test::small_city(1, "", "2026-08-03T11:00"), 2);
+  BOOST_TEST(sim.residents().by_activity[size_t(Activity::Work)] > 0);
+  BOOST_TEST(sim.residents().trips_started[size_t(Mode::Rail)] == 0);  // the catch-up does not count trips
+}
