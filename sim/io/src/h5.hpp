@@ -176,7 +176,8 @@ inline std::vector<std::string> members(hid_t group) {
   std::vector<std::string> names;
   for (hsize_t i = 0; i < info.nlinks; ++i) {
     const ssize_t len = H5Lget_name_by_idx(group, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
-    std::string name(size_t(check(hid_t(len), "cannot read member name")), '\0');
+    if (len < 0) fail("cannot read member name");
+    std::string name(size_t(len), '\0');
     H5Lget_name_by_idx(group, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT);
     names.push_back(std::move(name));
   }
@@ -209,6 +210,7 @@ void set_attr(hid_t obj, const char* name, T value) {
 template <class Read>
 std::vector<std::string> read_strings(hid_t space, Read read) {
   std::vector<char*> ptrs(size_t(H5Sget_simple_extent_npoints(space)), nullptr);
+  if (ptrs.empty()) return {};
   Handle type = vlen_string_type();
   check(read(hid_t(type), ptrs.data()), "cannot read strings");
   std::vector<std::string> out;
