@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release -DPython_EXECUTABLE=$(PYTHON)
 
-.PHONY: all deps build demo test bench docs clean
+.PHONY: all deps build demo test bench docs golden clean
 
 all: build
 
@@ -31,6 +31,10 @@ bench: build
 # regenerate docs/scenario-reference.md from the schema
 docs: build
 	$(BUILD)/bin/citysim schema > docs/scenario-reference.md
+
+# refresh the regression baseline deliberately (commit it with the change that explains it)
+golden: build
+	$(BUILD)/bin/citysim run tests/golden/small.toml -o tests/golden/small.h5 --quiet --threads 2
 
 clean:
 	rm -rf $(BUILD)

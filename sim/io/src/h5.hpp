@@ -6,7 +6,9 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -144,6 +146,12 @@ class Compound {
   size_t size_ = 0;
 };
 
+// stores a value at a member's place in a packed record
+template <class T>
+void put(char* at, T value) {
+  std::memcpy(at, &value, sizeof value);
+}
+
 // copies text into a fixed field of `bytes` bytes, cut at a UTF-8 character boundary
 inline void put_text(char* field, const std::string& text, size_t bytes) {
   size_t n = std::min(text.size(), bytes);
@@ -181,6 +189,20 @@ inline std::vector<std::string> members(hid_t group) {
     H5Lget_name_by_idx(group, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT);
     names.push_back(std::move(name));
   }
+  return names;
+}
+
+// names of an object's attributes
+inline std::vector<std::string> attr_names(hid_t obj) {
+  std::vector<std::string> names;
+  check(H5Aiterate2(
+            obj, H5_INDEX_NAME, H5_ITER_INC, nullptr,
+            [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {
+              static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+              return 0;
+            },
+            &names),
+        "cannot list attributes");
   return names;
 }
 
@@ -258,10 +280,12 @@ inline std::vector<hsize_t> shape(hid_t dataset) {
   return dims;
 }
 
-// a dataset of fixed shape, written whole
+// a dataset of fixed shape (scalar when dims is empty), written whole
 inline Handle write_dataset(hid_t parent, const std::string& name, hid_t type, const std::vector<hsize_t>& dims,
                             const void* data) {
-  Handle space(check(H5Screate_simple(int(dims.size()), dims.data(), nullptr), "dataspace"), H5Sclose);
+  Handle space(check(dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(int(dims.size()), dims.data(), nullptr),
+                     "dataspace"),
+               H5Sclose);
   Handle ds(check(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                   "cannot create dataset " + name),
             H5Dclose);

@@ -1,0 +1,115 @@
+// Reading results files back: read_results (the whole summary) and read_field (one slab).
+#include "citysim/io/results.hpp"
+#include "h5.hpp"
+
+namespace citysim::io {
+namespace {
+
+using h5::check;
+using h5::Handle;
+
+Handle open_file(const std::string& path) {
+  return Handle(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "cannot open as HDF5"), H5Fclose);
+}
+
+// calls f(dataset, "<module>/<name>") for every dataset in the module groups under
+// /<root>, skipping the dimension scales linked or stored there
+template <class F>
+void for_each_metric(hid_t file, const char* root, F&& f) {
+  Handle top = h5::open_group(file, root);
+  for (const auto& module : h5::members(top)) {
+    Handle group(check(H5Oopen(top, module.c_str(), H5P_DEFAULT), "cannot open " + module), H5Oclose);
+    if (H5Iget_type(group) != H5I_GROUP) continue;  // e.g. /fields/time
+    for (const auto& name : h5::members(group)) {
+      Handle ds = h5::open_dataset(group, name);
+      if (H5DSis_scale(ds) <= 0) f(ds, module + "/" + name);
+    }
+  }
+}
+
+// the dimension scale attached to dimension `dim` of a dataset
+Handle attached_scale(hid_t dataset, unsigned dim) {
+  hid_t scale = H5I_INVALID_HID;
+  H5DSiterate_scales(
+      dataset, dim, nullptr,
+      [](hid_t, unsigned, hid_t found, void* out) -> herr_t {
+        H5Iinc_ref(found);  // HDF5 closes `found` after the callback; keep it open for us
+        *static_cast<hid_t*>(out) = found;
+        return 1;  // stop at the first
+      },
+      &scale);
+  return Handle(check(scale, "no dimension scale on dimension " + std::to_string(dim)), H5Dclose);
+}
+
+std::string scale_name(hid_t scale) {
+  const ssize_t len = H5DSget_scale_name(scale, nullptr, 0);
+  if (len < 0) h5::fail("cannot read a dimension scale's name");
+  std::string name(size_t(len) + 1, '\0');
+  H5DSget_scale_name(scale, name.data(), name.size());
+  name.resize(name.find('\0'));
+  return name;
+}
+
+SeriesData read_series(hid_t ds, const std::string& path) {
+  SeriesData s;
+  s.path = path;
+  s.units = h5::attr_text(ds, "units");
+  s.description = h5::attr_text(ds, "description");
+  s.values = h5::read_all<double>(ds);
+  const std::vector<hsize_t> dims = h5::shape(ds);
+  if (dims.size() == 2) {
+    s.width = size_t(dims[1]);
+    Handle scale = attached_scale(ds, 1);
+    s.dimension = scale_name(scale);
+    s.labels = h5::read_all_strings(scale);
+  }
+  return s;
+}
+
+}  // namespace
+
+ResultsSummary read_results(const std::string& path) {
+  return h5::guarded(path, [&] {
+    Handle file = open_file(path);
+    if (!h5::exists(file, "meta")) throw std::runtime_error("not a citysim results file (no /meta)");
+    ResultsSummary r;
+    Handle meta = h5::open_group(file, "meta");
+    for (const auto& name : h5::attr_names(meta)) r.meta[name] = h5::attr_text(meta, name.c_str());
+    r.complete = r.meta.count("complete") && r.meta.at("complete") == "1";
+    r.scenario_toml = h5::read_all_strings(h5::open_dataset(meta, "scenario_toml")).at(0);
+    r.time_s = h5::read_all<double>(h5::open_dataset(file, "time"));
+    r.time_iso = h5::read_all_strings(h5::open_dataset(file, "time_iso"));
+    Handle grid = h5::open_group(file, "grid");
+    r.rows = std::stoi(h5::attr_text(grid, "rows"));
+    r.cols = std::stoi(h5::attr_text(grid, "cols"));
+    for_each_metric(file, "series", [&](hid_t ds, const std::string& p) { r.series.push_back(read_series(ds, p)); });
+    for_each_metric(file, "fields", [&](hid_t ds, const std::string& p) {
+      const std::vector<hsize_t> dims = h5::shape(ds);
+      r.fields.emplace_back(p, std::vector<size_t>(dims.begin(), dims.end()));
+    });
+    for_each_metric(file, "tables", [&](hid_t ds, const std::string& p) {
+      r.tables.emplace_back(p, size_t(h5::shape(ds).at(0)));
+    });
+    return r;
+  });
+}
+
+std::vector<float> read_field(const std::string& path, const std::string& field, size_t sample) {
+  return h5::guarded(path, [&] {
+    Handle file = open_file(path);
+    Handle ds = h5::open_dataset(file, "fields/" + field);
+    const std::vector<hsize_t> dims = h5::shape(ds);
+    if (dims.size() != 3 || sample >= dims[0])
+      throw std::runtime_error(field + ": no field sample " + std::to_string(sample) + " (the file has " +
+                               std::to_string(dims.at(0)) + ")");
+    const hsize_t start[3] = {sample, 0, 0}, count[3] = {1, dims[1], dims[2]};
+    Handle file_space(check(H5Dget_space(ds), "dataset space"), H5Sclose);
+    check(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, nullptr, count, nullptr), "select sample");
+    Handle mem_space(check(H5Screate_simple(3, count, nullptr), "dataspace"), H5Sclose);
+    std::vector<float> values(size_t(dims[1] * dims[2]));
+    check(H5Dread(ds, H5T_NATIVE_FLOAT, mem_space, file_space, H5P_DEFAULT, values.data()), "cannot read " + field);
+    return values;
+  });
+}
+
+}  // namespace citysim::io

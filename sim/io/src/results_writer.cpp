@@ -1,0 +1,363 @@
+// ResultsWriter: the HDF5 results file, laid out as results/README.md describes.
+// Datasets are created in begin() for every metric registered by then; sample() and
+// end() append what is new since the previous call, then flush, so the .partial file
+// is readable at any point after a sample.
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <map>
+
+#include "citysim/io/results.hpp"
+#include "h5.hpp"
+
+namespace citysim::io {
+namespace {
+
+using h5::check;
+using h5::Handle;
+
+constexpr size_t kTextBytes = 32;  // Text table columns: fixed width, longer text is cut
+
+// wall-clock time as ISO 8601 in Tokyo time (LocalSeconds count from the Tokyo epoch,
+// 9 hours after the Unix epoch's instant)
+std::string wall_clock_iso() {
+  const auto unix_s = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  return format_datetime(LocalSeconds(unix_s) + 9 * 3600);
+}
+
+void make_scale(hid_t dataset, const std::string& name) {
+  check(H5DSset_scale(dataset, name.c_str()), "cannot make " + name + " a dimension scale");
+}
+void attach(hid_t dataset, hid_t scale, unsigned dim) {
+  check(H5DSattach_scale(dataset, scale, dim), "cannot attach a dimension scale");
+}
+
+void describe(hid_t obj, const std::string& units, const std::string& description) {
+  h5::set_attr(obj, "units", units);
+  h5::set_attr(obj, "description", description);
+}
+
+// a growing time axis in seconds since the run start, with CF units xarray decodes
+Handle time_scale(hid_t parent, const std::string& name, const std::string& units, const std::string& description) {
+  Handle ds = h5::create_growing(parent, name, H5T_NATIVE_DOUBLE, {}, 512);
+  make_scale(ds, name);
+  describe(ds, units, description);
+  return ds;
+}
+
+// rows of a series chunk: about 8 KiB of doubles, whatever the breakdown's width
+hsize_t series_chunk_rows(size_t width) { return std::clamp<hsize_t>(1024 / width, 16, 1024); }
+
+// the group of a metric "<module>/<name>" under `root`, and the name in it. A new group
+// gets hard links to the dimension scales its datasets use (`scales`, absolute paths),
+// because xarray (h5netcdf) reads coordinate values only from the group it opens.
+std::pair<Handle, std::string> metric_group(hid_t root, const std::string& path,
+                                            const std::vector<std::string>& scales) {
+  const size_t slash = path.find('/');
+  const std::string module = path.substr(0, slash), name = path.substr(slash + 1);
+  if (h5::exists(root, module)) return {h5::open_group(root, module), name};
+  Handle group = h5::create_group(root, module);
+  for (const auto& scale : scales)
+    check(H5Lcreate_hard(root, scale.c_str(), group, scale.substr(scale.rfind('/') + 1).c_str(), H5P_DEFAULT,
+                         H5P_DEFAULT),
+          "cannot link " + scale + " into " + module);
+  return {std::move(group), name};
+}
+
+Handle write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& texts) {
+  std::vector<const char*> ptrs;
+  for (const auto& t : texts) ptrs.push_back(t.c_str());
+  return h5::write_dataset(parent, name, h5::vlen_string_type(), {texts.size()}, ptrs.data());
+}
+
+void write_meta(hid_t file, const Simulation& sim) {
+  Handle meta = h5::create_group(file, "meta");
+  const RunParams& run = sim.run_params();
+  h5::set_attr(meta, "version", kVersion);
+  h5::set_attr(meta, "git_revision", CITYSIM_GIT_REVISION);
+  h5::set_attr(meta, "seed", run.seed);
+  h5::set_attr(meta, "threads", int32_t(sim.threads()));
+  h5::set_attr(meta, "scenario_name", run.name);
+  h5::set_attr(meta, "start", format_datetime(run.start));
+  h5::set_attr(meta, "started", wall_clock_iso());
+  // end() sets these three; until then the file reads as an interrupted run
+  h5::set_attr(meta, "finished", "");
+  h5::set_attr(meta, "wall_seconds", std::numeric_limits<double>::quiet_NaN());
+  h5::set_attr(meta, "complete", int32_t(0));
+  const char* toml = sim.scenario().source_text.c_str();
+  h5::write_dataset(meta, "scenario_toml", h5::vlen_string_type(), {}, &toml);
+  write_strings(meta, "overrides", sim.scenario().overrides);
+}
+
+// /row and /col: grid indices, dimension scales of every (row, col) dataset
+std::pair<Handle, Handle> write_grid_axes(hid_t file, const Grid& grid) {
+  const auto axis = [&](const char* name, int n, const char* description) {
+    std::vector<int32_t> index(size_t(n));
+    for (int i = 0; i < n; ++i) index[size_t(i)] = i;
+    Handle ds = h5::write_dataset(file, name, index, {hsize_t(n)});
+    make_scale(ds, name);
+    describe(ds, "1", description);
+    return ds;
+  };
+  return {axis("row", grid.rows, "grid row, 0 = north (cell centres in /grid/lat, /grid/lon)"),
+          axis("col", grid.cols, "grid column, 0 = west (cell centres in /grid/lat, /grid/lon)")};
+}
+
+void write_municipalities(hid_t grid_group, const std::vector<Municipality>& munis) {
+  size_t en_bytes = 1, ja_bytes = 1;
+  for (const auto& m : munis) en_bytes = std::max(en_bytes, m.name_en.size()), ja_bytes = std::max(ja_bytes, m.name_ja.size());
+  h5::Compound record;
+  record.add("code", H5T_NATIVE_INT32);
+  record.add("name_en", h5::fixed_string_type(en_bytes));
+  record.add("name_ja", h5::fixed_string_type(ja_bytes));
+  record.add("lat", H5T_NATIVE_DOUBLE);
+  record.add("lon", H5T_NATIVE_DOUBLE);
+  record.add("population", H5T_NATIVE_DOUBLE);
+  std::vector<char> buffer(munis.size() * record.size());
+  for (size_t i = 0; i < munis.size(); ++i) {
+    char* at = buffer.data() + i * record.size();
+    h5::put(at + record.offset(0), int32_t(munis[i].code));
+    h5::put_text(at + record.offset(1), munis[i].name_en, en_bytes);
+    h5::put_text(at + record.offset(2), munis[i].name_ja, ja_bytes);
+    h5::put(at + record.offset(3), munis[i].lat);
+    h5::put(at + record.offset(4), munis[i].lon);
+    h5::put(at + record.offset(5), munis[i].population);
+  }
+  Handle ds = h5::write_dataset(grid_group, "municipalities", record.type(), {munis.size()}, buffer.data());
+  h5::set_attr(ds, "description",
+               "municipalities in the grid: local government code, names, municipal office lat/lon "
+               "(degrees), residents (people)");
+}
+
+void write_grid(hid_t file, const Grid& grid, hid_t row, hid_t col) {
+  Handle g = h5::create_group(file, "grid");
+  h5::set_attr(g, "level", int32_t(grid.level));
+  h5::set_attr(g, "rows", int32_t(grid.rows));
+  h5::set_attr(g, "cols", int32_t(grid.cols));
+  h5::set_attr(g, "description", "the city grid: JIS X 0410 mesh cells, level = cell size in m");
+  const auto layer = [&](const char* name, const auto& values, const char* units, const std::string& description) {
+    Handle ds = h5::write_dataset(g, name, values, {hsize_t(grid.rows), hsize_t(grid.cols)});
+    attach(ds, row, 0);
+    attach(ds, col, 1);
+    describe(ds, units, description);
+  };
+  std::string land_uses;
+  for (int use = 0; use <= int(LandUse::Agricultural); ++use)
+    land_uses += (use ? ", " : "") + std::to_string(use) + " " + land_use_name(LandUse(use));
+  layer("mesh_code", grid.mesh_code, "1", "JIS X 0410 mesh code of the cell; 0 outside the city's blocks");
+  layer("lat", grid.lat, "degrees_north", "latitude of the cell centre; NaN outside the city's blocks");
+  layer("lon", grid.lon, "degrees_east", "longitude of the cell centre; NaN outside the city's blocks");
+  layer("municipality", grid.municipality, "1", "local government code of the cell; 0 = sea or outside the city");
+  layer("land_use", grid.land_use, "1", "land use: " + land_uses);
+  layer("population", grid.population, "people", "residents living in the cell");
+  layer("day_places", grid.day_places, "people", "jobs and school places in the cell");
+  layer("building_year", grid.building_year, "year", "mean construction year of the cell's buildings");
+  layer("coast_km", grid.coast_km, "km", "distance to the nearest water cell");
+  layer("water", grid.water, "1", "1 = sea, bay, river or lake");
+  write_municipalities(g, grid.municipalities);
+}
+
+}  // namespace
+
+struct ResultsWriter::Impl {
+  struct TableOut {
+    Handle dataset;
+    h5::Compound record;
+    Handle type;
+    size_t rows_written = 0;
+  };
+  // the file first: members close in reverse order, the file last
+  Handle file;
+  Handle time, time_iso, field_time;  // /time, /time_iso, /fields/time
+  std::vector<Handle> series, fields;  // parallel to Metrics::series() and fields()
+  std::vector<TableOut> tables;        // parallel to Metrics::tables()
+  LocalSeconds start = 0;
+  size_t samples_written = 0;
+  int64_t last_field_sample = -1;
+
+  void create_series(const Metrics& metrics);
+  void create_fields(const Metrics& metrics, int fields_every, const std::string& time_units, const Grid& grid,
+                     hid_t row, hid_t col);
+  void create_tables(const Metrics& metrics);
+  void append_new(const Metrics& metrics, int fields_every);
+  void append_table_rows(TableOut& out, const Table& table);
+};
+
+void ResultsWriter::Impl::create_series(const Metrics& metrics) {
+  Handle root = h5::create_group(file, "series");
+  for (const Series& s : metrics.series()) {
+    auto [group, name] = metric_group(root, s.info.path, {"/time"});
+    const bool breakdown = !s.breakdown.labels.empty();
+    Handle ds = h5::create_growing(group, name, H5T_NATIVE_DOUBLE, breakdown ? std::vector<hsize_t>{s.width()}
+                                                                              : std::vector<hsize_t>{},
+                                   series_chunk_rows(s.width()));
+    attach(ds, time, 0);
+    describe(ds, s.info.units, s.info.description);
+    series.push_back(std::move(ds));
+  }
+  // label scales come after every series so that a series name always wins over a
+  // scale name; series of a group share a scale when their labels are the same
+  std::map<std::string, std::vector<std::string>> made;  // "<module>/<scale>" -> labels
+  for (size_t i = 0; i < series.size(); ++i) {
+    const Series& s = metrics.series()[i];
+    if (s.breakdown.labels.empty()) continue;
+    auto [group, name] = metric_group(root, s.info.path, {});
+    const std::string module = s.info.path.substr(0, s.info.path.find('/'));
+    std::string scale_name = s.breakdown.dimension;
+    const auto it = made.find(module + "/" + scale_name);
+    const bool reuse = it != made.end() && it->second == s.breakdown.labels;
+    if (!reuse && h5::exists(group, scale_name)) scale_name += "__" + name;
+    if (!reuse) {
+      Handle scale = write_strings(group, scale_name, s.breakdown.labels);
+      make_scale(scale, s.breakdown.dimension);  // the scale's NAME is the dimension, whatever the dataset is called
+      h5::set_attr(scale, "description", "categories of " + s.breakdown.dimension);
+      made[module + "/" + scale_name] = s.breakdown.labels;
+    }
+    attach(series[i], h5::open_dataset(group, scale_name), 1);
+  }
+}
+
+void ResultsWriter::Impl::create_fields(const Metrics& metrics, int fields_every, const std::string& time_units,
+                                        const Grid& grid, hid_t row, hid_t col) {
+  Handle root = h5::create_group(file, "fields");
+  h5::set_attr(root, "sample_stride", int32_t(fields_every));
+  field_time = time_scale(root, "time", time_units,
+                          "times of the field samples: every sample_stride-th sample of /time, from the first");
+  for (const Field& f : metrics.fields()) {
+    auto [group, name] = metric_group(root, f.info.path, {"/fields/time", "/row", "/col"});
+    Handle ds = h5::create_growing(group, name, H5T_NATIVE_FLOAT, {hsize_t(grid.rows), hsize_t(grid.cols)}, 1, true);
+    attach(ds, field_time, 0);
+    attach(ds, row, 1);
+    attach(ds, col, 2);
+    describe(ds, f.info.units, f.info.description);
+    fields.push_back(std::move(ds));
+  }
+}
+
+void ResultsWriter::Impl::create_tables(const Metrics& metrics) {
+  Handle root = h5::create_group(file, "tables");
+  Handle text = h5::fixed_string_type(kTextBytes);
+  for (const Table& t : metrics.tables()) {
+    auto [group, name] = metric_group(root, t.info.path, {});
+    TableOut out;
+    for (const Column& c : t.columns)
+      out.record.add(c.name, c.type == ColumnType::Int     ? H5T_NATIVE_INT64
+                             : c.type == ColumnType::Float ? H5T_NATIVE_DOUBLE
+                                                           : hid_t(text));
+    out.type = out.record.type();
+    out.dataset = h5::create_growing(group, name, out.type, {}, 512);
+    h5::set_attr(out.dataset, "description", t.info.description);
+    for (const Column& c : t.columns) h5::set_attr(out.dataset, (c.name + "_units").c_str(), c.units);
+    tables.push_back(std::move(out));
+  }
+}
+
+void ResultsWriter::Impl::append_table_rows(TableOut& out, const Table& table) {
+  const size_t first = out.rows_written, size = out.record.size();
+  std::vector<char> buffer((table.rows - first) * size);
+  for (size_t r = first; r < table.rows; ++r)
+    for (size_t c = 0; c < table.columns.size(); ++c) {
+      char* at = buffer.data() + (r - first) * size + out.record.offset(c);
+      const size_t k = table.index[c];
+      switch (table.columns[c].type) {
+        case ColumnType::Int: h5::put(at, table.ints[k][r]); break;
+        case ColumnType::Float: h5::put(at, table.floats[k][r]); break;
+        case ColumnType::Text: h5::put_text(at, table.texts[k][r], kTextBytes); break;
+      }
+    }
+  h5::append_rows(out.dataset, out.type, buffer.data(), table.rows - first);
+  out.rows_written = table.rows;
+}
+
+void ResultsWriter::Impl::append_new(const Metrics& metrics, int fields_every) {
+  const auto& times = metrics.sample_times();
+  const size_t first = samples_written, count = times.size() - first;
+  if (count > 0) {
+    std::vector<double> seconds;
+    std::vector<std::string> iso;
+    for (size_t i = first; i < times.size(); ++i) {
+      seconds.push_back(double(times[i] - start));
+      iso.push_back(format_datetime(times[i]));
+    }
+    std::vector<const char*> iso_ptrs;
+    for (const auto& s : iso) iso_ptrs.push_back(s.c_str());
+    h5::append_rows(time, H5T_NATIVE_DOUBLE, seconds.data(), count);
+    h5::append_rows(time_iso, h5::vlen_string_type(), iso_ptrs.data(), count);
+    for (size_t i = 0; i < series.size(); ++i) {
+      const Series& s = metrics.series()[i];
+      h5::append_rows(series[i], H5T_NATIVE_DOUBLE, s.history.data() + first * s.width(), count);
+    }
+    samples_written = times.size();
+  }
+  // fields hold only the current state: write it when the latest sample is on the stride
+  const int64_t latest = int64_t(times.size()) - 1;
+  if (latest > last_field_sample && latest % fields_every == 0) {
+    const double seconds = double(times.back() - start);
+    h5::append_rows(field_time, H5T_NATIVE_DOUBLE, &seconds, 1);
+    for (size_t i = 0; i < fields.size(); ++i)
+      h5::append_rows(fields[i], H5T_NATIVE_FLOAT, metrics.fields()[i].values.data(), 1);
+    last_field_sample = latest;
+  }
+  for (size_t i = 0; i < tables.size(); ++i) append_table_rows(tables[i], metrics.tables()[i]);
+  check(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush");
+}
+
+ResultsWriter::ResultsWriter(std::string path, int fields_every) : path_(std::move(path)), fields_every_(fields_every) {
+  if (fields_every < 1) throw std::invalid_argument("ResultsWriter: fields_every must be at least 1");
+}
+
+ResultsWriter::~ResultsWriter() = default;  // without end() the .partial file stays, closed
+
+void ResultsWriter::begin(const Simulation& sim) {
+  const std::string partial = path_ + ".partial";
+  h5::guarded(partial, [&] {
+    const auto parent = std::filesystem::path(partial).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    auto impl = std::make_unique<Impl>();
+    Handle fcpl(check(H5Pcreate(H5P_FILE_CREATE), "file properties"), H5Pclose);
+    check(H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "creation order");
+    impl->file = Handle(check(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT), "cannot create"), H5Fclose);
+    impl->start = sim.run_params().start;
+
+    write_meta(impl->file, sim);
+    const std::string time_units = "seconds since " + format_datetime(impl->start);
+    impl->time = time_scale(impl->file, "time", time_units, "time of each sample since the start of the run");
+    impl->time_iso = h5::create_growing(impl->file, "time_iso", h5::vlen_string_type(), {}, 512);
+    attach(impl->time_iso, impl->time, 0);
+    h5::set_attr(impl->time_iso, "description", "time of each sample, ISO 8601, Asia/Tokyo");
+    const auto [row, col] = write_grid_axes(impl->file, sim.grid());
+    write_grid(impl->file, sim.grid(), row, col);
+
+    impl->create_series(sim.metrics());
+    impl->create_fields(sim.metrics(), fields_every_, time_units, sim.grid(), row, col);
+    impl->create_tables(sim.metrics());
+    check(H5Fflush(impl->file, H5F_SCOPE_GLOBAL), "cannot flush");
+    impl_ = std::move(impl);
+  });
+}
+
+void ResultsWriter::sample(const Simulation& sim) {
+  if (!impl_) throw std::logic_error(path_ + ": ResultsWriter::sample before begin");
+  h5::guarded(path_ + ".partial", [&] { impl_->append_new(sim.metrics(), fields_every_); });
+}
+
+void ResultsWriter::end(const Simulation& sim, bool complete) {
+  if (!impl_) return;  // never begun, or already ended
+  const std::string partial = path_ + ".partial";
+  h5::guarded(partial, [&] {
+    impl_->append_new(sim.metrics(), fields_every_);
+    {
+      Handle meta = h5::open_group(impl_->file, "meta");
+      h5::set_attr(meta, "finished", wall_clock_iso());
+      h5::set_attr(meta, "wall_seconds", sim.wall_seconds());
+      h5::set_attr(meta, "complete", int32_t(complete ? 1 : 0));
+    }
+    impl_.reset();  // closes every dataset, then the file
+    std::filesystem::rename(partial, path_);
+  });
+}
+
+}  // namespace citysim::io
