@@ -315,6 +315,22 @@ inline Handle create_growing(hid_t parent, const std::string& name, hid_t type, 
                 H5Dclose);
 }
 
+// file and memory dataspaces selecting rows [first, first + rows) along the first dimension
+struct RowSelection {
+  Handle file_space, mem_space;
+};
+inline RowSelection select_rows(hid_t dataset, hsize_t first, hsize_t rows) {
+  Handle file_space(check(H5Dget_space(dataset), "dataset space"), H5Sclose);
+  std::vector<hsize_t> count(size_t(H5Sget_simple_extent_ndims(file_space)));
+  H5Sget_simple_extent_dims(file_space, count.data(), nullptr);
+  std::vector<hsize_t> start(count.size(), 0);
+  start[0] = first;
+  count[0] = rows;
+  check(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr), "select rows");
+  Handle mem_space(check(H5Screate_simple(int(count.size()), count.data(), nullptr), "dataspace"), H5Sclose);
+  return {std::move(file_space), std::move(mem_space)};
+}
+
 // appends `rows` rows (laid out as `mem_type`) to a dataset made by create_growing
 inline void append_rows(hid_t dataset, hid_t mem_type, const void* data, hsize_t rows) {
   if (rows == 0) return;
@@ -322,13 +338,8 @@ inline void append_rows(hid_t dataset, hid_t mem_type, const void* data, hsize_t
   const hsize_t first = dims[0];
   dims[0] += rows;
   check(H5Dset_extent(dataset, dims.data()), "cannot extend dataset");
-  Handle file_space(check(H5Dget_space(dataset), "dataset space"), H5Sclose);
-  std::vector<hsize_t> start(dims.size(), 0), count = dims;
-  start[0] = first;
-  count[0] = rows;
-  check(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr), "select rows");
-  Handle mem_space(check(H5Screate_simple(int(count.size()), count.data(), nullptr), "dataspace"), H5Sclose);
-  check(H5Dwrite(dataset, mem_type, mem_space, file_space, H5P_DEFAULT, data), "cannot append rows");
+  const RowSelection sel = select_rows(dataset, first, rows);
+  check(H5Dwrite(dataset, mem_type, sel.mem_space, sel.file_space, H5P_DEFAULT, data), "cannot append rows");
 }
 
 template <class T>

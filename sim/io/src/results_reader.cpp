@@ -98,16 +98,14 @@ std::vector<float> read_field(const std::string& path, const std::string& field,
   return h5::guarded(path, [&] {
     Handle file = open_file(path);
     Handle ds = h5::open_dataset(file, "fields/" + field);
-    const std::vector<hsize_t> dims = h5::shape(ds);
-    if (dims.size() != 3 || sample >= dims[0])
+    const std::vector<hsize_t> dims = h5::shape(ds);  // (time, row, col)
+    if (sample >= dims[0])
       throw std::runtime_error(field + ": no field sample " + std::to_string(sample) + " (the file has " +
-                               std::to_string(dims.at(0)) + ")");
-    const hsize_t start[3] = {sample, 0, 0}, count[3] = {1, dims[1], dims[2]};
-    Handle file_space(check(H5Dget_space(ds), "dataset space"), H5Sclose);
-    check(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, nullptr, count, nullptr), "select sample");
-    Handle mem_space(check(H5Screate_simple(3, count, nullptr), "dataspace"), H5Sclose);
+                               std::to_string(dims[0]) + ")");
+    const h5::RowSelection sel = h5::select_rows(ds, sample, 1);
     std::vector<float> values(size_t(dims[1] * dims[2]));
-    check(H5Dread(ds, H5T_NATIVE_FLOAT, mem_space, file_space, H5P_DEFAULT, values.data()), "cannot read " + field);
+    check(H5Dread(ds, H5T_NATIVE_FLOAT, sel.mem_space, sel.file_space, H5P_DEFAULT, values.data()),
+          "cannot read " + field);
     return values;
   });
 }
