@@ -1,0 +1,166 @@
+// PySimulation: stepping with the GIL released and Ctrl-C checks, events scheduled from
+// Python, parameter changes, and results files (streamed or replayed).
+#include <algorithm>
+#include <exception>
+
+#include "common.hpp"
+
+namespace citysim::py_ext {
+
+namespace {
+
+const SourceLoc kScheduleLoc{"schedule", 0};
+
+// apply one timeline event the way Simulation::fire_timeline does: a "set" changes the
+// key, then every module sees the event. World's metrics and couplings are reachable
+// only as const from the facade; they are non-const members of the live simulation.
+// (core change wanted: Simulation::schedule(TimelineEvent) so this lives in the core)
+void fire_event(Simulation& sim, const TimelineEvent& ev) {
+  if (ev.kind == "set") {
+    Scenario probe(sim.scenario());
+    probe.set_from_string(ev.get_string("key"), ev.get_string("value"), ev.loc);
+    sim.set_param(ev.get_string("key"), probe.get(ev.get_string("key")));
+  }
+  World w{sim.grid(), sim.clock(), sim.residents_mut(), sim.events(), const_cast<Metrics&>(sim.metrics()),
+          const_cast<Couplings&>(sim.couplings()), sim.run_params().seed};
+  for (const auto& name : sim.module_names()) sim.module(name)->on_event(ev, w);
+}
+
+void apply(Simulation& sim, const Intervention& it) {
+  if (it.event) fire_event(sim, *it.event);
+  else sim.set_param(it.key, it.value);
+}
+
+}  // namespace
+
+PySimulation::PySimulation(const Scenario& scenario, int threads)
+    : original_(scenario), threads_(threads), sim_(std::make_unique<Simulation>(scenario, threads)) {}
+
+PySimulation::~PySimulation() {
+  try {
+    if (writer_ && sim_) sim_->finish(sim_->finished());
+  } catch (...) {  // a destructor must not throw; the file stays .partial
+  }
+}
+
+int64_t PySimulation::fire_tick(LocalSeconds at) const {
+  const Clock& c = sim_->clock();
+  const int64_t tick_s = int64_t(c.tick_minutes) * 60;
+  // the core fires an event in the first tick whose end time reaches it
+  return (at - c.start + tick_s - 1) / tick_s;
+}
+
+bool PySimulation::advance(int64_t target_tick, py::object on_progress, double check_every_s) {
+  if (closed_) throw std::runtime_error("the simulation's results file was closed; create a new Simulation");
+  target_tick = std::min(target_tick, sim_->total_ticks());
+  stop_ = false;
+  std::exception_ptr error;
+  // called with the GIL released; takes it back only for the check
+  const auto progress = [&](const Progress& p) {
+    py::gil_scoped_acquire gil;
+    try {
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+      if (!on_progress.is_none()) on_progress(p.tick, p.total_ticks, p.now, p.wall_seconds);
+    } catch (...) {
+      error = std::current_exception();
+      stop_ = true;
+    }
+  };
+  {
+    py::gil_scoped_release release;
+    sim_->step(0);  // the initial sample, before any event fires
+    for (;;) {
+      while (!pending_.empty() && fire_tick(pending_.front().at) - 1 <= sim_->clock().tick) {
+        fire_event(*sim_, pending_.front());
+        log_.push_back({sim_->clock().tick, "", {}, pending_.front()});
+        pending_.erase(pending_.begin());
+      }
+      int64_t stop_at = target_tick;
+      if (!pending_.empty()) stop_at = std::min(stop_at, fire_tick(pending_.front().at) - 1);
+      if (!sim_->run(stop_at, &stop_, progress, check_every_s) || error) break;
+      if (sim_->clock().tick >= target_tick) break;
+    }
+  }
+  if (error) std::rethrow_exception(error);
+  return sim_->clock().tick >= target_tick;
+}
+
+void PySimulation::set(const std::string& key, py::handle value) {
+  const Value v = to_value(value, key, SourceLoc{"set_param", 0});
+  sim_->set_param(key, v);
+  log_.push_back({sim_->clock().tick, key, v, std::nullopt});
+}
+
+void PySimulation::schedule(const std::string& kind, const std::string& at, py::dict values) {
+  std::map<std::string, Value> vals;
+  for (auto [k, v] : values) {
+    const std::string name = py::str(k);
+    Value value = to_value(v, "events." + name, kScheduleLoc);
+    // a "set" value is written as on the command line: accept a typed Python value too
+    if (kind == "set" && name == "value" && !std::holds_alternative<std::string>(value)) value = value_to_string(value);
+    vals[name] = value;
+  }
+  Scenario probe(sim_->scenario());
+  const int index = int(probe.events().size());
+  probe.add_event(kind, at, vals, kScheduleLoc);
+  const auto it = std::find_if(probe.events().begin(), probe.events().end(),
+                               [&](const TimelineEvent& e) { return e.index == index; });
+  TimelineEvent ev = *it;
+  if (ev.kind == "set") probe.set_from_string(ev.get_string("key"), ev.get_string("value"), kScheduleLoc);
+  const LocalSeconds now = sim_->clock().now();
+  const LocalSeconds end = sim_->clock().start + sim_->total_ticks() * int64_t(sim_->clock().tick_minutes) * 60;
+  if (ev.at <= now || ev.at > end)
+    throw ScenarioError(kScheduleLoc, "events.at",
+                        "expected a time after the current simulation time and within the run (" + format_datetime(now) +
+                            " to " + format_datetime(end) + "), got " + format_datetime(ev.at));
+  const auto pos = std::upper_bound(pending_.begin(), pending_.end(), ev,
+                                    [](const TimelineEvent& a, const TimelineEvent& b) { return a.at < b.at; });
+  pending_.insert(pos, std::move(ev));
+}
+
+py::list PySimulation::pending_events() const {
+  py::list out;
+  for (const auto& ev : pending_) {
+    py::dict d;
+    d["kind"] = ev.kind;
+    d["at"] = format_datetime(ev.at);
+    for (const auto& [k, v] : ev.values) d[py::str(k)] = from_value(v);
+    out.append(d);
+  }
+  return out;
+}
+
+void PySimulation::record(const std::string& path, int fields_every) {
+  if (!sim_->metrics().sample_times().empty())
+    throw std::runtime_error("record() must come before the first step; use save() to write a run in progress");
+  if (writer_) throw std::runtime_error("already recording to " + writer_->path());
+  if (fields_every < 1) throw py::value_error("fields_every must be >= 1");
+  writer_ = std::make_unique<io::ResultsWriter>(path, fields_every);
+  sim_->add_sink(writer_.get());
+}
+
+void PySimulation::close() {
+  if (!writer_ || closed_) return;
+  py::gil_scoped_release release;
+  sim_->finish(sim_->finished());
+  closed_ = !sim_->finished();  // stepping on would feed a closed writer
+}
+
+void PySimulation::save(const std::string& path, int fields_every) {
+  if (fields_every < 1) throw py::value_error("fields_every must be >= 1");
+  py::gil_scoped_release release;
+  // same scenario, seed and interventions at the same ticks: the same results, and
+  // deterministic on any thread count
+  Simulation replay(original_, threads_);
+  io::ResultsWriter writer(path, fields_every);
+  replay.add_sink(&writer);
+  replay.step(0);
+  for (const auto& it : log_) {
+    replay.step(it.tick - replay.clock().tick);
+    apply(replay, it);
+  }
+  replay.step(sim_->clock().tick - replay.clock().tick);
+  replay.finish(replay.finished());
+}
+
+}  // namespace citysim::py_ext

@@ -95,7 +95,7 @@ void write_meta(hid_t file, const Simulation& sim) {
 // /row and /col: grid indices, dimension scales of every (row, col) dataset
 std::pair<Handle, Handle> write_grid_axes(hid_t file, const Grid& grid) {
   const auto axis = [&](const char* name, int n, const char* description) {
-    std::vector<int32_t> index(size_t(n));
+    std::vector<int32_t> index(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) index[size_t(i)] = i;
     Handle ds = h5::write_dataset(file, name, index, {hsize_t(n)});
     make_scale(ds, name);

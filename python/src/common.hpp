@@ -1,0 +1,72 @@
+// Shared pieces of the citysim._citysim extension: Value <-> Python conversion, the
+// ScenarioError exception type and the Simulation wrapper the bindings expose.
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "citysim/io/results.hpp"
+#include "citysim/scenario.hpp"
+#include "citysim/simulation.hpp"
+
+namespace citysim::py_ext {
+
+namespace py = pybind11;
+
+// a Python value (bool, int, float, str, datetime/date, list/tuple/ndarray of numbers or
+// strings, numpy scalars) as a scenario Value; anything else is a ScenarioError for `key`
+Value to_value(py::handle object, const std::string& key, const SourceLoc& loc);
+py::object from_value(const Value& value);
+
+// citysim.ScenarioError (a ValueError with .key, .reason, .file, .line); registered once
+void register_scenario_error(py::module_& m);
+
+// a change applied between ticks, kept so save() can replay the run with a results writer
+struct Intervention {
+  int64_t tick;  // applied after this many ticks
+  std::string key;
+  Value value;                         // for a set()
+  std::optional<TimelineEvent> event;  // for a schedule()d event
+};
+
+// the Simulation plus what Python adds: events scheduled after construction, the log of
+// interventions, an optional streaming results writer, the stop flag for Ctrl-C
+class PySimulation {
+ public:
+  PySimulation(const Scenario& scenario, int threads);
+  ~PySimulation();
+
+  Simulation& sim() { return *sim_; }
+  // advance to `target_tick` (clamped to the end), firing scheduled events on time.
+  // The GIL is released while C++ runs; every `check_every_s` of wall time it is taken
+  // back to check for signals (Ctrl-C) and call `on_progress(tick, total, now, wall_s)`.
+  // Returns false when stopped early (the Python exception is then re-raised).
+  bool advance(int64_t target_tick, py::object on_progress, double check_every_s);
+  void set(const std::string& key, py::handle value);
+  void schedule(const std::string& kind, const std::string& at, py::dict values);
+  py::list pending_events() const;
+  void record(const std::string& path, int fields_every);
+  void close();
+  // replay the run so far with a ResultsWriter (same scenario, seed and interventions)
+  void save(const std::string& path, int fields_every);
+
+ private:
+  int64_t fire_tick(LocalSeconds at) const;  // the tick whose start the event precedes
+
+  Scenario original_;
+  int threads_;
+  std::unique_ptr<io::ResultsWriter> writer_;  // declared before sim_: outlives it
+  std::unique_ptr<Simulation> sim_;
+  std::vector<TimelineEvent> pending_;  // sorted by time
+  std::vector<Intervention> log_;
+  std::atomic<bool> stop_{false};
+  bool closed_ = false;  // close() ended the results file before the end of the run
+};
+
+}  // namespace citysim::py_ext

@@ -1,0 +1,720 @@
+// Elderly watch-over: the [watch] keys, the supporter table, onset and detection draws,
+// the event queue (detect -> report -> desk -> response) and the metrics.
+//
+// [SECTION] names, params   kinds, the [watch] keys and the supporter table
+// [SECTION] model          severity curve, desk hours, onset draws, detection planning
+// [SECTION] step           daily draw, heat cases, the event queue
+// [SECTION] module         metrics and the Module wrapper
+#include "modules/watch.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <set>
+
+#include "citysim/city.hpp"
+#include "citysim/residents.hpp"
+
+namespace citysim {
+
+// ---- [SECTION] names, params --------------------------------------------------------
+
+const char* anomaly_kind_name(AnomalyKind k) {
+  static const char* names[] = {"fall", "illness", "heat", "no_sign"};
+  return names[int(k)];
+}
+
+int age_band(int age) { return age < 75 ? 0 : age < 85 ? 1 : 2; }
+
+std::vector<SupporterKind> read_supporters(const std::string& path, const std::string& key) {
+  const CsvTable t = read_csv(path, key);
+  const int c_kind = t.column("kind", key), c_partners = t.column("partners", key),
+            c_visits = t.column("visits_per_week", key), c_start = t.column("visit_start_h", key),
+            c_end = t.column("visit_end_h", key), c_cover = t.column("coverage_share", key),
+            c_notice = t.column("notice_prob", key), c_app = t.column("app_adoption", key),
+            c_reach = t.column("reach", key);
+  std::vector<SupporterKind> out;
+  std::set<std::string> names;
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    const auto bad = [&](const std::string& what) { return ScenarioError({path, t.lines[r]}, key, what); };
+    const auto in = [&](int col, double lo, double hi) {
+      const double x = t.number(r, col, key);
+      if (x < lo || x > hi)
+        throw bad("expected '" + t.header[size_t(col)] + "' in [" + std::to_string(lo).substr(0, 4) + ", " +
+                  std::to_string(hi).substr(0, 4) + "], got " + t.rows[r][size_t(col)]);
+      return x;
+    };
+    SupporterKind k;
+    k.name = t.rows[r][size_t(c_kind)];
+    if (k.name.empty()) throw bad("expected a supporter kind name in column 'kind'");
+    if (!names.insert(k.name).second) throw bad("supporter kind '" + k.name + "' listed twice");
+    const double partners = in(c_partners, 0, 10000);
+    if (partners != std::floor(partners)) throw bad("expected a whole number of partners, got " + t.rows[r][size_t(c_partners)]);
+    k.partners = int(partners);
+    k.visits_per_week = in(c_visits, 0, 7);  // at most one visit a day
+    k.visit_start_h = in(c_start, 0, 24);
+    k.visit_end_h = in(c_end, 0, 24);
+    if (k.visit_end_h <= k.visit_start_h) throw bad("expected visit_end_h after visit_start_h");
+    k.coverage_share = in(c_cover, 0, 1);
+    k.notice_prob = in(c_notice, 0, 1);
+    k.app_adoption = in(c_app, 0, 1);
+    const std::string& reach = t.rows[r][size_t(c_reach)];
+    if (reach == "all") k.reach = SupporterReach::All;
+    else if (reach == "registered") k.reach = SupporterReach::Registered;
+    else if (reach == "own_outing") k.reach = SupporterReach::OwnOuting;
+    else throw bad("expected reach all, registered or own_outing, got \"" + reach + "\"");
+    out.push_back(k);
+  }
+  if (out.size() > 32) throw ScenarioError({path, 0}, key, "expected at most 32 supporter kinds");
+  return out;
+}
+
+void WatchParams::describe(Schema& s) {
+  s.section("watch", "Elderly watch-over (高齢者見守り): anomalies among people aged 65+ living alone, supporters who "
+                     "notice them, reports through the app or by phone, and the municipal response.");
+  const WatchParams d;
+  const auto v = [](const auto& a) { return std::vector<double>(a.begin(), a.end()); };
+  const auto prob = [&](const char* key, double x, const char* doc) { s.key(key, ValueKind::Float, x, doc).range(0, 1); };
+  const auto minutes = [&](const char* key, double x, const char* doc) {
+    s.key(key, ValueKind::Float, x, doc).units("min").range(0, 10080);
+  };
+  s.key("watch.enabled", ValueKind::Bool, d.enabled, "simulate the watch-over of older people living alone");
+  s.key("watch.fall_rate_per_year", ValueKind::FloatList, v(d.fall_rate_per_year),
+        "people who fall per person-year at ages 65-74, 75-84, 85+ (WHO Global Report on Falls Prevention in "
+        "Older Age 2007: 28-35% of over-65s, 32-42% of over-70s fall each year)")
+      .units("1/year").range(0, 365);
+  s.key("watch.long_lie_share", ValueKind::FloatList, v(d.long_lie_share),
+        "share of falls the person cannot get up from unaided, by age band (Tinetti et al., JAMA 1993;269:65-70: "
+        "47% of fallers; Fleming & Brayne, BMJ 2008;337:a2227: 80% of over-90s; 65-74 assumed 30%)")
+      .range(0, 1);
+  s.key("watch.illness_rate_per_year", ValueKind::FloatList, v(d.illness_rate_per_year),
+        "sudden illness at home (stroke, cardiac event) per person-year by age band (order of the Hisayama study "
+        "stroke incidence, Kubo et al., Stroke 2008;39:2709, plus acute coronary events)")
+      .units("1/year").range(0, 365);
+  s.key("watch.no_sign_rate_per_year", ValueKind::FloatList, v(d.no_sign_rate_per_year),
+        "'no sign of life' (death or collapse at home) per person-year by age band; about 4,200 people 65+ living "
+        "alone found dead at home in the 23 wards in 2020 (Tokyo Medical Examiner's Office) among ~560,000")
+      .units("1/year").range(0, 365);
+  s.key("watch.severe_base", ValueKind::FloatList, v(d.severe_base),
+        "probability of a severe outcome when found at once, for fall, illness, heat (times the heat severity "
+        "1-3), no_sign; p(t) = 1 - (1 - base) exp(-t/tau). Falls fitted to Gurley et al., NEJM 1996;334:1710 "
+        "(12% mortality found within 1 h, 67% after 72 h); others assumed")
+      .range(0, 1);
+  s.key("watch.severe_tau_h", ValueKind::FloatList, v(d.severe_tau_h),
+        "time scale of worsening while unattended, for fall, illness, heat, no_sign")
+      .units("h").range(0.01, 10000);
+  prob("watch.registered_share", d.registered_share,
+       "share of watched people registered with the municipal watch-over service (visited by welfare volunteers)");
+  prob("watch.sensor_share", d.sensor_share, "share of homes with a smart meter or motion sensor that raises an inactivity alarm");
+  s.key("watch.sensor_hours", ValueKind::Float, d.sensor_hours, "hours of inactivity before a sensor raises the alarm")
+      .units("h").range(0.1, 168);
+  s.key("watch.supporters_enabled", ValueKind::Bool, d.supporters_enabled,
+        "supporters on their rounds (false = the baseline: only family contact and sensors)");
+  s.key("watch.supporters_file", ValueKind::Path, std::string(""),
+        "supporter kinds CSV (kind, partners, visits_per_week, visit_start_h, visit_end_h, coverage_share, "
+        "notice_prob, app_adoption, reach); empty = scenarios/data/watch_supporters.csv (62 partners)");
+  s.key("watch.coverage_scale", ValueKind::Float, d.coverage_scale,
+        "multiplies every kind's coverage_share (more supporters or partners), capped at 1")
+      .range(0, 100);
+  s.key("watch.app_adoption", ValueKind::Float, d.app_adoption,
+        "share of supporters' staff using the app, all kinds; negative = per kind from the supporter table")
+      .range(-1, 1);
+  prob("watch.trained_share", d.trained_share, "share of supporters' staff trained in watch-over");
+  s.key("watch.training_notice_factor", ValueKind::Float, d.training_notice_factor,
+        "multiplies the notice probability of trained staff (assumption)").range(1, 10);
+  s.key("watch.app_checkpoint_factor", ValueKind::Float, d.app_checkpoint_factor,
+        "multiplies the notice probability of staff who see the app's checkpoints (assumption)").range(1, 10);
+  prob("watch.family_contact_share", d.family_contact_share,
+       "share of watched people with family or friends in regular contact (Cabinet Office 2014 survey of older "
+       "people living alone: about 15% have no one to turn to)");
+  s.key("watch.family_contact_interval_days", ValueKind::Float, d.family_contact_interval_days,
+        "mean days between family calls or visits (Poisson)").units("day").range(0.05, 365);
+  prob("watch.family_notice_prob", d.family_notice_prob, "probability a family call that finds no answer leads them to act");
+  s.key("watch.family_contact_start_h", ValueKind::Float, d.family_contact_start_h, "family calls fall between this hour...")
+      .units("h").range(0, 24);
+  s.key("watch.family_contact_end_h", ValueKind::Float, d.family_contact_end_h, "...and this hour").units("h").range(0, 24);
+  minutes("watch.family_response_min", d.family_response_min, "from a family member acting to someone at the door");
+  minutes("watch.app_report_min", d.app_report_min, "time to file a report in the app (pick options; the app finds the municipal contact)");
+  minutes("watch.phone_report_min", d.phone_report_min, "time to find the right municipal contact and report by phone");
+  minutes("watch.app_retry_min", d.app_retry_min, "the app retries a report this often while the network is down");
+  minutes("watch.phone_fallback_min", d.phone_fallback_min, "a supporter gives up on the app and phones after this long");
+  minutes("watch.app_session_min", d.app_session_min, "length of an app report's network session");
+  minutes("watch.phone_call_min", d.phone_call_min, "length of a report or emergency call");
+  s.key("watch.desk_24h", ValueKind::Bool, d.desk_24h, "the municipal desk answers reports 24 hours a day, every day");
+  s.key("watch.desk_open_h", ValueKind::Float, d.desk_open_h, "municipal desk opening hour on weekdays").units("h").range(0, 24);
+  s.key("watch.desk_close_h", ValueKind::Float, d.desk_close_h, "municipal desk closing hour on weekdays").units("h").range(0, 24);
+  minutes("watch.desk_handle_min", d.desk_handle_min, "from the desk taking a report to someone dispatched");
+  minutes("watch.dispatch_travel_min", d.dispatch_travel_min, "from dispatch to arrival at the home");
+}
+
+namespace {
+template <size_t N>
+std::array<double, N> list_of(const Scenario& sc, const std::string& key, const char* what) {
+  const auto& x = std::get<std::vector<double>>(sc.get(key));
+  if (x.size() != N)
+    throw ScenarioError(sc.loc_of(key), key,
+                        "expected " + std::to_string(N) + " values (" + what + "), got " + std::to_string(x.size()));
+  std::array<double, N> out{};
+  std::copy(x.begin(), x.end(), out.begin());
+  return out;
+}
+}  // namespace
+
+WatchParams WatchParams::from(const Scenario& sc) {
+  WatchParams p;
+  const char* bands = "ages 65-74, 75-84, 85+";
+  const char* kinds = "fall, illness, heat, no_sign";
+  p.enabled = sc.get_bool("watch.enabled");
+  p.fall_rate_per_year = list_of<kAgeBands>(sc, "watch.fall_rate_per_year", bands);
+  p.long_lie_share = list_of<kAgeBands>(sc, "watch.long_lie_share", bands);
+  p.illness_rate_per_year = list_of<kAgeBands>(sc, "watch.illness_rate_per_year", bands);
+  p.no_sign_rate_per_year = list_of<kAgeBands>(sc, "watch.no_sign_rate_per_year", bands);
+  p.severe_base = list_of<kAnomalyKinds>(sc, "watch.severe_base", kinds);
+  p.severe_tau_h = list_of<kAnomalyKinds>(sc, "watch.severe_tau_h", kinds);
+  p.registered_share = sc.get_double("watch.registered_share");
+  p.sensor_share = sc.get_double("watch.sensor_share");
+  p.sensor_hours = sc.get_double("watch.sensor_hours");
+  p.supporters_enabled = sc.get_bool("watch.supporters_enabled");
+  std::string file = sc.get_path("watch.supporters_file");
+  if (file.empty()) file = data_dir() + "/watch_supporters.csv";
+  p.supporters = read_supporters(file, "watch.supporters_file");
+  p.coverage_scale = sc.get_double("watch.coverage_scale");
+  p.app_adoption = sc.get_double("watch.app_adoption");
+  p.trained_share = sc.get_double("watch.trained_share");
+  p.training_notice_factor = sc.get_double("watch.training_notice_factor");
+  p.app_checkpoint_factor = sc.get_double("watch.app_checkpoint_factor");
+  p.family_contact_share = sc.get_double("watch.family_contact_share");
+  p.family_contact_interval_days = sc.get_double("watch.family_contact_interval_days");
+  p.family_notice_prob = sc.get_double("watch.family_notice_prob");
+  p.family_contact_start_h = sc.get_double("watch.family_contact_start_h");
+  p.family_contact_end_h = sc.get_double("watch.family_contact_end_h");
+  if (p.family_contact_end_h <= p.family_contact_start_h)
+    throw ScenarioError(sc.loc_of("watch.family_contact_end_h"), "watch.family_contact_end_h",
+                        "expected an hour after watch.family_contact_start_h");
+  p.family_response_min = sc.get_double("watch.family_response_min");
+  p.app_report_min = sc.get_double("watch.app_report_min");
+  p.phone_report_min = sc.get_double("watch.phone_report_min");
+  p.app_retry_min = std::max(1.0, sc.get_double("watch.app_retry_min"));
+  p.phone_fallback_min = sc.get_double("watch.phone_fallback_min");
+  p.app_session_min = sc.get_double("watch.app_session_min");
+  p.phone_call_min = sc.get_double("watch.phone_call_min");
+  p.desk_24h = sc.get_bool("watch.desk_24h");
+  p.desk_open_h = sc.get_double("watch.desk_open_h");
+  p.desk_close_h = sc.get_double("watch.desk_close_h");
+  if (p.desk_close_h <= p.desk_open_h)
+    throw ScenarioError(sc.loc_of("watch.desk_close_h"), "watch.desk_close_h", "expected an hour after watch.desk_open_h");
+  p.desk_handle_min = sc.get_double("watch.desk_handle_min");
+  p.dispatch_travel_min = sc.get_double("watch.dispatch_travel_min");
+  return p;
+}
+
+double WatchParams::rate_per_year(AnomalyKind kind, int band) const {
+  switch (kind) {
+    case AnomalyKind::Fall: return fall_rate_per_year[size_t(band)] * long_lie_share[size_t(band)];
+    case AnomalyKind::Illness: return illness_rate_per_year[size_t(band)];
+    case AnomalyKind::NoSign: return no_sign_rate_per_year[size_t(band)];
+    case AnomalyKind::Heat: return 0;  // from the heat module's cases
+  }
+  return 0;
+}
+
+// ---- [SECTION] model ----------------------------------------------------------------
+
+double severe_probability(const WatchParams& p, AnomalyKind kind, double hours, int heat_severity) {
+  double base = p.severe_base[size_t(kind)];
+  if (kind == AnomalyKind::Heat) base = std::min(1.0, base * std::max(1, heat_severity));
+  return 1 - (1 - base) * std::exp(-std::max(0.0, hours) / p.severe_tau_h[size_t(kind)]);
+}
+
+namespace {
+constexpr int64_t kDay = 86400;
+int64_t day_of(LocalSeconds t) { return t >= 0 ? t / kDay : (t - kDay + 1) / kDay; }
+bool office_day(LocalSeconds day_start) { return civil(day_start).weekday < 5; }  // national holidays not modelled
+}  // namespace
+
+LocalSeconds desk_opens(const WatchParams& p, LocalSeconds t) {
+  if (p.desk_24h) return t;
+  const int64_t open_s = std::llround(p.desk_open_h * 3600), close_s = std::llround(p.desk_close_h * 3600);
+  LocalSeconds day_start = day_of(t) * kDay;
+  const int64_t s = t - day_start;
+  if (office_day(day_start) && s >= open_s && s < close_s) return t;
+  if (!(office_day(day_start) && s < open_s)) {
+    do day_start += kDay;
+    while (!office_day(day_start));
+  }
+  return day_start + open_s;
+}
+
+namespace {
+
+// what a draw is for: part of the entity key, so no two purposes share a number
+enum Purpose : uint32_t { kOnsetDraw = 1, kStableDraw, kVisitDraw, kFamilyDraw, kReportDraw, kSevereDraw };
+constexpr uint32_t kStableTick = 0xFFFFFFFFu;
+constexpr uint32_t kPersonTraits = 63;  // sub-key of the person's own stable draws
+uint64_t entity(uint32_t id, Purpose purpose, uint32_t sub = 0) {
+  return uint64_t(id) | (uint64_t(uint32_t(purpose) * 64 + sub) << 32);
+}
+
+}  // namespace
+
+std::optional<Onset> draw_onset(const WatchParams& p, const Rng& rng, uint32_t resident, int age, int64_t day) {
+  const int band = age_band(age);
+  std::array<double, kAnomalyKinds> rate{};
+  for (int k = 0; k < kAnomalyKinds; ++k) rate[size_t(k)] = p.rate_per_year(AnomalyKind(k), band);
+  const double total = std::accumulate(rate.begin(), rate.end(), 0.0);
+  Draws d(rng, entity(resident, kOnsetDraw), uint32_t(day));
+  // at most one onset a day: the thinning error is rate^2/730 per year, negligible below ~1/year
+  if (!(d.uniform() < -std::expm1(-total / 365.25))) return std::nullopt;
+  double pick = d.uniform() * total;
+  int kind = 0;
+  while (kind < kAnomalyKinds - 1 && (pick >= rate[size_t(kind)] || rate[size_t(kind)] == 0)) pick -= rate[size_t(kind++)];
+  return Onset{AnomalyKind(kind), day * kDay + LocalSeconds(d.uniform() * kDay)};
+}
+
+namespace {
+
+// a person's stable traits: registered with the municipal service, a sensor at home,
+// family in contact (uniforms compared with the current shares, so raising a share
+// adds people without reshuffling)
+struct Traits {
+  bool registered, sensor, family;
+};
+Traits traits_of(const WatchParams& p, const Rng& rng, uint32_t resident) {
+  Draws d(rng, entity(resident, kStableDraw, kPersonTraits), kStableTick);
+  const double u_reg = d.uniform(), u_sensor = d.uniform(), u_family = d.uniform();
+  return {u_reg < p.registered_share, u_sensor < p.sensor_share, u_family < p.family_contact_share};
+}
+
+// a supporter kind's relation to a person: served, its staff use the app, trained
+struct Service {
+  bool served, app, trained;
+};
+Service service_of(const WatchParams& p, const Rng& rng, uint32_t resident, size_t kind, bool registered) {
+  const SupporterKind& k = p.supporters[kind];
+  Draws d(rng, entity(resident, kStableDraw, uint32_t(kind)), kStableTick);
+  const double u_served = d.uniform(), u_app = d.uniform(), u_trained = d.uniform();
+  const double coverage = std::min(1.0, k.coverage_share * p.coverage_scale);
+  const double adoption = p.app_adoption >= 0 ? p.app_adoption : k.app_adoption;
+  return {u_served < coverage && (k.reach != SupporterReach::Registered || registered), u_app < adoption,
+          u_trained < p.trained_share};
+}
+
+struct Detection {
+  LocalSeconds time;
+  int channel;
+};
+
+// the earliest sign someone notices in [from, to) (both on one local day), if any.
+// Every draw is keyed by (person, kind, day), so replanning the same day gives the same
+// visits; only what changed in the parameters changes the outcome.
+std::optional<Detection> plan_detection(const WatchParams& p, const Rng& rng, const Residents& R, const Anomaly& a,
+                                        LocalSeconds from, LocalSeconds to) {
+  const uint32_t r = a.resident;
+  const int64_t day = day_of(from);
+  const LocalSeconds day_start = day * kDay;
+  const Traits traits = traits_of(p, rng, r);
+  Detection best{to, kChannelNone};
+  if (p.supporters_enabled) {
+    for (size_t k = 0; k < p.supporters.size(); ++k) {
+      const SupporterKind& kind = p.supporters[k];
+      const Service service = service_of(p, rng, r, k, traits.registered);
+      if (!service.served) continue;
+      Draws v(rng, entity(r, kVisitDraw, uint32_t(k)), uint32_t(day));
+      const double u_visit = v.uniform(), u_time = v.uniform(), u_notice = v.uniform();
+      LocalSeconds t = 0;
+      if (kind.reach == SupporterReach::OwnOuting) {
+        // shop staff who know the person miss them at the time of today's outing
+        const DayPlan& plan = R.plan[r];
+        if (plan.pattern != uint8_t(DayPattern::Errand)) continue;
+        t = day_start + (LocalSeconds(plan.leave_min) + plan.travel_out_min) * 60;
+      } else {
+        if (!(u_visit < kind.visits_per_week / 7)) continue;
+        t = day_start + LocalSeconds((kind.visit_start_h + u_time * (kind.visit_end_h - kind.visit_start_h)) * 3600);
+      }
+      if (t < from || t >= best.time) continue;
+      const double notice = std::min(1.0, kind.notice_prob * (service.trained ? p.training_notice_factor : 1.0) *
+                                              (service.app ? p.app_checkpoint_factor : 1.0));
+      if (u_notice < notice) best = {t, int(k)};
+    }
+  }
+  if (traits.family) {
+    Draws f(rng, entity(r, kFamilyDraw), uint32_t(day));
+    const uint32_t calls = f.poisson(1.0 / p.family_contact_interval_days);
+    for (uint32_t i = 0; i < calls; ++i) {
+      const LocalSeconds t =
+          day_start + LocalSeconds((p.family_contact_start_h + f.uniform() * (p.family_contact_end_h - p.family_contact_start_h)) * 3600);
+      if (f.uniform() < p.family_notice_prob && t >= from && t < best.time) best = {t, kChannelFamily};
+    }
+  }
+  if (traits.sensor) {
+    const LocalSeconds t = a.onset + LocalSeconds(p.sensor_hours * 3600);
+    if (t >= from && t < best.time) best = {t, kChannelSensor};
+  }
+  if (best.channel == kChannelNone) return std::nullopt;
+  return best;
+}
+
+// ---- [SECTION] step -----------------------------------------------------------------
+
+LocalSeconds minutes_s(double m) { return LocalSeconds(std::llround(m * 60)); }
+
+void push(WatchState& s, LocalSeconds t, WatchEventType type, uint32_t id, int channel = kChannelNone) {
+  s.queue.push(WatchEvent{t, s.next_seq++, id, s.anomalies[id].plan_version, type, int8_t(channel)});
+}
+
+// plan the next detection of an undetected anomaly, from `from` to the end of that day
+void replan(const WatchParams& p, const Rng& rng, WatchState& s, const Residents& R, uint32_t id, LocalSeconds from) {
+  Anomaly& a = s.anomalies[id];
+  ++a.plan_version;
+  const LocalSeconds to = (day_of(from) + 1) * kDay;
+  if (const auto d = plan_detection(p, rng, R, a, from, to)) push(s, d->time, WatchEventType::Detect, id, d->channel);
+}
+
+// count an anomaly that has stayed undetected for 24 h / 72 h by time t (once each)
+void mark_undetected(WatchState& s, Anomaly& a, LocalSeconds t) {
+  const int16_t m = s.muni[a.watched];
+  if (!a.past_24h && t - a.onset >= 24 * 3600) {
+    a.past_24h = true;
+    ++s.undetected_24h;
+    if (m >= 0) ++s.undetected_24h_by_muni[size_t(m)];
+  }
+  if (!a.past_72h && t - a.onset >= 72 * 3600) {
+    a.past_72h = true;
+    ++s.undetected_72h;
+  }
+}
+
+uint32_t new_anomaly(WatchState& s, uint32_t watched, uint32_t resident, uint32_t cell, AnomalyKind kind,
+                     LocalSeconds onset, uint8_t heat_severity) {
+  Anomaly a;
+  a.resident = resident;
+  a.watched = watched;
+  a.cell = cell;
+  a.kind = kind;
+  a.onset = onset;
+  a.heat_severity = heat_severity;
+  const uint32_t id = uint32_t(s.anomalies.size());
+  s.anomalies.push_back(a);
+  s.active[watched] = int32_t(id);
+  s.open.push_back(id);
+  push(s, onset, WatchEventType::Onset, id);
+  return id;
+}
+
+// the report reaches the municipal desk at t: it acts at the next opening, dispatches,
+// and someone arrives at the home
+void at_desk(const WatchParams& p, WatchState& s, uint32_t id, LocalSeconds t) {
+  Anomaly& a = s.anomalies[id];
+  a.reported = t;
+  a.stage = AnomalyStage::AtDesk;
+  push(s, desk_opens(p, t) + minutes_s(p.desk_handle_min + p.dispatch_travel_min), WatchEventType::Respond, id);
+}
+
+void handle(const WatchParams& p, const Rng& rng, WatchState& s, World& w, const WatchEvent& ev) {
+  Anomaly& a = s.anomalies[ev.anomaly];
+  const LocalSeconds t = ev.time;
+  switch (ev.type) {
+    case WatchEventType::Onset:
+      a.stage = AnomalyStage::Undetected;
+      ++s.onsets[size_t(a.kind)];
+      if (s.muni[a.watched] >= 0) ++s.anomalies_by_muni[size_t(s.muni[a.watched])];
+      replan(p, rng, s, w.residents, ev.anomaly, t);
+      break;
+    case WatchEventType::Detect: {
+      if (ev.version != a.plan_version || a.stage != AnomalyStage::Undetected) break;  // replanned since
+      mark_undetected(s, a, t);
+      a.detected = t;
+      a.channel = ev.channel;
+      a.stage = AnomalyStage::Reporting;
+      s.detection_h.push_back(float(double(t - a.onset) / 3600));
+      ++s.detections[size_t(ev.channel >= 0 ? ev.channel : int(p.supporters.size()) + (ev.channel == kChannelFamily ? 0 : 1))];
+      if (ev.channel == kChannelFamily) {
+        // the family calls for help themselves and comes or sends someone
+        w.events.emit(PrioritySessionEvent{a.cell, t, float(p.phone_call_min)});
+        a.reported = t;
+        a.stage = AnomalyStage::AtDesk;
+        push(s, t + minutes_s(p.family_response_min), WatchEventType::Respond, ev.anomaly);
+      } else if (ev.channel == kChannelSensor) {
+        a.by_app = true;  // the sensor's gateway sends the alarm over the network
+        push(s, t, WatchEventType::AppAttempt, ev.anomaly);
+      } else if (service_of(p, rng, a.resident, size_t(ev.channel), traits_of(p, rng, a.resident).registered).app) {
+        a.by_app = true;
+        push(s, t + minutes_s(p.app_report_min), WatchEventType::AppAttempt, ev.anomaly);
+      } else {
+        push(s, t + minutes_s(p.phone_report_min), WatchEventType::Report, ev.anomaly);
+      }
+      break;
+    }
+    case WatchEventType::AppAttempt: {
+      const double ok = w.couplings.network_ok.empty() ? 1.0 : double(w.couplings.network_ok[a.cell]);
+      Draws d(rng, entity(ev.anomaly, kReportDraw), a.attempts++);
+      if (d.uniform() < ok) {
+        w.events.emit(PrioritySessionEvent{a.cell, t, float(p.app_session_min)});
+        at_desk(p, s, ev.anomaly, t);
+        break;
+      }
+      if (!a.network_delayed) {
+        a.network_delayed = true;
+        ++s.reports_delayed;
+      }
+      // a supporter phones once the app has failed for phone_fallback_min; a sensor keeps trying
+      const LocalSeconds first = a.detected + minutes_s(p.app_report_min), next = t + minutes_s(p.app_retry_min);
+      if (a.channel >= 0 && next >= first + minutes_s(p.phone_fallback_min)) {
+        a.by_app = false;
+        push(s, first + minutes_s(p.phone_fallback_min + p.phone_report_min), WatchEventType::Report, ev.anomaly);
+      } else {
+        push(s, next, WatchEventType::AppAttempt, ev.anomaly);
+      }
+      break;
+    }
+    case WatchEventType::Report:
+      w.events.emit(PrioritySessionEvent{a.cell, t, float(p.phone_call_min)});
+      at_desk(p, s, ev.anomaly, t);
+      break;
+    case WatchEventType::Respond: {
+      a.responded = t;
+      a.stage = AnomalyStage::Resolved;
+      const double hours = double(t - a.onset) / 3600;
+      s.response_h.push_back(float(hours));
+      Draws d(rng, entity(ev.anomaly, kSevereDraw), 0);
+      if (d.uniform() < severe_probability(p, a.kind, hours, a.heat_severity)) {
+        ++s.severe;
+        if (s.muni[a.watched] >= 0) ++s.severe_by_muni[size_t(s.muni[a.watched])];
+      }
+      s.active[a.watched] = -1;
+      s.open.erase(std::find(s.open.begin(), s.open.end(), ev.anomaly));
+      s.resolved.push_back(ev.anomaly);
+      break;
+    }
+  }
+}
+
+// process every queued event due by `until`, in time order (ties in insertion order)
+void drain(const WatchParams& p, const Rng& rng, WatchState& s, World& w, LocalSeconds until) {
+  while (!s.queue.empty() && s.queue.top().time <= until) {
+    const WatchEvent ev = s.queue.top();
+    s.queue.pop();
+    handle(p, rng, s, w, ev);
+  }
+}
+
+// a new local day: draw its onsets (from `from` on) and plan the day's detections of
+// anomalies still undetected
+void new_day(const WatchParams& p, const Rng& rng, WatchState& s, World& w, int64_t day, LocalSeconds from) {
+  s.day = day;
+  const Residents& R = w.residents;
+  const size_t n = s.watched.size(), block = 1 << 14, blocks = (n + block - 1) / block;
+  std::vector<std::vector<std::pair<uint32_t, Onset>>> found(blocks);
+  tbb::parallel_for(size_t(0), blocks, [&](size_t b) {
+    for (size_t i = b * block; i < std::min(n, (b + 1) * block); ++i) {
+      if (s.active[i] >= 0) continue;
+      const uint32_t r = s.watched[i];
+      if (const auto o = draw_onset(p, rng, r, R.age[r], day); o && o->time >= from) found[b].push_back({uint32_t(i), *o});
+    }
+  });
+  for (uint32_t id : std::vector<uint32_t>(s.open))
+    if (s.anomalies[id].stage == AnomalyStage::Undetected) replan(p, rng, s, R, id, std::max(from, day * kDay));
+  for (const auto& part : found)  // merged in block order: the same ids on any thread count
+    for (const auto& [i, o] : part)
+      new_anomaly(s, i, s.watched[i], R.home_cell[s.watched[i]], o.kind, o.time, 0);
+}
+
+}  // namespace
+
+void init_watch(const WatchParams& p, WatchState& s, World& w) {
+  const Residents& R = w.residents;
+  s = WatchState{};
+  for (size_t r = 0; r < R.count; ++r)
+    if (R.age[r] >= 65 && R.has(r, LivesAlone)) s.watched.push_back(uint32_t(r));
+  s.active.assign(s.watched.size(), -1);
+  s.muni.resize(s.watched.size());
+  for (size_t i = 0; i < s.watched.size(); ++i) s.muni[i] = w.grid.municipality_index[R.home_cell[s.watched[i]]];
+  const size_t M = w.grid.municipalities.size();
+  s.anomalies_by_muni.assign(M, 0);
+  s.undetected_24h_by_muni.assign(M, 0);
+  s.severe_by_muni.assign(M, 0);
+  s.detections.assign(p.supporters.size() + 2, 0);
+  const Rng rng(w.seed, Stream::Watch);
+  new_day(p, rng, s, w, day_of(w.clock.now()), w.clock.now());
+}
+
+void step_watch(const WatchParams& p, WatchState& s, World& w) {
+  const Rng rng(w.seed, Stream::Watch);
+  const LocalSeconds now = w.clock.now();
+  // 1. heat illness at home of a watched person (heat module) becomes an anomaly
+  for (const HeatIllnessEvent& ev : w.events.previous_tick<HeatIllnessEvent>()) {
+    if (!ev.at_home) continue;
+    const auto it = std::lower_bound(s.watched.begin(), s.watched.end(), ev.resident);
+    if (it == s.watched.end() || *it != ev.resident) continue;
+    const uint32_t i = uint32_t(it - s.watched.begin());
+    if (s.active[i] < 0) new_anomaly(s, i, ev.resident, w.residents.home_cell[ev.resident], AnomalyKind::Heat, ev.time, ev.severity);
+  }
+  // 2. a new day: finish yesterday's events first, then the daily draw
+  const int64_t today = day_of(now);
+  if (today != s.day) {
+    drain(p, rng, s, w, today * kDay - 1);
+    new_day(p, rng, s, w, today, today * kDay);
+  }
+  // 3. everything due by now
+  drain(p, rng, s, w, now);
+}
+
+void replan_watch(const WatchParams& p, WatchState& s, World& w) {
+  const Rng rng(w.seed, Stream::Watch);
+  for (uint32_t id : std::vector<uint32_t>(s.open))
+    if (s.anomalies[id].stage == AnomalyStage::Undetected) replan(p, rng, s, w.residents, id, w.clock.now());
+}
+
+// ---- [SECTION] module ---------------------------------------------------------------
+
+namespace {
+
+// mean, median, 90th percentile and maximum (0 while empty)
+void summarize(const std::vector<float>& x, std::span<double> out) {
+  if (x.empty()) {
+    std::fill(out.begin(), out.end(), 0.0);
+    return;
+  }
+  std::vector<float> v(x);
+  std::sort(v.begin(), v.end());
+  const auto q = [&](double f) { return double(v[std::min(v.size() - 1, size_t(f * double(v.size())))]); };
+  out[0] = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+  out[1] = q(0.5);
+  out[2] = q(0.9);
+  out[3] = double(v.back());
+}
+
+std::string channel_name(const WatchParams& p, int channel) {
+  if (channel >= 0) return p.supporters[size_t(channel)].name;
+  return channel == kChannelFamily ? "family" : channel == kChannelSensor ? "sensor" : "none";
+}
+
+class WatchModule final : public Module {
+ public:
+  WatchModule(const Scenario& sc, const Grid& g) : params_(WatchParams::from(sc)), grid_(g) {}
+  const char* name() const override { return "watch"; }
+
+  void init(World& w) override {
+    auto& m = w.metrics;
+    std::vector<std::string> munis, kinds, channels;
+    for (const auto& mu : grid_.municipalities) munis.push_back(mu.name_en + " (" + std::to_string(mu.code) + ")");
+    for (int k = 0; k < kAnomalyKinds; ++k) kinds.push_back(anomaly_kind_name(AnomalyKind(k)));
+    for (const auto& k : params_.supporters) channels.push_back(k.name);
+    channels.push_back("family");
+    channels.push_back("sensor");
+    const Breakdown stats{"statistic", {"mean", "p50", "p90", "max"}};
+    s_watched_ = m.add_series({"watch/watched", "people", "people aged 65+ living alone"});
+    s_watched_muni_ = m.add_series({"watch/watched_by_municipality", "people", "people aged 65+ living alone"}, {"municipality", munis});
+    s_onsets_ = m.add_series({"watch/anomalies_by_kind", "people", "anomalies begun since the start, by kind"}, {"kind", kinds});
+    s_anomalies_muni_ = m.add_series({"watch/anomalies_by_municipality", "people", "anomalies begun since the start"}, {"municipality", munis});
+    s_undetected_now_ = m.add_series({"watch/undetected_now", "people", "anomalies ongoing and not yet noticed"});
+    s_undetected_24_ = m.add_series({"watch/undetected_24h", "people", "anomalies left unnoticed for 24 h or more, since the start"});
+    s_undetected_72_ = m.add_series({"watch/undetected_72h", "people", "anomalies left unnoticed for 72 h or more, since the start"});
+    s_undetected_24_muni_ = m.add_series({"watch/undetected_24h_by_municipality", "people", "anomalies left unnoticed for 24 h or more"}, {"municipality", munis});
+    s_detections_ = m.add_series({"watch/detections_by_channel", "people", "anomalies noticed since the start, by supporter kind, family or sensor"}, {"channel", channels});
+    s_detection_h_ = m.add_series({"watch/detection_delay_h", "h", "onset to detection of the anomalies noticed so far"}, stats);
+    s_response_h_ = m.add_series({"watch/response_delay_h", "h", "onset to someone at the door, anomalies answered so far"}, stats);
+    s_delayed_ = m.add_series({"watch/reports_delayed_network", "reports", "app reports that found no network on the first try, since the start"});
+    s_severe_ = m.add_series({"watch/severe_outcomes", "people", "answered anomalies with a severe outcome, since the start"});
+    s_severe_muni_ = m.add_series({"watch/severe_by_municipality", "people", "answered anomalies with a severe outcome"}, {"municipality", munis});
+    f_undetected_ = m.add_field({"watch/undetected", "people", "ongoing anomalies not yet noticed, by home cell"});
+    t_anomalies_ = m.add_table({"watch/anomalies", "", "every answered anomaly: onset, detection, report and response"},
+                               {{"id", ColumnType::Int, ""}, {"resident", ColumnType::Int, ""}, {"kind", ColumnType::Text, ""},
+                                {"municipality", ColumnType::Int, "code"}, {"mesh_code", ColumnType::Int, ""},
+                                {"onset", ColumnType::Text, "Asia/Tokyo"}, {"detected_by", ColumnType::Text, ""},
+                                {"reported_via", ColumnType::Text, ""}, {"network_delayed", ColumnType::Int, ""},
+                                {"detection_h", ColumnType::Float, "h"}, {"report_h", ColumnType::Float, "h"},
+                                {"response_h", ColumnType::Float, "h"}, {"severe_probability", ColumnType::Float, "1"}});
+    init_watch(params_, state_, w);
+  }
+
+  void step(World& w) override {
+    if (replan_pending_) {
+      replan_watch(params_, state_, w);
+      replan_pending_ = false;
+    }
+    step_watch(params_, state_, w);
+    append_resolved(w);
+  }
+
+  void update_params(const Scenario& sc) override {
+    params_ = WatchParams::from(sc);
+    replan_pending_ = true;  // today's remaining detections follow the new parameters
+  }
+
+  void publish(World& w) override {
+    const double wt = w.residents.weight;
+    const LocalSeconds now = w.clock.now();
+    auto& m = w.metrics;
+    const auto set_all = [&](SeriesId id, const auto& counts) {
+      auto out = m.values(id);
+      for (size_t i = 0; i < out.size(); ++i) out[i] = double(counts[i]) * wt;
+    };
+    m.set(s_watched_, double(state_.watched.size()) * wt);
+    std::vector<int64_t> watched_muni(grid_.municipalities.size(), 0);
+    for (int16_t mi : state_.muni)
+      if (mi >= 0) ++watched_muni[size_t(mi)];
+    set_all(s_watched_muni_, watched_muni);
+    auto field = m.field(f_undetected_);
+    std::fill(field.begin(), field.end(), 0.0f);
+    int64_t undetected = 0;
+    for (uint32_t id : state_.open) {
+      Anomaly& a = state_.anomalies[id];
+      if (a.stage != AnomalyStage::Undetected) continue;
+      mark_undetected(state_, a, now);
+      ++undetected;
+      field[a.cell] += float(wt);
+    }
+    m.set(s_undetected_now_, double(undetected) * wt);
+    set_all(s_onsets_, state_.onsets);
+    set_all(s_anomalies_muni_, state_.anomalies_by_muni);
+    m.set(s_undetected_24_, double(state_.undetected_24h) * wt);
+    m.set(s_undetected_72_, double(state_.undetected_72h) * wt);
+    set_all(s_undetected_24_muni_, state_.undetected_24h_by_muni);
+    set_all(s_detections_, state_.detections);
+    summarize(state_.detection_h, m.values(s_detection_h_));
+    summarize(state_.response_h, m.values(s_response_h_));
+    m.set(s_delayed_, double(state_.reports_delayed) * wt);
+    m.set(s_severe_, double(state_.severe) * wt);
+    set_all(s_severe_muni_, state_.severe_by_muni);
+  }
+
+  const WatchState& state() const { return state_; }
+
+ private:
+  void append_resolved(World& w) {
+    Table& table = w.metrics.table(t_anomalies_);
+    for (uint32_t id : state_.resolved) {
+      const Anomaly& a = state_.anomalies[id];
+      const auto h = [&](LocalSeconds t) { return double(t - a.onset) / 3600; };
+      const int mi = grid_.municipality_index[a.cell];
+      table.append({int64_t(id), int64_t(a.resident), std::string(anomaly_kind_name(a.kind)),
+                    int64_t(mi >= 0 ? grid_.municipalities[size_t(mi)].code : 0), int64_t(grid_.mesh_code[a.cell]),
+                    format_datetime(a.onset), channel_name(params_, a.channel),
+                    std::string(a.channel == kChannelFamily ? "family" : a.by_app ? "app" : "phone"),
+                    int64_t(a.network_delayed), h(a.detected), h(a.reported), h(a.responded),
+                    severe_probability(params_, a.kind, h(a.responded), a.heat_severity)});
+    }
+    state_.resolved.clear();
+  }
+
+  WatchParams params_;
+  const Grid& grid_;
+  WatchState state_;
+  bool replan_pending_ = false;
+  SeriesId s_watched_ = 0, s_watched_muni_ = 0, s_onsets_ = 0, s_anomalies_muni_ = 0, s_undetected_now_ = 0,
+           s_undetected_24_ = 0, s_undetected_72_ = 0, s_undetected_24_muni_ = 0, s_detections_ = 0,
+           s_detection_h_ = 0, s_response_h_ = 0, s_delayed_ = 0, s_severe_ = 0, s_severe_muni_ = 0;
+  FieldId f_undetected_ = 0;
+  TableId t_anomalies_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Module> make_watch_module(const Scenario& sc, const Grid& g) {
+  return std::make_unique<WatchModule>(sc, g);
+}
+
+}  // namespace citysim

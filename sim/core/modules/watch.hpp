@@ -1,0 +1,162 @@
+// Elderly watch-over (高齢者見守り): anomalies among people aged 65+ living alone, the
+// supporters who notice them on their rounds, reports through the app or by phone,
+// and the municipal desk's response.
+//
+// Anomalies are rare, so everything is a discrete event: onsets are drawn once a day per
+// watched person, and for each ongoing anomaly the day's supporter visits, family calls
+// and sensor alarms are drawn from counter-based streams keyed by (person, kind, day).
+// The earliest visit that notices becomes a detection event; reports, desk hand-offs and
+// the response follow as timed events in one queue. Nothing is tested per person per minute.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "citysim/module.hpp"
+#include "citysim/rng.hpp"
+
+namespace citysim {
+
+struct Residents;
+
+enum class AnomalyKind : uint8_t { Fall = 0, Illness, Heat, NoSign };
+constexpr int kAnomalyKinds = 4;
+constexpr int kAgeBands = 3;  // 65-74, 75-84, 85+
+const char* anomaly_kind_name(AnomalyKind kind);
+int age_band(int age_years);
+
+// who a supporter kind sees: every household it serves, only people registered with the
+// municipal watch-over service, or the person on their own outing (shop staff)
+enum class SupporterReach : uint8_t { All = 0, Registered, OwnOuting };
+
+// one row of the supporter table (scenarios/data/watch_supporters.csv)
+struct SupporterKind {
+  std::string name;
+  int partners = 0;              // partner organisations of this kind (62 in all by default)
+  double visits_per_week = 0;    // visits per served household (7 = daily), at most one a day
+  double visit_start_h = 0, visit_end_h = 24;  // visits fall uniformly in this window
+  double coverage_share = 0;     // share of watched people this kind serves
+  double notice_prob = 0;        // probability one visit notices an ongoing anomaly
+  double app_adoption = 0;       // share of its staff reporting through the app
+  SupporterReach reach = SupporterReach::All;
+};
+
+// the supporter table from a CSV; throws ScenarioError naming file:line on a bad row
+std::vector<SupporterKind> read_supporters(const std::string& path, const std::string& key);
+
+// parameters of the watch-over module ([watch] in the scenario)
+struct WatchParams {
+  bool enabled = false;
+  // anomaly rates per person-year by age band 65-74, 75-84, 85+
+  std::array<double, kAgeBands> fall_rate_per_year{0.28, 0.35, 0.42};
+  std::array<double, kAgeBands> long_lie_share{0.30, 0.47, 0.80};
+  std::array<double, kAgeBands> illness_rate_per_year{0.008, 0.016, 0.030};
+  std::array<double, kAgeBands> no_sign_rate_per_year{0.0035, 0.008, 0.017};
+  // severe outcome: p(t) = 1 - (1 - base) exp(-t / tau), by kind (fall, illness, heat, no_sign)
+  std::array<double, kAnomalyKinds> severe_base{0.108, 0.20, 0.10, 0.50};
+  std::array<double, kAnomalyKinds> severe_tau_h{72.4, 12.0, 12.0, 24.0};
+  // who is watched and how
+  double registered_share = 0.3;
+  double sensor_share = 0.0, sensor_hours = 12;
+  // supporters
+  bool supporters_enabled = true;
+  std::vector<SupporterKind> supporters;
+  double coverage_scale = 1.0;
+  double app_adoption = -1;  // < 0: per kind from the table
+  double trained_share = 0.3, training_notice_factor = 1.5, app_checkpoint_factor = 1.3;
+  // family contact (the baseline without supporters)
+  double family_contact_share = 0.85, family_contact_interval_days = 3.0, family_notice_prob = 0.7;
+  double family_contact_start_h = 8, family_contact_end_h = 21, family_response_min = 120;
+  // reporting
+  double app_report_min = 3, phone_report_min = 20, app_retry_min = 10, phone_fallback_min = 60;
+  double app_session_min = 2, phone_call_min = 5;
+  // municipal desk
+  bool desk_24h = false;
+  double desk_open_h = 8.5, desk_close_h = 17.25, desk_handle_min = 30, dispatch_travel_min = 30;
+
+  static void describe(Schema& schema);
+  static WatchParams from(const Scenario& scenario);
+  // total anomaly rate per person-year for an age band (falls counted when the person cannot get up)
+  double rate_per_year(AnomalyKind kind, int band) const;
+};
+
+// probability of a severe outcome after `hours` unattended
+double severe_probability(const WatchParams& params, AnomalyKind kind, double hours, int heat_severity = 1);
+// when the desk acts on a report received at t: t in office hours (weekdays) or with the
+// 24-hour desk, else the next opening
+LocalSeconds desk_opens(const WatchParams& params, LocalSeconds t);
+
+// an onset drawn for one person on one day
+struct Onset {
+  AnomalyKind kind;
+  LocalSeconds time;
+};
+// the day's onset for a person, if any: one uniform against 1 - exp(-rate/365.25), then
+// the kind in proportion to the rates and a uniform time of day (day = local day number)
+std::optional<Onset> draw_onset(const WatchParams& params, const Rng& rng, uint32_t resident, int age_years,
+                                int64_t day);
+
+// how an anomaly was found: a supporter kind (0..n-1), family, or a sensor
+constexpr int kChannelFamily = -1, kChannelSensor = -2, kChannelNone = -3;
+
+enum class AnomalyStage : uint8_t { Pending = 0, Undetected, Reporting, AtDesk, Resolved };
+
+// one anomaly; times in local seconds (-1 = not yet)
+struct Anomaly {
+  uint32_t resident = 0, watched = 0, cell = 0;
+  AnomalyKind kind = AnomalyKind::Fall;
+  uint8_t heat_severity = 0;
+  AnomalyStage stage = AnomalyStage::Pending;
+  int8_t channel = kChannelNone;  // who detected it
+  bool by_app = false, network_delayed = false, past_24h = false, past_72h = false;
+  uint32_t plan_version = 0;      // bumped on replan; queued detections of older versions are stale
+  uint16_t attempts = 0;          // app send attempts
+  LocalSeconds onset = 0, detected = -1, reported = -1, responded = -1;
+};
+
+// the timed events of the queue
+enum class WatchEventType : uint8_t { Onset = 0, Detect, AppAttempt, Report, Respond };
+struct WatchEvent {
+  LocalSeconds time;
+  uint64_t seq;  // ties broken by insertion order
+  uint32_t anomaly;
+  uint32_t version;
+  WatchEventType type;
+  int8_t channel;
+  bool operator>(const WatchEvent& o) const { return time != o.time ? time > o.time : seq > o.seq; }
+};
+
+// everything that changes
+struct WatchState {
+  std::vector<uint32_t> watched;          // resident index of each watched person, ascending (people)
+  std::vector<int32_t> active;            // current anomaly of each watched person, -1 none (people)
+  std::vector<int16_t> muni;              // municipality index of each watched person's home (people)
+  std::vector<Anomaly> anomalies;         // every anomaly so far, by id
+  std::vector<uint32_t> open;             // ids of anomalies not yet resolved
+  std::priority_queue<WatchEvent, std::vector<WatchEvent>, std::greater<>> queue;
+  uint64_t next_seq = 0;
+  int64_t day = -1;                       // local day number of the last daily draw
+  std::vector<uint32_t> resolved;         // ids resolved in the last step, for the anomalies table
+  // cumulative counts, unweighted
+  std::array<int64_t, kAnomalyKinds> onsets{};
+  std::vector<int64_t> detections;        // by channel: supporter kinds, then family, sensor
+  int64_t undetected_24h = 0, undetected_72h = 0, reports_delayed = 0, severe = 0;
+  std::vector<int64_t> anomalies_by_muni, undetected_24h_by_muni, severe_by_muni;
+  std::vector<float> detection_h, response_h;  // hours from onset, of detected / responded anomalies
+};
+
+// build the watched list and draw the rest of today's onsets (from now on)
+void init_watch(const WatchParams& params, WatchState& state, World& world);
+// advance to world.clock.now(): heat cases at home, the daily draw, events that are due
+void step_watch(const WatchParams& params, WatchState& state, World& world);
+// redraw the rest of today's detections of undetected anomalies (after a parameter change)
+void replan_watch(const WatchParams& params, WatchState& state, World& world);
+
+// the watch-over module for a scenario
+std::unique_ptr<Module> make_watch_module(const Scenario& scenario, const Grid& grid);
+
+}  // namespace citysim

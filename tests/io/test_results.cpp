@@ -1,0 +1,194 @@
+// Results files: what the writer puts in is what the reader gets back, interrupted runs
+// stay readable, and info/compare say the right things.
+#define BOOST_TEST_MODULE results
+#include <boost/test/unit_test.hpp>
+#include <hdf5.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "citysim/io/results.hpp"
+#include "support.hpp"
+
+namespace fs = std::filesystem;
+using namespace citysim;
+using namespace citysim::io;
+
+namespace {
+
+// a fresh scratch folder per test; the writer must create it
+std::string scratch(const std::string& name) {
+  const fs::path dir = fs::path(CITYSIM_BINARY_DIR) / "test_results" / name;
+  fs::remove_all(dir);
+  return (dir / "run.h5").string();
+}
+
+// runs the scenario to its end with a writer and returns the summary read back
+ResultsSummary run_to_file(const Scenario& scenario, const std::string& path) {
+  Simulation sim(scenario, 2);
+  ResultsWriter writer(path);
+  sim.add_sink(&writer);
+  sim.run();
+  return read_results(path);
+}
+
+const SeriesData& series(const ResultsSummary& r, const std::string& path) {
+  for (const auto& s : r.series)
+    if (s.path == path) return s;
+  BOOST_FAIL("no series " + path);
+  throw;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(file_holds_what_the_metrics_held) {
+  const std::string path = scratch("complete"), crash_copy = path + ".crash.h5";
+  const Scenario scenario = test::small_city(6);
+  Simulation sim(scenario, 2);
+  ResultsWriter writer(path);
+  sim.add_sink(&writer);
+
+  sim.run(180);  // samples at 06:00, 07:00, 08:00, 09:00
+  const std::vector<float> present_at_9 = sim.metrics().find_field("residents/present")->values;
+  // a copy of the file as a crash would leave it: flushed after the last sample
+  fs::copy_file(path + ".partial", crash_copy);
+  sim.run();
+
+  BOOST_TEST(!fs::exists(path + ".partial"));
+  BOOST_TEST(fs::exists(path));
+  const ResultsSummary r = read_results(path);
+  BOOST_TEST(r.complete);
+  BOOST_TEST(r.meta.at("seed") == "7");
+  BOOST_TEST(r.meta.at("scenario_name") == "small");
+  BOOST_TEST(r.meta.at("start") == "2026-08-03T06:00:00+09:00");
+  BOOST_TEST(r.meta.at("complete") == "1");
+  BOOST_TEST(r.scenario_toml == scenario.source_text);
+  BOOST_TEST(r.rows == sim.grid().rows);
+  BOOST_TEST(r.cols == sim.grid().cols);
+  BOOST_TEST(r.time_s == (std::vector<double>{0, 3600, 7200, 10800, 14400, 18000, 21600}), boost::test_tools::per_element());
+  BOOST_TEST(r.time_iso.front() == "2026-08-03T06:00:00+09:00");
+  BOOST_TEST(r.time_iso.back() == "2026-08-03T12:00:00+09:00");
+
+  BOOST_TEST_REQUIRE(r.series.size() == sim.metrics().series().size());
+  for (const Series& s : sim.metrics().series()) {
+    BOOST_TEST_CONTEXT(s.info.path) {
+      const SeriesData& got = series(r, s.info.path);
+      BOOST_TEST(got.values == s.history, boost::test_tools::per_element());
+      BOOST_TEST(got.width == s.width());
+      BOOST_TEST(got.units == s.info.units);
+      BOOST_TEST(got.description == s.info.description);
+      BOOST_TEST(got.dimension == s.breakdown.dimension);
+      BOOST_TEST(got.labels == s.breakdown.labels, boost::test_tools::per_element());
+    }
+  }
+
+  BOOST_TEST_REQUIRE(r.fields.size() == sim.metrics().fields().size());
+  BOOST_TEST(r.fields[0].second == (std::vector<size_t>{7, size_t(r.rows), size_t(r.cols)}), boost::test_tools::per_element());
+  BOOST_TEST(read_field(path, "residents/present", 3) == present_at_9, boost::test_tools::per_element());
+  BOOST_CHECK_THROW(read_field(path, "residents/present", 7), std::runtime_error);
+
+  const ResultsSummary crashed = read_results(crash_copy);
+  BOOST_TEST(!crashed.complete);
+  BOOST_TEST(crashed.time_s.size() == 4u);
+  const Series& home = *sim.metrics().find_series("residents/at_home");
+  BOOST_TEST(series(crashed, "residents/at_home").values ==
+                 std::vector<double>(home.history.begin(), home.history.begin() + 4),
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(run_ended_early_is_readable_and_incomplete) {
+  const std::string path = scratch("incomplete");
+  Simulation sim(test::small_city(6), 2);
+  ResultsWriter writer(path, 2);  // fields at samples 0, 2, 4...
+  sim.add_sink(&writer);
+  sim.run(180);  // samples 0..3
+  sim.finish(false);
+
+  const ResultsSummary r = read_results(path);
+  BOOST_TEST(!r.complete);
+  BOOST_TEST(r.time_s.size() == 4u);
+  BOOST_TEST(r.fields[0].second.at(0) == 2u);
+  BOOST_TEST(describe_results(r, path).find("interrupted") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(table_rows_are_appended_at_samples_and_at_the_end) {
+  const std::string path = scratch("tables");
+  Simulation sim(test::small_city(2), 2);
+  // no module publishes a table yet: register one the way a module's init would
+  Metrics& metrics = const_cast<Metrics&>(sim.metrics());
+  const TableId id = metrics.add_table({"watch/alerts", "1", "test alerts"},
+                                       {{"cell", ColumnType::Int, "1"},
+                                        {"level", ColumnType::Float, "m"},
+                                        {"note", ColumnType::Text, ""}});
+  ResultsWriter writer(path);
+  sim.add_sink(&writer);
+  metrics.table(id).append({int64_t(1), 0.5, std::string("before the start")});
+  sim.run(60);
+  metrics.table(id).append({int64_t(2), 1.5, std::string(40, 'x')});  // longer than a text column
+  sim.run(90);
+  metrics.table(id).append({int64_t(3), 2.5, std::string("after the last sample")});
+  sim.finish(true);
+
+  const ResultsSummary r = read_results(path);
+  BOOST_TEST_REQUIRE(r.tables.size() == 1u);
+  BOOST_TEST(r.tables[0].first == "watch/alerts");
+  BOOST_TEST(r.tables[0].second == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(compare_finds_differences_beyond_tolerance) {
+  const ResultsSummary a = run_to_file(test::small_city(3), scratch("seed7"));
+  Scenario other = test::small_city(3);
+  other.set("run.seed", int64_t(8));
+  const ResultsSummary b = run_to_file(other, scratch("seed8"));
+
+  const CompareReport same = compare_results(a, a, 0, 0);
+  BOOST_TEST(same.ok);
+  BOOST_TEST(same.text.find("all " + std::to_string(a.series.size()) + " series within tolerance") != std::string::npos);
+
+  const CompareReport different = compare_results(a, b, 1e-9, 0);
+  BOOST_TEST(!different.ok);
+  BOOST_TEST(different.text.find("DIFFERS at 2026-08-03T") != std::string::npos);
+  BOOST_TEST(different.text.find("series differ") != std::string::npos);
+
+  BOOST_TEST(compare_results(a, b, 1e9, 1e9).ok);
+
+  ResultsSummary missing = a;
+  missing.series.pop_back();
+  const CompareReport one_missing = compare_results(a, missing, 0, 0);
+  BOOST_TEST(!one_missing.ok);
+  BOOST_TEST(one_missing.text.find("MISSING in b") != std::string::npos);
+  BOOST_TEST(one_missing.text.find("1 of " + std::to_string(a.series.size()) + " series differ") != std::string::npos);
+
+  ResultsSummary more_rows = a;
+  more_rows.tables.emplace_back("watch/alerts", 3);
+  BOOST_TEST(!compare_results(a, more_rows, 0, 0).ok);
+}
+
+BOOST_AUTO_TEST_CASE(info_describes_the_run) {
+  const std::string path = scratch("info");
+  const std::string text = describe_results(run_to_file(test::small_city(3), path), path);
+  BOOST_TEST(text.find("small") != std::string::npos);
+  BOOST_TEST(text.find("complete") != std::string::npos);
+  BOOST_TEST(text.find("4 samples every 1 h") != std::string::npos);
+  BOOST_TEST(text.find("residents/at_home [people]") != std::string::npos);
+  BOOST_TEST(text.find("by mode") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(reading_something_else_names_the_file) {
+  const std::string path = scratch("not_hdf5");
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream(path) << "not an HDF5 file\n";
+  try {
+    read_results(path);
+    BOOST_FAIL("read_results accepted a text file");
+  } catch (const std::runtime_error& e) {
+    BOOST_TEST(std::string(e.what()).find(path) != std::string::npos);
+  }
+  BOOST_CHECK_THROW(read_results(path + ".missing"), std::runtime_error);
+
+  const std::string empty = fs::path(path).replace_filename("empty.h5").string();
+  H5Fclose(H5Fcreate(empty.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+  BOOST_CHECK_EXCEPTION(read_results(empty), std::runtime_error, [&](const std::runtime_error& e) {
+    return std::string(e.what()) == empty + ": not a citysim results file (no /meta)";
+  });
+}

@@ -1,0 +1,129 @@
+// The visualizer's screen: the map (field layer, borders, names, residents, markers),
+// the time bar, layer panel, charts, events, scenario knobs, legend and presentation
+// mode with a scripted tour. Draws with Dear ImGui plus MapGl for the points.
+#pragma once
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <imgui.h>
+
+#include "map_gl.hpp"
+#include "source.hpp"
+
+namespace citysim::viz {
+
+struct ViewOptions {
+  std::string layer;                    // field shown first ("" = the first one)
+  std::string color_by = "activity";    // residents: activity or age
+  std::string scenario_path;            // where the scenario came from (save defaults next to it)
+  std::string tour_path;                // presentation tour (TOML), optional
+  bool presentation = false;
+};
+
+// one stop of a presentation tour
+struct TourStop {
+  std::optional<LocalSeconds> at;
+  std::string layer;
+  std::optional<double> lat, lon;
+  double zoom = 1;          // relative to the whole-city view
+  double hold_seconds = 8;
+};
+// reads [[stop]] entries; throws std::runtime_error naming file and problem
+std::vector<TourStop> read_tour(const std::string& path);
+
+// writes the scenario as TOML: every key set in the file or edited, and the events
+std::string scenario_toml(const Scenario& scenario, const std::set<std::string>& edited);
+
+struct Fonts {
+  ImFont* normal = nullptr;
+  ImFont* big = nullptr;
+};
+// DejaVu Sans when installed, else ImGui's built-in font; call before the first frame
+Fonts load_fonts(float scale);
+
+class App {
+ public:
+  App(Source& source, LiveSource* live, ViewOptions options, Fonts fonts);
+  // build this frame's GUI (between ImGui::NewFrame and ImGui::Render)
+  void frame(double dt_s);
+  // the window should switch between windowed and full screen (F11)
+  bool take_fullscreen_request() { return std::exchange(fullscreen_request_, false); }
+  double mean_frame_ms() const { return frame_ms_; }
+
+ private:
+  struct Camera {
+    double cx = 0, cy = 0;  // world point at the display centre
+    double scale = 1;       // pixels per world unit (one cell height)
+  };
+
+  void on_new_frame(const Frame& f);
+  void update_field_texture(const Frame& f);
+  void update_points(const Frame& f);
+  void fit_camera(Camera& cam) const;
+  ImVec2 to_screen(double x, double y) const;
+  void handle_input();
+  void run_tour(double dt_s);
+
+  void draw_map(const Frame& f);
+  void draw_markers(const Frame& f, ImDrawList* dl);
+  void draw_names(ImDrawList* dl);
+  void draw_hover(const Frame& f);
+  void draw_time_bar(const Frame& f);
+  void draw_layers_panel(const Frame& f);
+  void draw_side_panel(const Frame& f);
+  void draw_charts(const Frame& f);
+  void draw_events(const Frame& f);
+  void draw_scenario();
+  void draw_legend(const Frame& f);
+
+  Source& source_;
+  LiveSource* live_;
+  ViewOptions options_;
+  Fonts fonts_;
+  MapGl gl_;
+
+  // the grid, precomputed for drawing
+  double aspect_ = 1;                           // cell width / cell height on the ground
+  std::vector<ImVec4> borders_, coast_;         // segments in world units (x0, y0, x1, y1)
+  double x0_ = 0, y0_ = 0, x1_ = 1, y1_ = 1;    // land bounding box, world units
+  std::vector<std::pair<ImVec2, std::string>> names_;  // largest first
+
+  std::shared_ptr<const Frame> frame_;
+  uint64_t field_serial_ = 0, points_serial_ = 0;
+  std::string layer_, texture_layer_;
+  ColorScale scale_;
+  double sticky_hi_ = 0;  // the colour scale's top only grows while a layer is shown
+
+  std::vector<PointVertex> points_;
+  double since_points_s_ = 0, points_interval_s_ = 0.1;
+  int color_by_ = 0;  // 0 activity, 1 age
+
+  Camera cam_, cam_target_;
+  bool fitted_ = false, camera_animating_ = false;
+  ImVec2 display_{0, 0};
+
+  bool show_points_ = true, show_borders_ = true, show_names_ = true, show_markers_ = true;
+  bool presentation_ = false, fullscreen_request_ = false;
+  float field_alpha_ = 1.0f;
+  float speed_ = 600;
+  bool max_speed_ = false;
+  char jump_text_[32] = "";
+  std::set<std::string> charted_;
+
+  Scenario edited_;
+  std::set<std::string> edited_keys_;
+  char save_path_[256] = "";
+  std::string save_message_;
+
+  std::vector<TourStop> tour_;
+  bool touring_ = false;
+  size_t tour_index_ = 0;
+  double tour_elapsed_s_ = 0;
+
+  double frame_ms_ = 0;
+};
+
+}  // namespace citysim::viz

@@ -1,0 +1,421 @@
+// [SECTION] frames      copying what the renderer needs out of a Simulation
+// [SECTION] live        the worker thread and its command queue
+// [SECTION] replay      results files: grid rebuilt from the stored scenario, fields read per sample
+#include "source.hpp"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "citysim/city.hpp"
+#include "citysim/io/scenario_file.hpp"
+
+namespace citysim::viz {
+
+const FieldData* Frame::field(const std::string& path) const {
+  for (const auto& f : fields)
+    if (f.path == path) return &f;
+  return nullptr;
+}
+
+// [SECTION] frames
+namespace {
+
+constexpr size_t kLatestRows = 12;     // rows of each event table shown
+constexpr size_t kMarkerRows = 5000;   // located rows drawn as markers, newest
+
+std::string cell_text(const Cell& c) {
+  if (const auto* i = std::get_if<int64_t>(&c)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&c)) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", *d);
+    return buf;
+  }
+  return std::get<std::string>(c);
+}
+
+double cell_number(const Cell& c) {
+  if (const auto* i = std::get_if<int64_t>(&c)) return double(*i);
+  if (const auto* d = std::get_if<double>(&c)) return *d;
+  return std::nan("");
+}
+
+int column_named(const Table& t, std::initializer_list<const char*> names) {
+  for (size_t i = 0; i < t.columns.size(); ++i)
+    for (const char* n : names)
+      if (t.columns[i].name == n) return int(i);
+  return -1;
+}
+
+// any table with lat/lon, a mesh code or a cell column gets markers on the map
+TableData copy_table(const Table& t, const Grid& grid) {
+  TableData d;
+  d.path = t.info.path;
+  d.description = t.info.description;
+  d.rows = t.rows;
+  for (const auto& c : t.columns) d.columns.push_back(c.name + (c.units.empty() || c.units == "1" ? "" : " [" + c.units + "]"));
+  for (size_t r = t.rows > kLatestRows ? t.rows - kLatestRows : 0; r < t.rows; ++r) {
+    std::vector<std::string> row;
+    for (size_t c = 0; c < t.columns.size(); ++c) row.push_back(cell_text(t.at(r, c)));
+    d.latest.push_back(std::move(row));
+  }
+  const int lat = column_named(t, {"lat", "latitude"}), lon = column_named(t, {"lon", "longitude"});
+  const int code = column_named(t, {"mesh_code", "mesh"}), cell = column_named(t, {"cell"});
+  const int state = column_named(t, {"state", "status"});
+  if ((lat < 0 || lon < 0) && code < 0 && cell < 0) return d;
+  for (size_t r = t.rows > kMarkerRows ? t.rows - kMarkerRows : 0; r < t.rows; ++r) {
+    int64_t where = -1;
+    if (lat >= 0 && lon >= 0) where = grid.cell_at(cell_number(t.at(r, size_t(lat))), cell_number(t.at(r, size_t(lon))));
+    else if (code >= 0) where = grid.cell_of_code(uint64_t(cell_number(t.at(r, size_t(code)))));
+    else where = int64_t(cell_number(t.at(r, size_t(cell))));
+    if (where < 0 || size_t(where) >= grid.size()) continue;
+    d.marker_cell.push_back(where);
+    d.marker_state.push_back(state >= 0 ? cell_text(t.at(r, size_t(state))) : "");
+  }
+  return d;
+}
+
+std::vector<io::SeriesData> copy_series(const Metrics& m) {
+  std::vector<io::SeriesData> out;
+  for (const auto& s : m.series()) {
+    io::SeriesData d;
+    d.path = s.info.path;
+    d.units = s.info.units;
+    d.description = s.info.description;
+    d.dimension = s.breakdown.dimension;
+    d.labels = s.breakdown.labels;
+    d.values = s.history;
+    d.width = s.width();
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace
+
+// [SECTION] live
+LiveSource::LiveSource(const Scenario& scenario, int threads, size_t max_agents)
+    : scenario_(scenario), threads_(threads), max_agents_(max_agents) {
+  sim_ = std::make_unique<Simulation>(scenario_, threads_);
+  sim_->step(0);  // the initial sample
+  grid_ = sim_->grid();
+  publish();
+}
+
+LiveSource::~LiveSource() {
+  {
+    std::lock_guard lock(mu_);
+    quit_ = true;
+  }
+  wake_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void LiveSource::advance_to(LocalSeconds t) {
+  const int64_t target = (t - sim_->run_params().start) / (60 * sim_->run_params().tick_minutes);
+  sim_->step(std::max<int64_t>(0, target - sim_->clock().tick));
+  publish();
+}
+
+void LiveSource::start() { worker_ = std::thread([this] { loop(); }); }
+
+std::shared_ptr<const Frame> LiveSource::frame() {
+  std::lock_guard lock(mu_);
+  return latest_;
+}
+
+void LiveSource::play(bool on) {
+  playing_ = on;
+  wake_.notify_all();
+}
+
+void LiveSource::set_speed(double speed) {
+  std::lock_guard lock(mu_);
+  speed_ = speed;
+}
+
+void LiveSource::step() {
+  {
+    std::lock_guard lock(mu_);
+    ++pending_steps_;
+  }
+  wake_.notify_all();
+}
+
+void LiveSource::seek(LocalSeconds t) {
+  {
+    std::lock_guard lock(mu_);
+    seek_ = t;
+  }
+  wake_.notify_all();
+}
+
+void LiveSource::set_param(const std::string& key, const Value& value) {
+  {
+    std::lock_guard lock(mu_);
+    edits_.emplace_back(key, value);
+  }
+  wake_.notify_all();
+}
+
+void LiveSource::restart(const Scenario& scenario) {
+  {
+    std::lock_guard lock(mu_);
+    restart_ = scenario;
+  }
+  wake_.notify_all();
+}
+
+std::string LiveSource::last_error() {
+  std::lock_guard lock(mu_);
+  return error_;
+}
+
+// the worker's copy of the state: the only time the simulation waits on the lock is
+// the pointer swap at the end
+void LiveSource::publish() {
+  auto f = std::make_shared<Frame>();
+  const Metrics& m = sim_->metrics();
+  f->now = sim_->clock().now();
+  f->start = sim_->run_params().start;
+  f->end = f->start + sim_->total_ticks() * sim_->run_params().tick_minutes * 60;
+  f->tick = sim_->clock().tick;
+  f->finished = sim_->finished();
+  f->sample = m.sample_times().empty() ? 0 : m.sample_times().size() - 1;
+  if (m.sample_times().size() != series_samples_) {
+    series_samples_ = m.sample_times().size();
+    series_cache_ = std::make_shared<const std::vector<io::SeriesData>>(copy_series(m));
+    times_cache_ = std::make_shared<const std::vector<LocalSeconds>>(m.sample_times());
+  }
+  f->series = series_cache_;
+  f->sample_times = times_cache_;
+  for (const auto& field : m.fields()) f->fields.push_back({field.info.path, field.info.units, field.info.description, field.values});
+  for (const auto& t : m.tables()) f->tables.push_back(copy_table(t, grid_));
+  // every k-th resident, so the sample covers the whole city evenly
+  const Residents& r = sim_->residents();
+  const size_t stride = std::max<size_t>(1, (r.count + max_agents_ - 1) / std::max<size_t>(1, max_agents_));
+  const size_t n = max_agents_ == 0 ? 0 : r.count / stride;
+  if (!age_cache_ || age_cache_->size() != n) {
+    auto ages = std::make_shared<std::vector<uint8_t>>(n);
+    for (size_t i = 0; i < n; ++i) (*ages)[i] = r.age[i * stride];
+    age_cache_ = std::move(ages);
+  }
+  f->agents.cell.resize(n);
+  f->agents.activity.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    f->agents.cell[i] = r.cell[i * stride];
+    f->agents.activity[i] = r.activity[i * stride];
+  }
+  f->agents.age = age_cache_;
+  f->agents.weight = r.weight * double(stride);
+  f->ticks_per_second = measured_tps_;
+  f->serial = ++serial_;
+  std::lock_guard lock(mu_);
+  latest_ = std::move(f);
+}
+
+// step towards target_tick for at most budget_s of wall time
+void LiveSource::run_ticks_for(int64_t target_tick, double budget_s) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  const int64_t tick0 = sim_->clock().tick;
+  while (sim_->clock().tick < target_tick && !sim_->finished()) {
+    sim_->step(1);
+    if (std::chrono::duration<double>(clock::now() - t0).count() > budget_s) break;
+  }
+  const double dt = std::chrono::duration<double>(clock::now() - t0).count();
+  if (dt > 0 && sim_->clock().tick > tick0) measured_tps_ = double(sim_->clock().tick - tick0) / dt;
+}
+
+void LiveSource::loop() {
+  using clock = std::chrono::steady_clock;
+  constexpr double kFrameBudget_s = 1.0 / 30;  // a frame for the renderer at least this often
+  auto last = clock::now();
+  double owed_ticks = 0;
+  std::optional<int64_t> seek_tick;
+  for (;;) {
+    std::vector<std::pair<std::string, Value>> edits;
+    std::optional<Scenario> restart;
+    int64_t steps = 0;
+    double speed = 0;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait_for(lock, std::chrono::milliseconds(20), [&] {
+        return quit_ || playing_ || !edits_.empty() || restart_ || seek_ || pending_steps_ > 0 || seek_tick;
+      });
+      if (quit_) return;
+      edits.swap(edits_);
+      restart.swap(restart_);
+      if (seek_) {
+        seek_tick = (*seek_ - sim_->run_params().start) / (60 * sim_->run_params().tick_minutes);
+        seek_.reset();
+      }
+      steps = std::exchange(pending_steps_, 0);
+      speed = speed_;
+    }
+    bool changed = false;
+    try {
+      if (restart) {
+        sim_ = std::make_unique<Simulation>(*restart, threads_);
+        sim_->step(0);
+        series_samples_ = size_t(-1);
+        changed = true;
+      }
+      for (const auto& [key, value] : edits) {
+        sim_->set_param(key, value);
+        changed = true;
+      }
+    } catch (const std::exception& e) {
+      std::lock_guard lock(mu_);
+      error_ = e.what();
+    }
+    if (seek_tick && *seek_tick < sim_->clock().tick) {
+      // the past is gone: start again with the current settings and run forward
+      Scenario current = sim_->scenario();
+      sim_ = std::make_unique<Simulation>(current, threads_);
+      sim_->step(0);
+      series_samples_ = size_t(-1);
+    }
+    const auto now = clock::now();
+    const double dt = std::chrono::duration<double>(now - last).count();
+    last = now;
+    if (seek_tick) {
+      run_ticks_for(*seek_tick, kFrameBudget_s);
+      if (sim_->clock().tick >= *seek_tick || sim_->finished()) seek_tick.reset();
+      changed = true;
+    } else if (playing_) {
+      const double tick_s = 60.0 * sim_->run_params().tick_minutes;
+      owed_ticks = speed <= 0 ? 1e12 : owed_ticks + dt * speed / tick_s;
+      const int64_t want = int64_t(owed_ticks);
+      const int64_t before = sim_->clock().tick;
+      if (want > 0) run_ticks_for(before + want, kFrameBudget_s);
+      // a slow simulation drops the debt rather than racing to catch up
+      owed_ticks = std::min(owed_ticks - double(sim_->clock().tick - before), 1.0);
+      changed = changed || sim_->clock().tick != before;
+      if (sim_->finished()) playing_ = false;
+    } else {
+      owed_ticks = 0;
+    }
+    if (steps > 0) {
+      sim_->step(steps);
+      changed = true;
+    }
+    if (changed) publish();
+  }
+}
+
+// [SECTION] replay
+namespace {
+
+// /meta/overrides: the --set lines of the run (variable-length strings)
+std::vector<std::string> read_overrides(const std::string& path) {
+  std::vector<std::string> out;
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) return out;
+  if (H5Lexists(file, "/meta/overrides", H5P_DEFAULT) > 0) {
+    const hid_t ds = H5Dopen2(file, "/meta/overrides", H5P_DEFAULT);
+    const hid_t space = H5Dget_space(ds);
+    const hssize_t n = H5Sget_simple_extent_npoints(space);
+    const hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    std::vector<char*> texts(size_t(std::max<hssize_t>(n, 0)), nullptr);
+    if (n > 0 && H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, texts.data()) >= 0) {
+      for (char* t : texts) out.emplace_back(t ? t : "");
+      H5Dvlen_reclaim(type, space, H5P_DEFAULT, texts.data());
+    }
+    H5Tclose(type);
+    H5Sclose(space);
+    H5Dclose(ds);
+  }
+  H5Fclose(file);
+  return out;
+}
+
+}  // namespace
+
+bool is_results_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[8] = {};
+  in.read(head, 8);
+  return in.gcount() == 8 && std::memcmp(head, "\x89HDF\r\n\x1a\n", 8) == 0;
+}
+
+ReplaySource::ReplaySource(const std::string& path) : path_(path), summary_(io::read_results(path)) {
+  if (summary_.time_s.empty()) throw std::runtime_error(path + ": the results file holds no samples");
+  // the grid is not stored cell by cell: rebuild it from the scenario the run used
+  const std::string base = std::filesystem::path(path).parent_path().string();
+  scenario_ = io::parse_scenario(summary_.scenario_toml, path + " (stored scenario)", base.empty() ? "." : base);
+  for (const auto& o : read_overrides(path)) io::apply_override(scenario_, o);
+  grid_ = build_city(CityParams::from(scenario_), uint64_t(scenario_.get_int("run.seed")));
+  if (grid_.rows != summary_.rows || grid_.cols != summary_.cols)
+    throw std::runtime_error(path + ": the stored scenario gives a " + std::to_string(grid_.rows) + "x" +
+                             std::to_string(grid_.cols) + " grid but the fields are " + std::to_string(summary_.rows) +
+                             "x" + std::to_string(summary_.cols));
+  name_ = scenario_.get_string("run.name");
+  const LocalSeconds start = summary_.time_iso.empty() ? scenario_.get_time("run.start")
+                                                       : parse_datetime(summary_.time_iso[0]).value_or(scenario_.get_time("run.start"));
+  auto times = std::make_shared<std::vector<LocalSeconds>>();
+  for (double s : summary_.time_s) times->push_back(start + LocalSeconds(std::llround(s)));
+  times_ = std::move(times);
+  series_ = std::make_shared<const std::vector<io::SeriesData>>(summary_.series);
+}
+
+size_t ReplaySource::sample_at(LocalSeconds t) const {
+  const auto& ts = *times_;
+  const auto it = std::upper_bound(ts.begin(), ts.end(), t);
+  return it == ts.begin() ? 0 : size_t(it - ts.begin()) - 1;
+}
+
+std::shared_ptr<const Frame> ReplaySource::frame() {
+  const auto& ts = *times_;
+  const LocalSeconds now = ts.front() + LocalSeconds(std::llround(position_s_));
+  const size_t sample = sample_at(now);
+  if (frame_ && frame_->sample == sample) return frame_;
+  auto f = std::make_shared<Frame>();
+  f->now = ts[sample];
+  f->start = ts.front();
+  f->end = scenario_.get_time("run.start") + LocalSeconds(std::llround(scenario_.get_double("run.duration_hours") * 3600));
+  f->sample = sample;
+  f->sample_times = times_;
+  f->series = series_;
+  f->finished = sample + 1 == ts.size();
+  for (const auto& [path, shape] : summary_.fields) {
+    if (shape.empty() || shape[0] == 0) continue;
+    // fields may be written every k-th sample only
+    const size_t stride = (ts.size() + shape[0] - 1) / shape[0];
+    f->fields.push_back({path, "", "", io::read_field(path_, path, std::min(sample / stride, shape[0] - 1))});
+  }
+  for (const auto& [path, rows] : summary_.tables) {
+    TableData t;
+    t.path = path;
+    t.rows = rows;
+    f->tables.push_back(std::move(t));
+  }
+  f->serial = ++serial_;
+  frame_ = std::move(f);
+  return frame_;
+}
+
+void ReplaySource::update(double dt_wall_s) {
+  if (!playing_) return;
+  const double last = double(times_->back() - times_->front());
+  position_s_ = speed_ <= 0 ? last : std::min(last, position_s_ + dt_wall_s * speed_);
+  if (position_s_ >= last) playing_ = false;
+}
+
+void ReplaySource::step() {
+  const size_t next = std::min(samples() - 1, sample_at(times_->front() + LocalSeconds(position_s_)) + 1);
+  position_s_ = double((*times_)[next] - times_->front());
+}
+
+void ReplaySource::seek(LocalSeconds t) {
+  position_s_ = std::clamp(double(t - times_->front()), 0.0, double(times_->back() - times_->front()));
+}
+
+}  // namespace citysim::viz
