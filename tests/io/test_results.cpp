@@ -2,8 +2,10 @@
 // stay readable, and info/compare say the right things.
 #define BOOST_TEST_MODULE results
 #include <boost/test/unit_test.hpp>
+
 #include <hdf5.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -33,10 +35,9 @@ ResultsSummary run_to_file(const Scenario& scenario, const std::string& path) {
 }
 
 const SeriesData& series(const ResultsSummary& r, const std::string& path) {
-  for (const auto& s : r.series)
-    if (s.path == path) return s;
-  BOOST_FAIL("no series " + path);
-  throw;
+  const auto it = std::find_if(r.series.begin(), r.series.end(), [&](const SeriesData& s) { return s.path == path; });
+  BOOST_TEST_REQUIRE((it != r.series.end()), "no series " + path);
+  return *it;
 }
 
 }  // namespace
@@ -65,7 +66,8 @@ BOOST_AUTO_TEST_CASE(file_holds_what_the_metrics_held) {
   BOOST_TEST(r.scenario_toml == scenario.source_text);
   BOOST_TEST(r.rows == sim.grid().rows);
   BOOST_TEST(r.cols == sim.grid().cols);
-  BOOST_TEST(r.time_s == (std::vector<double>{0, 3600, 7200, 10800, 14400, 18000, 21600}), boost::test_tools::per_element());
+  BOOST_TEST(r.time_s == (std::vector<double>{0, 3600, 7200, 10800, 14400, 18000, 21600}),
+             boost::test_tools::per_element());
   BOOST_TEST(r.time_iso.front() == "2026-08-03T06:00:00+09:00");
   BOOST_TEST(r.time_iso.back() == "2026-08-03T12:00:00+09:00");
 
@@ -83,13 +85,15 @@ BOOST_AUTO_TEST_CASE(file_holds_what_the_metrics_held) {
   }
 
   BOOST_TEST_REQUIRE(r.fields.size() == sim.metrics().fields().size());
-  BOOST_TEST(r.fields[0].second == (std::vector<size_t>{7, size_t(r.rows), size_t(r.cols)}), boost::test_tools::per_element());
+  BOOST_TEST(r.fields[0].second == (std::vector<size_t>{7, size_t(r.rows), size_t(r.cols)}),
+             boost::test_tools::per_element());
   BOOST_TEST(read_field(path, "residents/present", 3) == present_at_9, boost::test_tools::per_element());
   BOOST_CHECK_THROW(read_field(path, "residents/present", 7), std::runtime_error);
 
   const ResultsSummary crashed = read_results(crash_copy);
   BOOST_TEST(!crashed.complete);
   BOOST_TEST(crashed.time_s.size() == 4u);
+  BOOST_TEST(describe_results(crashed, crash_copy).find("never closed") != std::string::npos);
   const Series& home = *sim.metrics().find_series("residents/at_home");
   BOOST_TEST(series(crashed, "residents/at_home").values ==
                  std::vector<double>(home.history.begin(), home.history.begin() + 4),
@@ -108,31 +112,56 @@ BOOST_AUTO_TEST_CASE(run_ended_early_is_readable_and_incomplete) {
   BOOST_TEST(!r.complete);
   BOOST_TEST(r.time_s.size() == 4u);
   BOOST_TEST(r.fields[0].second.at(0) == 2u);
-  BOOST_TEST(describe_results(r, path).find("interrupted") != std::string::npos);
+  BOOST_TEST(r.meta.at("fields_every") == "2");
+  BOOST_TEST(describe_results(r, path).find("stopped before the end") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(table_rows_are_appended_at_samples_and_at_the_end) {
+// metrics the residents module doesn't have: tables, breakdowns sharing a dimension name
+BOOST_AUTO_TEST_CASE(tables_and_breakdowns_sharing_a_dimension_name) {
   const std::string path = scratch("tables");
   Simulation sim(test::small_city(2), 2);
-  // no module publishes a table yet: register one the way a module's init would
+  // registered the way a module's init would, before the first step
   Metrics& metrics = const_cast<Metrics&>(sim.metrics());
-  const TableId id = metrics.add_table({"watch/alerts", "1", "test alerts"},
-                                       {{"cell", ColumnType::Int, "1"},
-                                        {"level", ColumnType::Float, "m"},
-                                        {"note", ColumnType::Text, ""}});
+  const TableId table = metrics.add_table(
+      {"test/alerts", "1", "test alerts"},
+      {{"cell", ColumnType::Int, "1"}, {"level", ColumnType::Float, "m"}, {"note", ColumnType::Text, ""}});
+  const SeriesId xy1 = metrics.add_series({"test/xy1", "1", "x and y"}, {"kind", {"x", "y"}});
+  const SeriesId xy2 = metrics.add_series({"test/xy2", "1", "x and y again"}, {"kind", {"x", "y"}});
+  const SeriesId pqr = metrics.add_series({"test/pqr", "1", "other kinds"}, {"kind", {"p", "q", "r"}});
+  const SeriesId named_kind = metrics.add_series({"other/kind", "1", "a series named like a dimension"});
+  const SeriesId ab = metrics.add_series({"other/ab", "1", "a and b"}, {"kind", {"a", "b"}});
+  metrics.values(xy1)[1] = 2;
+  metrics.values(xy2)[0] = 3;
+  metrics.values(pqr)[2] = 4;
+  metrics.set(named_kind, 5);
+  metrics.values(ab)[0] = 6;
   ResultsWriter writer(path);
   sim.add_sink(&writer);
-  metrics.table(id).append({int64_t(1), 0.5, std::string("before the start")});
+  metrics.table(table).append({int64_t(1), 0.5, std::string("before the start")});
   sim.run(60);
-  metrics.table(id).append({int64_t(2), 1.5, std::string(40, 'x')});  // longer than a text column
+  metrics.table(table).append({int64_t(2), 1.5, std::string(40, 'x')});  // longer than a text column
   sim.run(90);
-  metrics.table(id).append({int64_t(3), 2.5, std::string("after the last sample")});
+  metrics.table(table).append({int64_t(3), 2.5, std::string("after the last sample")});
   sim.finish(true);
 
   const ResultsSummary r = read_results(path);
   BOOST_TEST_REQUIRE(r.tables.size() == 1u);
-  BOOST_TEST(r.tables[0].first == "watch/alerts");
+  BOOST_TEST(r.tables[0].first == "test/alerts");
   BOOST_TEST(r.tables[0].second == 3u);
+  for (const Series& s : metrics.series()) {
+    BOOST_TEST_CONTEXT(s.info.path) {
+      const SeriesData& got = series(r, s.info.path);
+      BOOST_TEST(got.dimension == s.breakdown.dimension);
+      BOOST_TEST(got.labels == s.breakdown.labels, boost::test_tools::per_element());
+      BOOST_TEST(got.values == s.history, boost::test_tools::per_element());
+    }
+  }
+  // one label scale per distinct labels, named after the dimension where the name is free
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  for (const char* name : {"series/test/kind", "series/test/kind__pqr", "series/other/kind__ab"})
+    BOOST_TEST(H5Lexists(file, name, H5P_DEFAULT) > 0, name);
+  BOOST_TEST(H5Lexists(file, "series/test/kind__xy2", H5P_DEFAULT) == 0);
+  H5Fclose(file);
 }
 
 BOOST_AUTO_TEST_CASE(compare_finds_differences_beyond_tolerance) {
@@ -143,7 +172,8 @@ BOOST_AUTO_TEST_CASE(compare_finds_differences_beyond_tolerance) {
 
   const CompareReport same = compare_results(a, a, 0, 0);
   BOOST_TEST(same.ok);
-  BOOST_TEST(same.text.find("all " + std::to_string(a.series.size()) + " series within tolerance") != std::string::npos);
+  BOOST_TEST(same.text.find("all " + std::to_string(a.series.size()) + " series within tolerance") !=
+             std::string::npos);
 
   const CompareReport different = compare_results(a, b, 1e-9, 0);
   BOOST_TEST(!different.ok);
@@ -160,7 +190,7 @@ BOOST_AUTO_TEST_CASE(compare_finds_differences_beyond_tolerance) {
   BOOST_TEST(one_missing.text.find("1 of " + std::to_string(a.series.size()) + " series differ") != std::string::npos);
 
   ResultsSummary more_rows = a;
-  more_rows.tables.emplace_back("watch/alerts", 3);
+  more_rows.tables.emplace_back("test/alerts", 3);
   BOOST_TEST(!compare_results(a, more_rows, 0, 0).ok);
 }
 
@@ -184,7 +214,9 @@ BOOST_AUTO_TEST_CASE(reading_something_else_names_the_file) {
   } catch (const std::runtime_error& e) {
     BOOST_TEST(std::string(e.what()).find(path) != std::string::npos);
   }
-  BOOST_CHECK_THROW(read_results(path + ".missing"), std::runtime_error);
+  BOOST_CHECK_EXCEPTION(read_results(path + ".missing"), std::runtime_error, [&](const std::runtime_error& e) {
+    return std::string(e.what()) == path + ".missing: no such file";
+  });
 
   const std::string empty = fs::path(path).replace_filename("empty.h5").string();
   H5Fclose(H5Fcreate(empty.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));

@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -94,14 +94,16 @@ auto guarded(const std::string& file, F&& f) -> decltype(f()) {
 
 // ---- types ------------------------------------------------------------------------
 
+// the HDF5 memory type of a C++ number type
 template <class T>
-hid_t native();
-template <> inline hid_t native<double>() { return H5T_NATIVE_DOUBLE; }
-template <> inline hid_t native<float>() { return H5T_NATIVE_FLOAT; }
-template <> inline hid_t native<int32_t>() { return H5T_NATIVE_INT32; }
-template <> inline hid_t native<int64_t>() { return H5T_NATIVE_INT64; }
-template <> inline hid_t native<uint64_t>() { return H5T_NATIVE_UINT64; }
-template <> inline hid_t native<uint8_t>() { return H5T_NATIVE_UINT8; }
+hid_t native() {
+  if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
+  else if constexpr (std::is_same_v<T, float>) return H5T_NATIVE_FLOAT;
+  else if constexpr (std::is_same_v<T, int32_t>) return H5T_NATIVE_INT32;
+  else if constexpr (std::is_same_v<T, uint64_t>) return H5T_NATIVE_UINT64;
+  else if constexpr (std::is_same_v<T, uint8_t>) return H5T_NATIVE_UINT8;
+  else static_assert(sizeof(T) == 0, "no HDF5 type for this number type");
+}
 
 // UTF-8 strings of any length (h5py and xarray read them as str)
 inline Handle vlen_string_type() {
@@ -138,7 +140,7 @@ class Compound {
  private:
   struct Member {
     std::string name;
-    Handle type{};
+    Handle type;
     size_t offset;
     Member(std::string n, hid_t t, size_t o) : name(std::move(n)), type(t, H5Tclose), offset(o) {}
   };
@@ -221,7 +223,7 @@ inline void set_attr(hid_t obj, const char* name, const std::string& text) {
   check(H5Awrite(attr, type, &data), std::string("cannot write attribute ") + name);
 }
 template <class T>
-  requires std::is_arithmetic_v<T>
+requires std::is_arithmetic_v<T>
 void set_attr(hid_t obj, const char* name, T value) {
   Handle space(check(H5Screate(H5S_SCALAR), "scalar space"), H5Sclose);
   Handle attr = open_or_create_attr(obj, name, native<T>(), space);
@@ -252,8 +254,7 @@ inline std::string attr_text(hid_t obj, const char* name) {
   Handle type(check(H5Aget_type(attr), "attribute type"), H5Tclose);
   Handle space(check(H5Aget_space(attr), "attribute space"), H5Sclose);
   switch (H5Tget_class(type)) {
-    case H5T_STRING:
-      return read_strings(space, [&](hid_t t, void* buf) { return H5Aread(attr, t, buf); }).at(0);
+    case H5T_STRING: return read_strings(space, [&](hid_t t, void* buf) { return H5Aread(attr, t, buf); }).at(0);
     case H5T_INTEGER: {
       int64_t value = 0;
       check(H5Aread(attr, H5T_NATIVE_INT64, &value), std::string("cannot read attribute ") + name);
@@ -294,7 +295,8 @@ inline Handle write_dataset(hid_t parent, const std::string& name, hid_t type, c
   return ds;
 }
 template <class T>
-Handle write_dataset(hid_t parent, const std::string& name, const std::vector<T>& data, const std::vector<hsize_t>& dims) {
+Handle write_dataset(hid_t parent, const std::string& name, const std::vector<T>& data,
+                     const std::vector<hsize_t>& dims) {
   return write_dataset(parent, name, native<T>(), dims, data.data());
 }
 
@@ -353,7 +355,8 @@ std::vector<T> read_all(hid_t dataset) {
 
 inline std::vector<std::string> read_all_strings(hid_t dataset) {
   Handle space(check(H5Dget_space(dataset), "dataset space"), H5Sclose);
-  return read_strings(space, [&](hid_t t, void* buf) { return H5Dread(dataset, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf); });
+  return read_strings(space,
+                      [&](hid_t t, void* buf) { return H5Dread(dataset, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf); });
 }
 
 }  // namespace citysim::io::h5

@@ -1,5 +1,7 @@
 // Texts over a read-back results file: `citysim info` (describe_results) and
 // `citysim compare` (compare_results). No HDF5 here: both work on ResultsSummary.
+#include "citysim/io/results.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdarg>
@@ -8,18 +10,18 @@
 #include <map>
 #include <optional>
 
-#include "citysim/io/results.hpp"
-
 namespace citysim::io {
 namespace {
 
 std::string printf_text(const char* format, ...) {
-  char buf[512];
-  va_list args;
+  va_list args, size_args;
   va_start(args, format);
-  std::vsnprintf(buf, sizeof buf, format, args);
+  va_copy(size_args, args);
+  std::string text(size_t(std::vsnprintf(nullptr, 0, format, size_args)), '\0');
+  va_end(size_args);
+  std::vsnprintf(text.data(), text.size() + 1, format, args);
   va_end(args);
-  return buf;
+  return text;
 }
 
 std::string number(double value) { return printf_text("%.6g", value); }
@@ -58,8 +60,13 @@ std::string series_values(const SeriesData& s) {
 std::string describe_results(const ResultsSummary& r, const std::string& path) {
   std::string out = path + "\n";
   out += "  scenario  " + meta(r, "scenario_name") + "\n";
+  // end() records `finished` whether or not the run reached its end; a crash leaves it empty
+  const auto finished = r.meta.find("finished");
+  const bool closed = finished != r.meta.end() && !finished->second.empty();
   out += r.complete ? "  status    complete\n"
-                    : "  status    interrupted: the run stopped before its end; the file holds the samples written until then\n";
+         : closed   ? "  status    interrupted: stopped before the end of the run\n"
+                    : "  status    interrupted: the file was never closed (a crash, or still running); it holds "
+                      "the samples written until then\n";
   out += "  period    ";
   if (r.time_s.empty()) {
     out += "no samples\n";
@@ -71,8 +78,9 @@ std::string describe_results(const ResultsSummary& r, const std::string& path) {
   out += "  run       seed " + meta(r, "seed") + ", " + meta(r, "threads") + " threads, citysim " + meta(r, "version") +
          " (revision " + meta(r, "git_revision") + ")\n";
   out += "  written   started " + meta(r, "started");
-  out += r.complete ? ", finished " + meta(r, "finished") + ", " + number(std::stod(meta(r, "wall_seconds"))) + " s wall time\n"
-                    : ", not finished\n";
+  out += closed ? ", finished " + finished->second + ", " + printf_text("%.1f", std::stod(meta(r, "wall_seconds"))) +
+                      " s wall time\n"
+                : ", never finished\n";
   out += "  grid      " + std::to_string(r.rows) + " rows x " + std::to_string(r.cols) + " columns\n";
 
   out += "series (" + std::to_string(r.series.size()) + ")\n";
@@ -102,8 +110,10 @@ CompareReport compare_results(const ResultsSummary& a, const ResultsSummary& b, 
   };
   size_t name_width = 6;
   for (const auto& p : paths) name_width = std::max(name_width, p.size());
-  const auto line = [&](const std::string& name, const std::string& diff, const std::string& rel, const std::string& result) {
-    return printf_text("%-*s  %12s  %12s  %s\n", int(name_width), name.c_str(), diff.c_str(), rel.c_str(), result.c_str());
+  const auto line = [&](const std::string& name, const std::string& diff, const std::string& rel,
+                        const std::string& result) {
+    return printf_text("%-*s  %12s  %12s  %s\n", int(name_width), name.c_str(), diff.c_str(), rel.c_str(),
+                       result.c_str());
   };
 
   CompareReport report;

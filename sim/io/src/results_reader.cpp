@@ -1,4 +1,6 @@
 // Reading results files back: read_results (the whole summary) and read_field (one slab).
+#include <filesystem>
+
 #include "citysim/io/results.hpp"
 #include "h5.hpp"
 
@@ -9,6 +11,7 @@ using h5::check;
 using h5::Handle;
 
 Handle open_file(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw std::runtime_error("no such file");
   return Handle(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "cannot open as HDF5"), H5Fclose);
 }
 
@@ -87,9 +90,8 @@ ResultsSummary read_results(const std::string& path) {
       const std::vector<hsize_t> dims = h5::shape(ds);
       r.fields.emplace_back(p, std::vector<size_t>(dims.begin(), dims.end()));
     });
-    for_each_metric(file, "tables", [&](hid_t ds, const std::string& p) {
-      r.tables.emplace_back(p, size_t(h5::shape(ds).at(0)));
-    });
+    for_each_metric(file, "tables",
+                    [&](hid_t ds, const std::string& p) { r.tables.emplace_back(p, size_t(h5::shape(ds).at(0))); });
     return r;
   });
 }

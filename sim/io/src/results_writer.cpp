@@ -2,6 +2,7 @@
 // Datasets are created in begin() for every metric registered by then; sample() and
 // end() append what is new since the previous call, then flush, so the .partial file
 // is readable at any point after a sample.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -22,9 +23,8 @@ constexpr size_t kTextBytes = 32;  // Text table columns: fixed width, longer te
 // wall-clock time as ISO 8601 in Tokyo time (LocalSeconds count from the Tokyo epoch,
 // 9 hours after the Unix epoch's instant)
 std::string wall_clock_iso() {
-  const auto unix_s = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const auto unix_s =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   return format_datetime(LocalSeconds(unix_s) + 9 * 3600);
 }
 
@@ -48,22 +48,27 @@ Handle time_scale(hid_t parent, const std::string& name, const std::string& unit
   return ds;
 }
 
-// rows of a series chunk: about 8 KiB of doubles, whatever the breakdown's width
+// rows of a series chunk: about 8 KiB of doubles, and at least 16 rows however wide
 hsize_t series_chunk_rows(size_t width) { return std::clamp<hsize_t>(1024 / width, 16, 1024); }
 
-// the group of a metric "<module>/<name>" under `root`, and the name in it. A new group
-// gets hard links to the dimension scales its datasets use (`scales`, absolute paths),
-// because xarray (h5netcdf) reads coordinate values only from the group it opens.
+// hard links in `group` to dimension scales elsewhere (absolute paths), under their own
+// names: xarray (h5netcdf) reads coordinate values only from the group it opens
+void link_scales(hid_t group, const std::vector<std::string>& scales) {
+  for (const auto& scale : scales)
+    check(H5Lcreate_hard(group, scale.c_str(), group, scale.substr(scale.rfind('/') + 1).c_str(), H5P_DEFAULT,
+                         H5P_DEFAULT),
+          "cannot link " + scale);
+}
+
+// the group of a metric "<module>/<name>" under `root` (a new one gets links to
+// `scales`, the dimension scales its datasets use), and the metric's name in it
 std::pair<Handle, std::string> metric_group(hid_t root, const std::string& path,
                                             const std::vector<std::string>& scales) {
   const size_t slash = path.find('/');
   const std::string module = path.substr(0, slash), name = path.substr(slash + 1);
   if (h5::exists(root, module)) return {h5::open_group(root, module), name};
   Handle group = h5::create_group(root, module);
-  for (const auto& scale : scales)
-    check(H5Lcreate_hard(root, scale.c_str(), group, scale.substr(scale.rfind('/') + 1).c_str(), H5P_DEFAULT,
-                         H5P_DEFAULT),
-          "cannot link " + scale + " into " + module);
+  link_scales(group, scales);
   return {std::move(group), name};
 }
 
@@ -73,7 +78,7 @@ Handle write_strings(hid_t parent, const std::string& name, const std::vector<st
   return h5::write_dataset(parent, name, h5::vlen_string_type(), {texts.size()}, ptrs.data());
 }
 
-void write_meta(hid_t file, const Simulation& sim) {
+void write_meta(hid_t file, const Simulation& sim, int fields_every) {
   Handle meta = h5::create_group(file, "meta");
   const RunParams& run = sim.run_params();
   h5::set_attr(meta, "version", kVersion);
@@ -82,6 +87,7 @@ void write_meta(hid_t file, const Simulation& sim) {
   h5::set_attr(meta, "threads", int32_t(sim.threads()));
   h5::set_attr(meta, "scenario_name", run.name);
   h5::set_attr(meta, "start", format_datetime(run.start));
+  h5::set_attr(meta, "fields_every", int32_t(fields_every));  // in the summary too, for replay
   h5::set_attr(meta, "started", wall_clock_iso());
   // end() sets these three; until then the file reads as an interrupted run
   h5::set_attr(meta, "finished", "");
@@ -108,7 +114,8 @@ std::pair<Handle, Handle> write_grid_axes(hid_t file, const Grid& grid) {
 
 void write_municipalities(hid_t grid_group, const std::vector<Municipality>& munis) {
   size_t en_bytes = 1, ja_bytes = 1;
-  for (const auto& m : munis) en_bytes = std::max(en_bytes, m.name_en.size()), ja_bytes = std::max(ja_bytes, m.name_ja.size());
+  for (const auto& m : munis)
+    en_bytes = std::max(en_bytes, m.name_en.size()), ja_bytes = std::max(ja_bytes, m.name_ja.size());
   h5::Compound record;
   record.add("code", H5T_NATIVE_INT32);
   record.add("name_en", h5::fixed_string_type(en_bytes));
@@ -127,6 +134,7 @@ void write_municipalities(hid_t grid_group, const std::vector<Municipality>& mun
     h5::put(at + record.offset(5), munis[i].population);
   }
   Handle ds = h5::write_dataset(grid_group, "municipalities", record.type(), {munis.size()}, buffer.data());
+  make_scale(ds, "municipalities");  // its own dimension, so that xarray can open /grid
   h5::set_attr(ds, "description",
                "municipalities in the grid: local government code, names, municipal office lat/lon "
                "(degrees), residents (people)");
@@ -138,6 +146,7 @@ void write_grid(hid_t file, const Grid& grid, hid_t row, hid_t col) {
   h5::set_attr(g, "rows", int32_t(grid.rows));
   h5::set_attr(g, "cols", int32_t(grid.cols));
   h5::set_attr(g, "description", "the city grid: JIS X 0410 mesh cells, level = cell size in m");
+  link_scales(g, {"/row", "/col"});
   const auto layer = [&](const char* name, const auto& values, const char* units, const std::string& description) {
     Handle ds = h5::write_dataset(g, name, values, {hsize_t(grid.rows), hsize_t(grid.cols)});
     attach(ds, row, 0);
@@ -171,7 +180,7 @@ struct ResultsWriter::Impl {
   };
   // the file first: members close in reverse order, the file last
   Handle file;
-  Handle time, time_iso, field_time;  // /time, /time_iso, /fields/time
+  Handle time, time_iso, field_time;   // /time, /time_iso, /fields/time
   std::vector<Handle> series, fields;  // parallel to Metrics::series() and fields()
   std::vector<TableOut> tables;        // parallel to Metrics::tables()
   LocalSeconds start = 0;
@@ -191,8 +200,8 @@ void ResultsWriter::Impl::create_series(const Metrics& metrics) {
   for (const Series& s : metrics.series()) {
     auto [group, name] = metric_group(root, s.info.path, {"/time"});
     const bool breakdown = !s.breakdown.labels.empty();
-    Handle ds = h5::create_growing(group, name, H5T_NATIVE_DOUBLE, breakdown ? std::vector<hsize_t>{s.width()}
-                                                                              : std::vector<hsize_t>{},
+    Handle ds = h5::create_growing(group, name, H5T_NATIVE_DOUBLE,
+                                   breakdown ? std::vector<hsize_t>{s.width()} : std::vector<hsize_t>{},
                                    series_chunk_rows(s.width()));
     attach(ds, time, 0);
     describe(ds, s.info.units, s.info.description);
@@ -200,23 +209,27 @@ void ResultsWriter::Impl::create_series(const Metrics& metrics) {
   }
   // label scales come after every series so that a series name always wins over a
   // scale name; series of a group share a scale when their labels are the same
-  std::map<std::string, std::vector<std::string>> made;  // "<module>/<scale>" -> labels
+  struct Scale {
+    std::string name;
+    std::vector<std::string> labels;
+  };
+  std::map<std::string, std::vector<Scale>> made;  // "<module>/<dimension>" -> its scales
   for (size_t i = 0; i < series.size(); ++i) {
     const Series& s = metrics.series()[i];
     if (s.breakdown.labels.empty()) continue;
     auto [group, name] = metric_group(root, s.info.path, {});
-    const std::string module = s.info.path.substr(0, s.info.path.find('/'));
-    std::string scale_name = s.breakdown.dimension;
-    const auto it = made.find(module + "/" + scale_name);
-    const bool reuse = it != made.end() && it->second == s.breakdown.labels;
-    if (!reuse && h5::exists(group, scale_name)) scale_name += "__" + name;
-    if (!reuse) {
+    const std::string& dimension = s.breakdown.dimension;
+    auto& scales = made[s.info.path.substr(0, s.info.path.find('/')) + "/" + dimension];
+    auto same =
+        std::find_if(scales.begin(), scales.end(), [&](const Scale& sc) { return sc.labels == s.breakdown.labels; });
+    if (same == scales.end()) {
+      const std::string scale_name = h5::exists(group, dimension) ? dimension + "__" + name : dimension;
       Handle scale = write_strings(group, scale_name, s.breakdown.labels);
-      make_scale(scale, s.breakdown.dimension);  // the scale's NAME is the dimension, whatever the dataset is called
-      h5::set_attr(scale, "description", "categories of " + s.breakdown.dimension);
-      made[module + "/" + scale_name] = s.breakdown.labels;
+      make_scale(scale, dimension);  // the scale's NAME is the dimension, whatever the dataset is called
+      h5::set_attr(scale, "description", "categories of " + dimension);
+      same = scales.insert(scales.end(), {scale_name, s.breakdown.labels});
     }
-    attach(series[i], h5::open_dataset(group, scale_name), 1);
+    attach(series[i], h5::open_dataset(group, same->name), 1);
   }
 }
 
@@ -322,7 +335,7 @@ void ResultsWriter::begin(const Simulation& sim) {
     impl->file = Handle(check(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT), "cannot create"), H5Fclose);
     impl->start = sim.run_params().start;
 
-    write_meta(impl->file, sim);
+    write_meta(impl->file, sim, fields_every_);
     const std::string time_units = "seconds since " + format_datetime(impl->start);
     impl->time = time_scale(impl->file, "time", time_units, "time of each sample since the start of the run");
     impl->time_iso = h5::create_growing(impl->file, "time_iso", h5::vlen_string_type(), {}, 512);
