@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <numeric>
 #include <sstream>
 
@@ -382,6 +383,34 @@ Grid build_city(const CityParams& p, uint64_t seed) {
       g.municipality[c.cell] = ms[size_t(c.m)].code;
       g.municipality_index[c.cell] = int16_t(c.m);
       score[c.cell] = c.score;
+    }
+    // close the small gaps the area caps leave inside the mainland: an empty land cell
+    // mostly surrounded by one municipality joins it (three passes, in cell order)
+    for (int pass = 0; pass < 3 && any_mainland; ++pass) {
+      std::vector<std::pair<size_t, int>> joins;
+      for (int r = 1; r + 1 < g.blocks[0].rows; ++r)
+        for (int c = 1; c + 1 < g.blocks[0].cols; ++c) {
+          const size_t cell = size_t(r) * size_t(g.cols) + size_t(c);
+          if (g.municipality[cell] != 0 || g.water[cell]) continue;
+          std::map<int, int> around;
+          for (int dr = -1; dr <= 1; ++dr)
+            for (int dc = -1; dc <= 1; ++dc) {
+              const size_t nb = size_t(r + dr) * size_t(g.cols) + size_t(c + dc);
+              if (g.municipality_index[nb] >= 0) ++around[g.municipality_index[nb]];
+            }
+          int land = 0, best = -1, best_n = 0;
+          for (const auto& [m, k] : around) {
+            land += k;
+            if (k > best_n) best = m, best_n = k;
+          }
+          if (land >= 5) joins.emplace_back(cell, best);
+        }
+      for (const auto& [cell, m] : joins) {
+        g.municipality[cell] = ms[size_t(m)].code;
+        g.municipality_index[cell] = int16_t(m);
+        score[cell] = haversine_km(g.lat[cell], g.lon[cell], ms[size_t(m)].lat, ms[size_t(m)].lon) /
+                      std::sqrt(ms[size_t(m)].area_km2 / kPi);
+      }
     }
     // island blocks: cells not on the island are sea
     for (size_t b = any_mainland ? 1 : 0; b < g.blocks.size(); ++b)
