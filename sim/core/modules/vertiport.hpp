@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "citysim/module.hpp"
@@ -61,16 +62,23 @@ struct VertiportParams {
   std::vector<VertiportSite> sites;
   std::vector<AircraftType> types;
   std::vector<FleetGroup> fleet;
-  // demand: Poisson arrivals per ordered pair; rate = od (or uniform rate) x hourly profile x scale
+  // demand: Poisson arrivals per ordered pair; rate = od (or uniform rate) x hourly profile x scale,
+  // or from residents' commutes x scale
   std::vector<double> od_per_h;         // sites x sites, row = origin; empty = rate_per_h for every pair
   double rate_per_h = 6;                // passengers per hour per ordered pair when od_per_h is empty
   std::vector<double> hourly_profile;   // 24 factors, local hour
   double demand_scale = 1;
+  bool demand_from_residents = false;   // rates from residents' commutes instead of the OD table
+  double reach_km = 3;                  // a resident uses a site this close to home / work
+  double min_trip_km = 10;              // only commutes at least this long
+  double residents_share = 0.01;        // share of such commuters who fly
   // terminal
   double checkin_service_min = 2, security_service_min = 1;
   bool exponential_service = true;      // else deterministic service times
   double patience_min = 60;             // a passenger not boarded this long after arriving gives up
   double walk_to_gate_min = 2;
+  bool open_air = false;                // terminals outdoors: waiting passengers are exposed to heat
+  double heat_wbgt_c = 28;              // exposure counts from this WBGT (環境省 厳重警戒 level)
   // operations
   bool scheduled = false;               // scheduled (headway) or on-demand dispatch
   double headway_min = 15;              // scheduled mode: departures per pair every headway
@@ -152,6 +160,13 @@ struct VertiportState {
   std::vector<Flight> flights;
   std::vector<Passenger> passengers;
   std::vector<std::vector<double>> distance_km;  // sites x sites
+  std::vector<int64_t> cell;                     // grid cell of each site, -1 outside the grid
+  // residents-based demand: eligible commuters (resident, home site, work site) and the
+  // day's rates from their plans, passengers per hour (sites x sites x 24)
+  std::vector<uint32_t> commuters;
+  std::vector<uint16_t> commuter_home_site, commuter_work_site;
+  std::vector<double> resident_rate_per_h;
+  int64_t demand_day = -1;
   EventQueue events;
   double now_s = 0;                              // seconds since the run start
   int64_t minutes_done = 0;
@@ -160,6 +175,7 @@ struct VertiportState {
   // since the last sample
   std::vector<double> wait_checkin_min, wait_security_min, wait_gate_min, journey_min, delay_min;
   double energy_used_kwh = 0, energy_charged_kwh = 0, airborne_s = 0, last_sample_s = 0;
+  double heat_exposed_person_min = 0;            // passengers waiting where WBGT >= heat_wbgt_c, x minutes
   // metric ids
   TableId t_flights = 0, t_journeys = 0, t_pads = 0;
 };
@@ -167,6 +183,8 @@ struct VertiportState {
 // advance the discrete-event simulation to the world clock
 void step_vertiport(const VertiportParams& params, VertiportState& state, World& world);
 
+// the module's keys and events (the descriptor in modules.cpp), and the module
+void describe_vertiport(Schema& schema);
 std::unique_ptr<Module> make_vertiport_module(const Scenario& scenario, const Grid& grid);
 
 }  // namespace citysim

@@ -41,7 +41,6 @@ class EventQueue {
     heap_.pop();
     return e;
   }
-  size_t size() const { return heap_.size(); }
 
  private:
   struct Later {
