@@ -141,3 +141,15 @@ BOOST_AUTO_TEST_CASE(events_are_checked_at_load) {
   BOOST_TEST(error_of("[[events]]\nkind = \"set\"\nat = \"2026-08-03T10:00\"\nkye = \"x\"\n") ==
              "bad.toml:4: key 'events.kye': unknown key for an event of kind \"set\" (its keys: kind, at, key, value)");
 }
+
+BOOST_AUTO_TEST_CASE(arrays_of_tables_become_parallel_arrays) {
+  const Scenario sc = io::parse_scenario(
+      "[[vertiport.sites]]\nnames = \"Ariake\"\nlat = 35.63\nlon = 139.79\n"
+      "[[vertiport.sites]]\nnames = \"Haneda\"\nlat = 35.55\nlon = 139.78\n",
+      "sites.toml", ".");
+  BOOST_TEST((std::get<std::vector<std::string>>(sc.get("vertiport.sites.names")) ==
+              std::vector<std::string>{"Ariake", "Haneda"}));
+  BOOST_TEST((std::get<std::vector<double>>(sc.get("vertiport.sites.lat")) == std::vector<double>{35.63, 35.55}));
+  BOOST_TEST(error_of("[[vertiport.sites]]\nnames = \"A\"\nlat = 35.6\n[[vertiport.sites]]\nnames = \"B\"\n") ==
+             "bad.toml:1: key 'vertiport.sites.lat': expected every [[vertiport.sites]] entry to have 'lat' (1 of 2 do)");
+}

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace citysim::io {
@@ -43,6 +44,34 @@ Value to_value(const toml::node& node, const std::string& key, const std::string
   throw ScenarioError({file, line_of(node)}, key, "expected a value (number, string, boolean or array), got a table");
 }
 
+// [[vertiport.sites]] entries become parallel arrays (vertiport.sites.name = [...], ...):
+// one value per entry, every entry with the same keys
+void read_table_array(Scenario& sc, const toml::array& entries, const std::string& key, const std::string& file) {
+  std::map<std::string, std::vector<const toml::node*>> columns;
+  for (const auto& entry : entries)
+    for (const auto& [k, v] : *entry.as_table()) columns[std::string(k.str())].push_back(&v);
+  for (const auto& [name, values] : columns) {
+    const std::string column_key = key + "." + name;
+    if (values.size() != entries.size())
+      throw ScenarioError({file, line_of(entries)}, column_key,
+                          "expected every [[" + key + "]] entry to have '" + name + "' (" +
+                              std::to_string(values.size()) + " of " + std::to_string(entries.size()) + " do)");
+    const bool strings = values.front()->is_string();
+    std::vector<double> numbers;
+    std::vector<std::string> texts;
+    for (const auto* v : values) {
+      if (strings && v->is_string()) texts.push_back(v->as_string()->get());
+      else if (!strings && v->is_integer()) numbers.push_back(double(v->as_integer()->get()));
+      else if (!strings && v->is_floating_point()) numbers.push_back(v->as_floating_point()->get());
+      else
+        throw ScenarioError({file, line_of(*v)}, column_key,
+                            std::string("expected ") + (strings ? "a string" : "a number") + " like the other entries");
+    }
+    if (!sc.schema().find(column_key)) sc.set(column_key, Value(std::string()), {file, line_of(*values.front())});
+    sc.set(column_key, strings ? Value(texts) : Value(numbers), {file, line_of(*values.front())});
+  }
+}
+
 void read_table(Scenario& sc, const toml::table& table, const std::string& prefix, const std::string& file) {
   for (const auto& [k, node] : table) {
     const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
@@ -69,6 +98,10 @@ void read_table(Scenario& sc, const toml::table& table, const std::string& prefi
         sc.add_event(kind->as_string()->get(), at->is_string() ? at->as_string()->get() : datetime_text(*at), values,
                      loc, lines);
       }
+      continue;
+    }
+    if (const auto* arr = node.as_array(); arr && arr->is_array_of_tables() && !arr->empty()) {
+      read_table_array(sc, *arr, key, file);
       continue;
     }
     if (const auto* sub = node.as_table()) {
