@@ -6,9 +6,7 @@
 // [SECTION] scenario   Scenario, the schema, ScenarioError
 // [SECTION] metrics    series / fields / tables / the registry listing
 // [SECTION] module     the PYBIND11_MODULE definition
-#include <pybind11/functional.h>
 
-#include "citysim/city.hpp"
 #include "citysim/io/scenario_file.hpp"
 #include "citysim/mesh.hpp"
 #include "common.hpp"
@@ -359,16 +357,17 @@ PYBIND11_MODULE(_citysim, m) {
       .def("pending_events", &PySimulation::pending_events)
       .def("record", &PySimulation::record, py::arg("path"), py::arg("fields_every") = 1)
       .def("close", &PySimulation::close)
-      .def("save", &PySimulation::save, py::arg("path"), py::arg("fields_every") = 1)
-      .def_property_readonly("tick", [](PySimulation& s) { return s.sim().clock().tick; })
-      .def_property_readonly("total_ticks", [](PySimulation& s) { return s.sim().total_ticks(); })
-      .def_property_readonly("now", [](PySimulation& s) { return s.sim().clock().now(); })
-      .def_property_readonly("start", [](PySimulation& s) { return s.sim().clock().start; })
-      .def_property_readonly("tick_minutes", [](PySimulation& s) { return s.sim().clock().tick_minutes; })
-      .def_property_readonly("output_every_minutes", [](PySimulation& s) { return s.sim().run_params().output_every_minutes; })
-      .def_property_readonly("finished", [](PySimulation& s) { return s.sim().finished(); })
-      .def_property_readonly("threads", [](PySimulation& s) { return s.sim().threads(); })
-      .def_property_readonly("wall_seconds", [](PySimulation& s) { return s.sim().wall_seconds(); })
+      .def("save", &PySimulation::save, py::arg("path"), py::arg("fields_every") = 1,
+           py::arg("on_progress") = py::none())
+      .def_property_readonly("tick", [](const PySimulation& s) { return s.peek().clock().tick; })
+      .def_property_readonly("total_ticks", [](const PySimulation& s) { return s.peek().total_ticks(); })
+      .def_property_readonly("now", [](const PySimulation& s) { return s.peek().clock().now(); })
+      .def_property_readonly("start", [](const PySimulation& s) { return s.peek().clock().start; })
+      .def_property_readonly("tick_minutes", [](const PySimulation& s) { return s.peek().clock().tick_minutes; })
+      .def_property_readonly("output_every_minutes", [](const PySimulation& s) { return s.peek().run_params().output_every_minutes; })
+      .def_property_readonly("finished", [](const PySimulation& s) { return s.peek().finished(); })
+      .def_property_readonly("threads", [](const PySimulation& s) { return s.peek().threads(); })
+      .def_property_readonly("wall_seconds", [](const PySimulation& s) { return s.peek().wall_seconds(); })
       .def_property_readonly("module_names", [](PySimulation& s) { return s.sim().module_names(); })
       .def_property_readonly("scenario", [](PySimulation& s) { return s.sim().scenario(); })
       .def_property_readonly("residents_count", [](PySimulation& s) { return s.sim().residents().count; })

@@ -35,6 +35,19 @@ struct Intervention {
   std::optional<TimelineEvent> event;  // for a schedule()d event
 };
 
+class PySimulation;
+// marks a PySimulation busy for a scope; refuses a second concurrent user
+class BusyGuard {
+ public:
+  explicit BusyGuard(PySimulation& sim);
+  ~BusyGuard();
+  BusyGuard(const BusyGuard&) = delete;
+  BusyGuard& operator=(const BusyGuard&) = delete;
+
+ private:
+  PySimulation& sim_;
+};
+
 // the Simulation plus what Python adds: events scheduled after construction, the log of
 // interventions, an optional streaming results writer, the stop flag for Ctrl-C
 class PySimulation {
@@ -42,7 +55,14 @@ class PySimulation {
   PySimulation(const Scenario& scenario, int threads);
   ~PySimulation();
 
-  Simulation& sim() { return *sim_; }
+  // the engine, for reading state; throws while another Python thread is stepping it
+  // (the GIL is released then, so reads would race with the engine's writes)
+  // scalar state (tick, time) only: safe to read while another thread steps
+  const Simulation& peek() const { return *sim_; }
+  Simulation& sim() {
+    if (busy_) throw std::runtime_error("the simulation is running in another thread; wait for run() to return");
+    return *sim_;
+  }
   // advance to `target_tick` (clamped to the end), firing scheduled events on time.
   // The GIL is released while C++ runs; every `check_every_s` of wall time it is taken
   // back to check for signals (Ctrl-C) and call `on_progress(tick, total, now, wall_s)`.
@@ -50,11 +70,12 @@ class PySimulation {
   bool advance(int64_t target_tick, py::object on_progress, double check_every_s);
   void set(const std::string& key, py::handle value);
   void schedule(const std::string& kind, const std::string& at, py::dict values);
-  py::list pending_events() const;
+  py::list pending_events();
   void record(const std::string& path, int fields_every);
   void close();
-  // replay the run so far with a ResultsWriter (same scenario, seed and interventions)
-  void save(const std::string& path, int fields_every);
+  // replay the run so far with a ResultsWriter (same scenario, seed and interventions);
+  // Ctrl-C and on_progress work as in advance()
+  void save(const std::string& path, int fields_every, py::object on_progress);
 
  private:
   int64_t fire_tick(LocalSeconds at) const;  // the tick whose start the event precedes
@@ -66,6 +87,8 @@ class PySimulation {
   std::vector<TimelineEvent> pending_;  // sorted by time
   std::vector<Intervention> log_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> busy_{false};  // advance() or save() is running with the GIL released
+  friend class BusyGuard;
   bool closed_ = false;  // close() ended the results file before the end of the run
 };
 

@@ -1,6 +1,4 @@
 // Value <-> Python conversion and the ScenarioError exception type.
-#include <pybind11/stl.h>
-
 #include "common.hpp"
 
 namespace citysim::py_ext {
@@ -24,7 +22,12 @@ py::object& error_type() {
 Value to_value(py::handle h, const std::string& key, const SourceLoc& loc) {
   if (is_bool(h)) return h.cast<bool>();
   if (is_str(h)) return h.cast<std::string>();
-  if (is_int(h)) return int64_t(py::int_(py::reinterpret_borrow<py::object>(h)).cast<long long>());
+  if (is_int(h)) {
+    int overflow = 0;
+    const long long x = PyLong_AsLongLongAndOverflow(py::int_(py::reinterpret_borrow<py::object>(h)).ptr(), &overflow);
+    if (overflow) throw ScenarioError(loc, key, "expected an integer within 64 bits, got " + std::string(py::str(h)));
+    return int64_t(x);
+  }
   if (is_float(h)) return py::float_(py::reinterpret_borrow<py::object>(h)).cast<double>();
   if (py::hasattr(h, "isoformat") && !py::isinstance<py::sequence>(h)) return py::str(h.attr("isoformat")()).cast<std::string>();
   if (py::isinstance<py::sequence>(h) || py::hasattr(h, "tolist")) {

@@ -2,6 +2,7 @@
 // Python, parameter changes, and results files (streamed or replayed).
 #include <algorithm>
 #include <exception>
+#include <functional>
 
 #include "common.hpp"
 
@@ -33,6 +34,12 @@ void apply(Simulation& sim, const Intervention& it) {
 
 }  // namespace
 
+BusyGuard::BusyGuard(PySimulation& sim) : sim_(sim) {
+  if (sim_.busy_.exchange(true))
+    throw std::runtime_error("the simulation is running in another thread; wait for run() to return");
+}
+BusyGuard::~BusyGuard() { sim_.busy_ = false; }
+
 PySimulation::PySimulation(const Scenario& scenario, int threads)
     : original_(scenario), threads_(threads), sim_(std::make_unique<Simulation>(scenario, threads)) {}
 
@@ -50,22 +57,40 @@ int64_t PySimulation::fire_tick(LocalSeconds at) const {
   return (at - c.start + tick_s - 1) / tick_s;
 }
 
-bool PySimulation::advance(int64_t target_tick, py::object on_progress, double check_every_s) {
-  if (closed_) throw std::runtime_error("the simulation's results file was closed; create a new Simulation");
-  target_tick = std::min(target_tick, sim_->total_ticks());
-  stop_ = false;
-  std::exception_ptr error;
-  // called with the GIL released; takes it back only for the check
-  const auto progress = [&](const Progress& p) {
+// Simulation::run's progress callback, called with the GIL released: takes the GIL back
+// to check for signals (Ctrl-C) and call Python's on_progress; any Python error stops the
+// run between ticks and is kept to be re-raised once the GIL is held again
+class SignalCheck {
+ public:
+  SignalCheck(py::object on_progress, std::atomic<bool>& stop) : on_progress_(std::move(on_progress)), stop_(stop) {}
+  void operator()(const Progress& p) {
     py::gil_scoped_acquire gil;
     try {
       if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-      if (!on_progress.is_none()) on_progress(p.tick, p.total_ticks, p.now, p.wall_seconds);
+      if (!on_progress_.is_none()) on_progress_(p.tick, p.total_ticks, p.now, p.wall_seconds);
     } catch (...) {
-      error = std::current_exception();
+      error_ = std::current_exception();
       stop_ = true;
     }
-  };
+  }
+  bool failed() const { return bool(error_); }
+  void rethrow() const {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  py::object on_progress_;
+  std::atomic<bool>& stop_;
+  std::exception_ptr error_;
+};
+
+bool PySimulation::advance(int64_t target_tick, py::object on_progress, double check_every_s) {
+  const BusyGuard busy(*this);
+  if (closed_) throw std::runtime_error("the simulation's results file was closed; create a new Simulation");
+  target_tick = std::min(target_tick, sim_->total_ticks());
+  stop_ = false;
+  SignalCheck check(std::move(on_progress), stop_);
+  const std::function<void(const Progress&)> progress = std::ref(check);
   {
     py::gil_scoped_release release;
     sim_->step(0);  // the initial sample, before any event fires
@@ -77,21 +102,23 @@ bool PySimulation::advance(int64_t target_tick, py::object on_progress, double c
       }
       int64_t stop_at = target_tick;
       if (!pending_.empty()) stop_at = std::min(stop_at, fire_tick(pending_.front().at) - 1);
-      if (!sim_->run(stop_at, &stop_, progress, check_every_s) || error) break;
+      if (!sim_->run(stop_at, &stop_, progress, check_every_s) || check.failed()) break;
       if (sim_->clock().tick >= target_tick) break;
     }
   }
-  if (error) std::rethrow_exception(error);
+  check.rethrow();
   return sim_->clock().tick >= target_tick;
 }
 
 void PySimulation::set(const std::string& key, py::handle value) {
+  const BusyGuard busy(*this);
   const Value v = to_value(value, key, SourceLoc{"set_param", 0});
   sim_->set_param(key, v);
   log_.push_back({sim_->clock().tick, key, v, std::nullopt});
 }
 
 void PySimulation::schedule(const std::string& kind, const std::string& at, py::dict values) {
+  const BusyGuard busy(*this);
   std::map<std::string, Value> vals;
   for (auto [k, v] : values) {
     const std::string name = py::str(k);
@@ -118,7 +145,8 @@ void PySimulation::schedule(const std::string& kind, const std::string& at, py::
   pending_.insert(pos, std::move(ev));
 }
 
-py::list PySimulation::pending_events() const {
+py::list PySimulation::pending_events() {
+  const BusyGuard busy(*this);
   py::list out;
   for (const auto& ev : pending_) {
     py::dict d;
@@ -131,6 +159,7 @@ py::list PySimulation::pending_events() const {
 }
 
 void PySimulation::record(const std::string& path, int fields_every) {
+  const BusyGuard busy(*this);
   if (!sim_->metrics().sample_times().empty())
     throw std::runtime_error("record() must come before the first step; use save() to write a run in progress");
   if (writer_) throw std::runtime_error("already recording to " + writer_->path());
@@ -140,27 +169,36 @@ void PySimulation::record(const std::string& path, int fields_every) {
 }
 
 void PySimulation::close() {
+  const BusyGuard busy(*this);
   if (!writer_ || closed_) return;
   py::gil_scoped_release release;
   sim_->finish(sim_->finished());
   closed_ = !sim_->finished();  // stepping on would feed a closed writer
 }
 
-void PySimulation::save(const std::string& path, int fields_every) {
+void PySimulation::save(const std::string& path, int fields_every, py::object on_progress) {
   if (fields_every < 1) throw py::value_error("fields_every must be >= 1");
-  py::gil_scoped_release release;
-  // same scenario, seed and interventions at the same ticks: the same results, and
-  // deterministic on any thread count
-  Simulation replay(original_, threads_);
-  io::ResultsWriter writer(path, fields_every);
-  replay.add_sink(&writer);
-  replay.step(0);
-  for (const auto& it : log_) {
-    replay.step(it.tick - replay.clock().tick);
-    apply(replay, it);
+  const BusyGuard busy(*this);
+  stop_ = false;
+  SignalCheck check(std::move(on_progress), stop_);
+  const std::function<void(const Progress&)> progress = std::ref(check);
+  {
+    py::gil_scoped_release release;
+    // same scenario, seed and interventions at the same ticks: the same results, and
+    // deterministic on any thread count
+    Simulation replay(original_, threads_);
+    io::ResultsWriter writer(path, fields_every);
+    replay.add_sink(&writer);
+    bool complete = true;
+    for (const auto& it : log_) {
+      complete = replay.run(it.tick, &stop_, progress, 0.1);
+      if (!complete) break;
+      apply(replay, it);
+    }
+    if (complete) complete = replay.run(sim_->clock().tick, &stop_, progress, 0.1);
+    replay.finish(complete && replay.finished());  // Ctrl-C leaves a partial file (complete = 0)
   }
-  replay.step(sim_->clock().tick - replay.clock().tick);
-  replay.finish(replay.finished());
+  check.rethrow();
 }
 
 }  // namespace citysim::py_ext
