@@ -136,9 +136,16 @@ void WatchParams::describe(Schema& s) {
       .units("h").range(0, 24);
   s.key("watch.family_contact_end_h", ValueKind::Float, d.family_contact_end_h, "...and this hour").units("h").range(0, 24);
   minutes("watch.family_response_min", d.family_response_min, "from a family member acting to someone at the door");
+  prob("watch.self_call_share", d.self_call_share,
+       "share of smartphone owners who, after a fall or sudden illness, reach the phone and call 119 themselves "
+       "(assumption; Fleming & Brayne, BMJ 2008: most people who fell alone could not summon help)");
+  minutes("watch.self_call_min", d.self_call_min, "from the onset to the person's own call");
+  minutes("watch.emergency_response_min", d.emergency_response_min,
+          "from an emergency call to the ambulance at the door (FDMA 2023: 10.3 min national average, 2022)");
   minutes("watch.app_report_min", d.app_report_min, "time to file a report in the app (pick options; the app finds the municipal contact)");
   minutes("watch.phone_report_min", d.phone_report_min, "time to find the right municipal contact and report by phone");
-  minutes("watch.app_retry_min", d.app_retry_min, "the app retries a report this often while the network is down");
+  s.key("watch.app_retry_min", ValueKind::Float, d.app_retry_min, "the app retries a report this often while the network is down")
+      .units("min").range(1, 10080);
   minutes("watch.phone_fallback_min", d.phone_fallback_min, "a supporter gives up on the app and phones after this long");
   minutes("watch.app_session_min", d.app_session_min, "length of an app report's network session");
   minutes("watch.phone_call_min", d.phone_call_min, "length of a report or emergency call");
@@ -148,6 +155,8 @@ void WatchParams::describe(Schema& s) {
   minutes("watch.desk_handle_min", d.desk_handle_min, "from the desk taking a report to someone dispatched");
   minutes("watch.dispatch_travel_min", d.dispatch_travel_min, "from dispatch to arrival at the home");
 }
+
+void describe_watch(Schema& s) { WatchParams::describe(s); }
 
 namespace {
 template <size_t N>
@@ -194,9 +203,12 @@ WatchParams WatchParams::from(const Scenario& sc) {
     throw ScenarioError(sc.loc_of("watch.family_contact_end_h"), "watch.family_contact_end_h",
                         "expected an hour after watch.family_contact_start_h");
   p.family_response_min = sc.get_double("watch.family_response_min");
+  p.self_call_share = sc.get_double("watch.self_call_share");
+  p.self_call_min = sc.get_double("watch.self_call_min");
+  p.emergency_response_min = sc.get_double("watch.emergency_response_min");
   p.app_report_min = sc.get_double("watch.app_report_min");
   p.phone_report_min = sc.get_double("watch.phone_report_min");
-  p.app_retry_min = std::max(1.0, sc.get_double("watch.app_retry_min"));
+  p.app_retry_min = sc.get_double("watch.app_retry_min");
   p.phone_fallback_min = sc.get_double("watch.phone_fallback_min");
   p.app_session_min = sc.get_double("watch.app_session_min");
   p.phone_call_min = sc.get_double("watch.phone_call_min");
@@ -276,15 +288,21 @@ std::optional<Onset> draw_onset(const WatchParams& p, const Rng& rng, uint32_t r
 namespace {
 
 // a person's stable traits: registered with the municipal service, a sensor at home,
-// family in contact (uniforms compared with the current shares, so raising a share
-// adds people without reshuffling)
+// family in contact, able to call for help themselves (uniforms compared with the
+// current shares, so raising a share adds people without reshuffling)
 struct Traits {
-  bool registered, sensor, family;
+  bool registered, sensor, family, self_call;
 };
-Traits traits_of(const WatchParams& p, const Rng& rng, uint32_t resident) {
+Traits traits_of(const WatchParams& p, const Rng& rng, const Residents& R, uint32_t resident) {
   Draws d(rng, entity(resident, kStableDraw, kPersonTraits), kStableTick);
-  const double u_reg = d.uniform(), u_sensor = d.uniform(), u_family = d.uniform();
-  return {u_reg < p.registered_share, u_sensor < p.sensor_share, u_family < p.family_contact_share};
+  const double u_reg = d.uniform(), u_sensor = d.uniform(), u_family = d.uniform(), u_self = d.uniform();
+  return {u_reg < p.registered_share, u_sensor < p.sensor_share, u_family < p.family_contact_share,
+          R.has(resident, Smartphone) && u_self < p.self_call_share};
+}
+
+// index of a channel in the breakdowns: supporter kinds, then family, sensor, self
+size_t channel_index(const WatchParams& p, int channel) {
+  return channel >= 0 ? size_t(channel) : p.supporters.size() + size_t(kChannelFamily - channel);
 }
 
 // a supporter kind's relation to a person: served, its staff use the app, trained
@@ -314,7 +332,7 @@ std::optional<Detection> plan_detection(const WatchParams& p, const Rng& rng, co
   const uint32_t r = a.resident;
   const int64_t day = day_of(from);
   const LocalSeconds day_start = day * kDay;
-  const Traits traits = traits_of(p, rng, r);
+  const Traits traits = traits_of(p, rng, R, r);
   Detection best{to, kChannelNone};
   if (p.supporters_enabled) {
     for (size_t k = 0; k < p.supporters.size(); ++k) {
@@ -351,6 +369,10 @@ std::optional<Detection> plan_detection(const WatchParams& p, const Rng& rng, co
   if (traits.sensor) {
     const LocalSeconds t = a.onset + LocalSeconds(p.sensor_hours * 3600);
     if (t >= from && t < best.time) best = {t, kChannelSensor};
+  }
+  if (traits.self_call && (a.kind == AnomalyKind::Fall || a.kind == AnomalyKind::Illness)) {
+    const LocalSeconds t = a.onset + LocalSeconds(std::llround(p.self_call_min * 60));
+    if (t >= from && t < best.time) best = {t, kChannelSelf};
   }
   if (best.channel == kChannelNone) return std::nullopt;
   return best;
@@ -428,18 +450,25 @@ void handle(const WatchParams& p, const Rng& rng, WatchState& s, World& w, const
       a.detected = t;
       a.channel = ev.channel;
       a.stage = AnomalyStage::Reporting;
-      s.detection_h.push_back(float(double(t - a.onset) / 3600));
-      ++s.detections[size_t(ev.channel >= 0 ? ev.channel : int(p.supporters.size()) + (ev.channel == kChannelFamily ? 0 : 1))];
+      const double hours = double(t - a.onset) / 3600;
+      const size_t channel = channel_index(p, ev.channel);
+      s.detection_h.push_back(float(hours));
+      ++s.detections[channel];
+      s.detection_h_by_channel[channel] += hours;
+      if (const int16_t m = s.muni[a.watched]; m >= 0) {
+        ++s.detections_by_muni[size_t(m)];
+        s.detection_h_by_muni[size_t(m)] += hours;
+      }
       if (ev.channel == kChannelFamily) {
         // the family calls for help themselves and comes or sends someone
         w.events.emit(PrioritySessionEvent{a.cell, t, float(p.phone_call_min)});
         a.reported = t;
         a.stage = AnomalyStage::AtDesk;
         push(s, t + minutes_s(p.family_response_min), WatchEventType::Respond, ev.anomaly);
-      } else if (ev.channel == kChannelSensor) {
-        a.by_app = true;  // the sensor's gateway sends the alarm over the network
+      } else if (ev.channel == kChannelSensor || ev.channel == kChannelSelf) {
+        a.by_app = true;  // the sensor's gateway or the person's phone needs the mobile network
         push(s, t, WatchEventType::AppAttempt, ev.anomaly);
-      } else if (service_of(p, rng, a.resident, size_t(ev.channel), traits_of(p, rng, a.resident).registered).app) {
+      } else if (service_of(p, rng, a.resident, size_t(ev.channel), traits_of(p, rng, w.residents, a.resident).registered).app) {
         a.by_app = true;
         push(s, t + minutes_s(p.app_report_min), WatchEventType::AppAttempt, ev.anomaly);
       } else {
@@ -451,15 +480,23 @@ void handle(const WatchParams& p, const Rng& rng, WatchState& s, World& w, const
       const double ok = w.couplings.network_ok.empty() ? 1.0 : double(w.couplings.network_ok[a.cell]);
       Draws d(rng, entity(ev.anomaly, kReportDraw), a.attempts++);
       if (d.uniform() < ok) {
-        w.events.emit(PrioritySessionEvent{a.cell, t, float(p.app_session_min)});
-        at_desk(p, s, ev.anomaly, t);
+        if (a.channel == kChannelSelf) {  // an emergency call: the ambulance comes, no desk
+          w.events.emit(PrioritySessionEvent{a.cell, t, float(p.phone_call_min)});
+          a.reported = t;
+          a.stage = AnomalyStage::AtDesk;
+          push(s, t + minutes_s(p.emergency_response_min), WatchEventType::Respond, ev.anomaly);
+        } else {
+          w.events.emit(PrioritySessionEvent{a.cell, t, float(p.app_session_min)});
+          at_desk(p, s, ev.anomaly, t);
+        }
         break;
       }
       if (!a.network_delayed) {
         a.network_delayed = true;
         ++s.reports_delayed;
       }
-      // a supporter phones once the app has failed for phone_fallback_min; a sensor keeps trying
+      // a supporter phones once the app has failed for phone_fallback_min; a sensor or the
+      // person keeps trying
       const LocalSeconds first = a.detected + minutes_s(p.app_report_min), next = t + minutes_s(p.app_retry_min);
       if (a.channel >= 0 && next >= first + minutes_s(p.phone_fallback_min)) {
         a.by_app = false;
@@ -480,6 +517,7 @@ void handle(const WatchParams& p, const Rng& rng, WatchState& s, World& w, const
       s.response_h.push_back(float(hours));
       Draws d(rng, entity(ev.anomaly, kSevereDraw), 0);
       if (d.uniform() < severe_probability(p, a.kind, hours, a.heat_severity)) {
+        a.severe = true;
         ++s.severe;
         if (s.muni[a.watched] >= 0) ++s.severe_by_muni[size_t(s.muni[a.watched])];
       }
@@ -535,7 +573,10 @@ void init_watch(const WatchParams& p, WatchState& s, World& w) {
   s.anomalies_by_muni.assign(M, 0);
   s.undetected_24h_by_muni.assign(M, 0);
   s.severe_by_muni.assign(M, 0);
-  s.detections.assign(p.supporters.size() + 2, 0);
+  s.detections.assign(p.supporters.size() + kOtherChannels, 0);
+  s.detection_h_by_channel.assign(p.supporters.size() + kOtherChannels, 0.0);
+  s.detections_by_muni.assign(M, 0);
+  s.detection_h_by_muni.assign(M, 0.0);
   const Rng rng(w.seed, Stream::Watch);
   new_day(p, rng, s, w, day_of(w.clock.now()), w.clock.now());
 }
@@ -588,7 +629,16 @@ void summarize(const std::vector<float>& x, std::span<double> out) {
 
 std::string channel_name(const WatchParams& p, int channel) {
   if (channel >= 0) return p.supporters[size_t(channel)].name;
-  return channel == kChannelFamily ? "family" : channel == kChannelSensor ? "sensor" : "none";
+  return channel == kChannelFamily ? "family" : channel == kChannelSensor ? "sensor" : channel == kChannelSelf ? "self" : "none";
+}
+
+const char* reported_via(const Anomaly& a) {
+  switch (a.channel) {
+    case kChannelFamily: return "family";
+    case kChannelSelf: return "emergency_call";
+    case kChannelSensor: return "sensor";
+    default: return a.by_app ? "app" : "phone";
+  }
 }
 
 class WatchModule final : public Module {
@@ -604,6 +654,7 @@ class WatchModule final : public Module {
     for (const auto& k : params_.supporters) channels.push_back(k.name);
     channels.push_back("family");
     channels.push_back("sensor");
+    channels.push_back("self");
     const Breakdown stats{"statistic", {"mean", "p50", "p90", "max"}};
     s_watched_ = m.add_series({"watch/watched", "people", "people aged 65+ living alone"});
     s_watched_muni_ = m.add_series({"watch/watched_by_municipality", "people", "people aged 65+ living alone"}, {"municipality", munis});
@@ -615,9 +666,14 @@ class WatchModule final : public Module {
     s_undetected_24_muni_ = m.add_series({"watch/undetected_24h_by_municipality", "people", "anomalies left unnoticed for 24 h or more"}, {"municipality", munis});
     s_detections_ = m.add_series({"watch/detections_by_channel", "people", "anomalies noticed since the start, by supporter kind, family or sensor"}, {"channel", channels});
     s_detection_h_ = m.add_series({"watch/detection_delay_h", "h", "onset to detection of the anomalies noticed so far"}, stats);
+    s_detection_h_channel_ = m.add_series({"watch/mean_detection_h_by_channel", "h", "mean onset to detection, by who noticed (0 while none)"}, {"channel", channels});
+    s_detection_h_muni_ = m.add_series({"watch/mean_detection_h_by_municipality", "h", "mean onset to detection (0 while none)"}, {"municipality", munis});
     s_response_h_ = m.add_series({"watch/response_delay_h", "h", "onset to someone at the door, anomalies answered so far"}, stats);
     s_delayed_ = m.add_series({"watch/reports_delayed_network", "reports", "app reports that found no network on the first try, since the start"});
     s_severe_ = m.add_series({"watch/severe_outcomes", "people", "answered anomalies with a severe outcome, since the start"});
+    s_severe_expected_ = m.add_series({"watch/severe_expected", "people",
+                                       "severe outcomes among answered anomalies plus, for those still waiting, the "
+                                       "probability of one if help came now: fair across runs that answer more or fewer"});
     s_severe_muni_ = m.add_series({"watch/severe_by_municipality", "people", "answered anomalies with a severe outcome"}, {"municipality", munis});
     f_undetected_ = m.add_field({"watch/undetected", "people", "ongoing anomalies not yet noticed, by home cell"});
     t_anomalies_ = m.add_table({"watch/anomalies", "", "every answered anomaly: onset, detection, report and response"},
@@ -626,7 +682,8 @@ class WatchModule final : public Module {
                                 {"onset", ColumnType::Text, "Asia/Tokyo"}, {"detected_by", ColumnType::Text, ""},
                                 {"reported_via", ColumnType::Text, ""}, {"network_delayed", ColumnType::Int, ""},
                                 {"detection_h", ColumnType::Float, "h"}, {"report_h", ColumnType::Float, "h"},
-                                {"response_h", ColumnType::Float, "h"}, {"severe_probability", ColumnType::Float, "1"}});
+                                {"response_h", ColumnType::Float, "h"}, {"severe_probability", ColumnType::Float, "1"},
+                                {"severe", ColumnType::Int, ""}});
     init_watch(params_, state_, w);
   }
 
@@ -640,7 +697,13 @@ class WatchModule final : public Module {
   }
 
   void update_params(const Scenario& sc) override {
-    params_ = WatchParams::from(sc);
+    WatchParams next = WatchParams::from(sc);
+    // the metrics' channel labels were fixed at init
+    if (next.supporters.size() != params_.supporters.size())
+      throw ScenarioError(sc.loc_of("watch.supporters_file"), "watch.supporters_file",
+                          "expected a supporter table with the same " + std::to_string(params_.supporters.size()) +
+                              " kinds during a run");
+    params_ = std::move(next);
     replan_pending_ = true;  // today's remaining detections follow the new parameters
   }
 
@@ -660,8 +723,11 @@ class WatchModule final : public Module {
     auto field = m.field(f_undetected_);
     std::fill(field.begin(), field.end(), 0.0f);
     int64_t undetected = 0;
+    double waiting_severe = 0;  // summed in the fixed order of the open list
     for (uint32_t id : state_.open) {
       Anomaly& a = state_.anomalies[id];
+      if (a.stage == AnomalyStage::Pending) continue;
+      waiting_severe += severe_probability(params_, a.kind, double(now - a.onset) / 3600, a.heat_severity);
       if (a.stage != AnomalyStage::Undetected) continue;
       mark_undetected(state_, a, now);
       ++undetected;
@@ -676,8 +742,15 @@ class WatchModule final : public Module {
     set_all(s_detections_, state_.detections);
     summarize(state_.detection_h, m.values(s_detection_h_));
     summarize(state_.response_h, m.values(s_response_h_));
+    const auto mean_of = [&](SeriesId id, const std::vector<double>& sums, const std::vector<int64_t>& counts) {
+      auto out = m.values(id);
+      for (size_t i = 0; i < out.size(); ++i) out[i] = counts[i] > 0 ? sums[i] / double(counts[i]) : 0.0;
+    };
+    mean_of(s_detection_h_channel_, state_.detection_h_by_channel, state_.detections);
+    mean_of(s_detection_h_muni_, state_.detection_h_by_muni, state_.detections_by_muni);
     m.set(s_delayed_, double(state_.reports_delayed) * wt);
     m.set(s_severe_, double(state_.severe) * wt);
+    m.set(s_severe_expected_, (double(state_.severe) + waiting_severe) * wt);
     set_all(s_severe_muni_, state_.severe_by_muni);
   }
 
@@ -693,9 +766,9 @@ class WatchModule final : public Module {
       table.append({int64_t(id), int64_t(a.resident), std::string(anomaly_kind_name(a.kind)),
                     int64_t(mi >= 0 ? grid_.municipalities[size_t(mi)].code : 0), int64_t(grid_.mesh_code[a.cell]),
                     format_datetime(a.onset), channel_name(params_, a.channel),
-                    std::string(a.channel == kChannelFamily ? "family" : a.by_app ? "app" : "phone"),
+                    std::string(reported_via(a)),
                     int64_t(a.network_delayed), h(a.detected), h(a.reported), h(a.responded),
-                    severe_probability(params_, a.kind, h(a.responded), a.heat_severity)});
+                    severe_probability(params_, a.kind, h(a.responded), a.heat_severity), int64_t(a.severe)});
     }
     state_.resolved.clear();
   }
@@ -706,7 +779,8 @@ class WatchModule final : public Module {
   bool replan_pending_ = false;
   SeriesId s_watched_ = 0, s_watched_muni_ = 0, s_onsets_ = 0, s_anomalies_muni_ = 0, s_undetected_now_ = 0,
            s_undetected_24_ = 0, s_undetected_72_ = 0, s_undetected_24_muni_ = 0, s_detections_ = 0,
-           s_detection_h_ = 0, s_response_h_ = 0, s_delayed_ = 0, s_severe_ = 0, s_severe_muni_ = 0;
+           s_detection_h_ = 0, s_detection_h_channel_ = 0, s_detection_h_muni_ = 0, s_response_h_ = 0, s_delayed_ = 0,
+           s_severe_ = 0, s_severe_expected_ = 0, s_severe_muni_ = 0;
   FieldId f_undetected_ = 0;
   TableId t_anomalies_ = 0;
 };

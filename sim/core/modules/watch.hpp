@@ -3,8 +3,9 @@
 // and the municipal desk's response.
 //
 // Anomalies are rare, so everything is a discrete event: onsets are drawn once a day per
-// watched person, and for each ongoing anomaly the day's supporter visits, family calls
-// and sensor alarms are drawn from counter-based streams keyed by (person, kind, day).
+// watched person, and for each ongoing anomaly the day's supporter visits, family calls,
+// sensor alarms and the person's own call are drawn from counter-based streams keyed by
+// (person, kind, day).
 // The earliest visit that notices becomes a detection event; reports, desk hand-offs and
 // the response follow as timed events in one queue. Nothing is tested per person per minute.
 #pragma once
@@ -71,6 +72,8 @@ struct WatchParams {
   // family contact (the baseline without supporters)
   double family_contact_share = 0.85, family_contact_interval_days = 3.0, family_notice_prob = 0.7;
   double family_contact_start_h = 8, family_contact_end_h = 21, family_response_min = 120;
+  // the person's own call for help (falls and sudden illness, smartphone owners)
+  double self_call_share = 0.1, self_call_min = 15, emergency_response_min = 10.3;
   // reporting
   double app_report_min = 3, phone_report_min = 20, app_retry_min = 10, phone_fallback_min = 60;
   double app_session_min = 2, phone_call_min = 5;
@@ -100,8 +103,10 @@ struct Onset {
 std::optional<Onset> draw_onset(const WatchParams& params, const Rng& rng, uint32_t resident, int age_years,
                                 int64_t day);
 
-// how an anomaly was found: a supporter kind (0..n-1), family, or a sensor
-constexpr int kChannelFamily = -1, kChannelSensor = -2, kChannelNone = -3;
+// how an anomaly was found: a supporter kind (0..n-1), family, a sensor, or the person's
+// own call for help
+constexpr int kChannelFamily = -1, kChannelSensor = -2, kChannelSelf = -3, kChannelNone = -4;
+constexpr int kOtherChannels = 3;  // family, sensor, self: after the supporter kinds in breakdowns
 
 enum class AnomalyStage : uint8_t { Pending = 0, Undetected, Reporting, AtDesk, Resolved };
 
@@ -112,7 +117,7 @@ struct Anomaly {
   uint8_t heat_severity = 0;
   AnomalyStage stage = AnomalyStage::Pending;
   int8_t channel = kChannelNone;  // who detected it
-  bool by_app = false, network_delayed = false, past_24h = false, past_72h = false;
+  bool by_app = false, network_delayed = false, past_24h = false, past_72h = false, severe = false;
   uint32_t plan_version = 0;      // bumped on replan; queued detections of older versions are stale
   uint16_t attempts = 0;          // app send attempts
   LocalSeconds onset = 0, detected = -1, reported = -1, responded = -1;
@@ -143,10 +148,12 @@ struct WatchState {
   std::vector<uint32_t> resolved;         // ids resolved in the last step, for the anomalies table
   // cumulative counts, unweighted
   std::array<int64_t, kAnomalyKinds> onsets{};
-  std::vector<int64_t> detections;        // by channel: supporter kinds, then family, sensor
+  std::vector<int64_t> detections;        // by channel: supporter kinds, then family, sensor, self
   int64_t undetected_24h = 0, undetected_72h = 0, reports_delayed = 0, severe = 0;
   std::vector<int64_t> anomalies_by_muni, undetected_24h_by_muni, severe_by_muni;
   std::vector<float> detection_h, response_h;  // hours from onset, of detected / responded anomalies
+  std::vector<double> detection_h_by_channel, detection_h_by_muni;  // sums of detection hours (summed in event order)
+  std::vector<int64_t> detections_by_muni;
 };
 
 // build the watched list and draw the rest of today's onsets (from now on)
@@ -156,6 +163,8 @@ void step_watch(const WatchParams& params, WatchState& state, World& world);
 // redraw the rest of today's detections of undetected anomalies (after a parameter change)
 void replan_watch(const WatchParams& params, WatchState& state, World& world);
 
+// the [watch] keys (WatchParams::describe), declared where modules.cpp can reach it
+void describe_watch(Schema& schema);
 // the watch-over module for a scenario
 std::unique_ptr<Module> make_watch_module(const Scenario& scenario, const Grid& grid);
 
