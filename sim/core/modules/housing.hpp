@@ -41,20 +41,23 @@ struct HousingParams {
   double share_elderly_alone = 0.45;      // of households with a head aged 65+
   double initial_vacant_share = 0.008;    // units empty at the start (~2,000 of 250,000, May 2024)
   // monthly hazards (annual rates at reference covariates, converted to monthly logits)
-  double death_rate_at_75 = 0.030, death_log_odds_per_year = 0.09;
-  double care_rate_at_80 = 0.030, care_log_odds_per_year = 0.08, care_alone_log_odds = 0.4;
-  double move_out_rate_at_40 = 0.06, move_out_age_log_odds_per_decade = -0.35;
+  double death_rate_at_75 = 0.022, death_log_odds_per_year = 0.09;
+  double care_rate_at_80 = 0.012, care_log_odds_per_year = 0.08, care_alone_log_odds = 0.4;
+  // certified long-term care need (要介護認定): onset by age, then higher death and care hazards
+  double care_need_onset_rate_at_80 = 0.05, care_need_onset_log_odds_per_year = 0.1;
+  double care_need_death_log_odds = 1.0, care_need_care_log_odds = 1.5;
+  double move_out_rate_at_40 = 0.035, move_out_age_log_odds_per_decade = -0.35;
   double move_out_mismatch_log_odds = 0.3, move_out_income_log_odds = 0.5;
   double move_out_building_log_odds_per_decade = 0.05, move_out_ku_log_odds = -0.2;
   std::vector<double> move_out_tenure_odds = {0.45, 1.2, 1.4, 1.2, 1.0, 0.8};  // years 1..6+
-  double eviction_rate = 0.002;
+  double eviction_rate = 0.001;
   double birth_rate_under_45 = 0.04, child_leave_rate = 0.05;
   // repairs
   double repair_days_base = 20, repair_days_per_decade = 5;
   // recruitment
   HousingPolicy policy = HousingPolicy::VacantOnly;
   std::vector<double> round_months = {2, 5, 8, 11};
-  double applicants_per_round = 16000;
+  double applicants_per_round = 20000;
   double ku_popularity = 2.0;        // applicants per unit of stock, wards vs elsewhere
   double priority_share = 0.3;       // applicants in a priority category
   double priority_chances = 5;       // TMG 優遇抽せん: priority applicants' lottery odds x5
@@ -88,19 +91,32 @@ struct HousingStock {
   std::vector<uint8_t> size;                // household members
   std::vector<uint8_t> income_band;         // 0 lowest .. 2
   std::vector<uint16_t> tenure_months;      // months in residence
+  std::vector<uint8_t> care_need;           // 1 = the head has a certified long-term care need
   size_t units() const { return estate.size(); }
   size_t estates() const { return estate_cell.size(); }
 };
 
 // predictor features of a unit and its tenant now
-constexpr int kHousingFeatures = 11;
+constexpr int kHousingFeatures = 12;
 extern const char* const kHousingFeatureNames[kHousingFeatures];
 void housing_features(const HousingStock& stock, size_t unit, int year, float* out);
 
-// probabilities that the tenancy ends this month, by reason (Death, Care, MoveOut,
-// Eviction); shift adds to the move-out and eviction log-odds (rent, eligibility)
-std::array<double, 4> monthly_exit_probabilities(const HousingParams& p, const HousingStock& stock, size_t unit,
-                                                 int year, double move_out_shift = 0, double eviction_shift = 0);
+// probabilities that a tenancy ends this month, by reason (Death, Care, MoveOut,
+// Eviction): discrete-time logistic hazards whose intercepts are the configured annual
+// rates at reference covariates; the shifts add to the move-out and eviction log-odds
+// (rent or eligibility changes). Built once per month, then evaluated per unit.
+struct ExitHazard {
+  ExitHazard(const HousingParams& params, double move_out_shift = 0, double eviction_shift = 0);
+  std::array<double, 4> probabilities(const HousingStock& stock, size_t unit, int year) const;
+  const HousingParams& p;
+  double death0, care0, move0, eviction0;  // monthly log-odds at reference covariates
+  std::vector<double> tenure_log_odds;     // by year of tenure
+  static constexpr int kAges = 112;
+  std::array<double, kAges> death_by_age{};               // monthly probability by head's age
+  std::array<std::array<double, 2>, kAges> care_by_age{};  // by age and living alone, without a care need
+  std::array<double, kAges> onset_by_age{};              // monthly probability a care need starts
+  double eviction = 0;
+};
 // the monthly probability equivalent to an annual rate: 1 - (1 - r)^(1/12)
 double monthly_from_annual(double annual_rate);
 
@@ -139,7 +155,7 @@ struct HousingState {
   int rounds = 0;
   double move_out_shift = 0, eviction_shift = 0;  // log-odds shifts from rent/eligibility events
   // counters since the last sample (published and reset), by municipality where (m)
-  std::vector<int64_t> move_outs_by_muni, housed_by_muni;
+  std::vector<int64_t> move_outs_by_muni, housed_by_muni, offered_by_muni;
   std::array<int64_t, kExitReasons> move_outs_by_reason{};
   int64_t move_outs_65plus = 0;
   int64_t offered_vacant = 0, offered_predicted = 0, applicants = 0, unsuccessful = 0;
@@ -170,13 +186,20 @@ class HousingModule final : public Module {
   std::string check_invariants() const;
 
  private:
-  void load_model();
+  void load_model(bool needed);
+  void monthly_step(World& world);
+  void run_agenda(int32_t today, int year);
+  void run_round(World& world, int32_t today, int year);
+  void end_tenancy(uint32_t unit, ExitReason reason, int32_t day, int year);
+  void move_in(uint32_t unit, int32_t day);
+  void push(uint64_t agenda_item);
   HousingParams params_;
+  uint64_t seed_ = 0;
   const Grid& grid_;
   HousingState state_;
   std::vector<VacancyModel> models_;
   size_t model_ = 0;  // index of the model for the current horizon
-  SeriesId s_occupied_ = 0, s_vacant_ = 0, s_repair_ = 0, s_move_outs_ = 0, s_housed_ = 0, s_reasons_ = 0;
+  SeriesId s_occupied_ = 0, s_vacant_ = 0, s_repair_ = 0, s_move_outs_ = 0, s_housed_ = 0, s_offered_muni_ = 0, s_reasons_ = 0;
   SeriesId s_offered_ = 0, s_applicants_ = 0, s_unsuccessful_ = 0, s_per_unit_ = 0, s_waiting_ = 0, s_fp_ = 0;
   SeriesId s_empty_mean_ = 0, s_empty_median_ = 0, s_elderly_ = 0, s_precision_ = 0;
   TableId t_rounds_ = 0;

@@ -14,7 +14,7 @@ LogisticFit fit_logistic_irls(const Eigen::MatrixXd& X, const Eigen::VectorXd& y
   Eigen::VectorXd penalty = Eigen::VectorXd::Constant(p, l2);
   penalty(0) = 0;
   for (fit.iterations = 1; fit.iterations <= max_iterations; ++fit.iterations) {
-    const Eigen::VectorXd mu = (-(X * fit.coef).array()).exp().plus(1.0).inverse().matrix();
+    const Eigen::VectorXd mu = (1.0 + (-(X * fit.coef).array()).exp()).inverse().matrix();
     const Eigen::VectorXd w = (mu.array() * (1.0 - mu.array())).max(1e-12).matrix();
     // newton step: (X' W X + L) d = X' (y - mu) - L b
     Eigen::MatrixXd H = X.transpose() * w.asDiagonal() * X;
@@ -65,7 +65,7 @@ double auc(const std::vector<double>& score, const std::vector<uint8_t>& label) 
 std::vector<CalibrationBin> calibration_bins(const std::vector<double>& score, const std::vector<uint8_t>& label,
                                              int bins) {
   const auto idx = order_by_score(score);
-  std::vector<CalibrationBin> out(size_t(bins));
+  std::vector<CalibrationBin> out(static_cast<size_t>(bins));
   const size_t n = idx.size();
   for (size_t r = 0; r < n; ++r) {
     auto& b = out[r * size_t(bins) / n];

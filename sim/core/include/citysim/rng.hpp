@@ -86,7 +86,7 @@ class Draws {
     for (int i = 0; i < 4; ++i) words_[i] = b.v[i];
     used_ = 0;
   }
-  const Rng& rng_;
+  Rng rng_;  // by value: 12 bytes, and a temporary Rng cannot dangle
   uint64_t entity_;
   uint32_t tick_;
   uint32_t next_block_ = 0;
