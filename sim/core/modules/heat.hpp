@@ -31,7 +31,7 @@ double solar_mj_h_to_kw_m2(double mj_m2_h);
 
 // Tokyo heat map levels 0..6: <21, 21-25, 25-28, 28-31, 31-33, 33-35, >=35 (lower edges inclusive)
 constexpr int kHeatLevels = 7;
-int heat_level(double wbgt_c);
+inline int heat_level(double w) { return (w >= 21) + (w >= 25) + (w >= 28) + (w >= 31) + (w >= 33) + (w >= 35); }
 // MoE / JSB guideline bands 0..4: almost safe, caution, warning, severe warning, danger
 int risk_band(double wbgt_c);
 const char* heat_level_name(int level);
@@ -133,8 +133,9 @@ struct HeatParams {
   double indoor_lag_h = 4, indoor_gain_c = 1.5;
   // dose and illness
   double dose_threshold_c = 25, dose_recovery_h = 24;
-  std::vector<double> hazard_per_million_h = {0.5, 0.5, 2.0, 4.0};  // at WBGT 28 with no dose, by age group
-  double hazard_slope_per_c = 0.3, hazard_min_wbgt_c = 25, hazard_dose_ref_c_h = 50;
+  std::vector<double> hazard_per_million_h = {0.21, 0.21, 0.63, 1.93};  // at WBGT 28 with no dose, by age group
+  std::vector<double> outdoor_factor = {15, 12, 4, 4};  // hazard multiplier outdoors, by age group
+  double hazard_slope_per_c = 0.3, hazard_min_wbgt_c = 25, hazard_dose_ref_c_h = 100;
   double transport_share = 1.0, severe_share = 0.03;
   // forecasts
   double forecast_bias_c = 0, forecast_sd_1h_c = 0.3, forecast_sd_48h_c = 1.2, forecast_sd_per_day_c = 0.6;
@@ -153,7 +154,6 @@ struct HeatParams {
 
 struct Shelter {
   uint32_t cell = 0;
-  int municipality = 0;
   double capacity_people = 0;
   int capacity = 0;                       // simulated residents (capacity_people / weight, rounded)
   double open_hour = 9, close_hour = 18;  // local hours
@@ -172,16 +172,20 @@ struct HeatState {
   HeatWeather weather;
   // weather now (cells)
   std::vector<float> air_c, rh_pct, wbgt_c, indoor_c, indoor_wbgt_c;
+  std::vector<float> outdoor_risk, indoor_risk;  // exp(b·(WBGT − 28)) outdoors / indoors without AC; 0 below the minimum
   WeatherHour city;                   // city-wide mainland weather now
   // forecasts issued at the last step
   std::vector<float> forecast_48h_max_c;   // city max of the hourly forecast per lead hour 1..48
   std::vector<float> forecast_7d_max_c;    // city max of the daily-max forecast, today .. +6 days
   std::vector<float> forecast_today_c, forecast_tomorrow_c;  // daily-max forecast (cells)
+  std::vector<float> daily_truth_max_c;    // true daily max WBGT, today .. +6 days (7 x cells)
+  LocalSeconds daily_truth_day = INT64_MIN;  // the midnight daily_truth_max_c starts from
   int alert_today = 0, alert_tomorrow = 0;
   // areas without power (cells): local time until which air conditioners are off
   std::vector<LocalSeconds> power_cut_until;
   // residents (n)
   std::vector<float> dose_c_h;        // accumulated heat dose, °C·h above the threshold
+  std::vector<double> hazard_left;    // cumulative hazard still to go before the next case (an Exp(1) clock)
   std::vector<int32_t> shelter_of;    // shelter index, -1 = not in a shelter
   std::vector<int16_t> visit_day;     // day index of the last shelter trip (or turn-away), -1 never
   std::vector<uint8_t> traits;        // kAcWorks | kReached
@@ -195,11 +199,16 @@ struct HeatState {
   int64_t turned_away = 0;
   // run totals
   std::array<int64_t, kHeatAgeGroups> cases_total{};
+  // expected cases (sums of the hourly hazards): the same totals without sampling noise
+  std::array<double, kHeatAgeGroups> expected_total{}, expected_at_home_total{};
   std::vector<int64_t> dose_histogram;  // residents per dose bin after the last step
   int64_t vulnerable = 0, reached = 0;
   // campaigns and hour changes from the timeline
   LocalSeconds outreach_until = 0, hours_until = 0;
   double outreach_share_now = 0, open_hour_now = 0, close_hour_now = 0;
+  // what the last step produced, for the tables (cleared by the module)
+  std::vector<HeatIllnessEvent> new_cases;
+  std::vector<HeatAlertEvent> new_alerts;
 };
 constexpr uint8_t kAcWorks = 1, kReached = 2;
 // dose bins, °C·h: 0, (0,10], (10,30], (30,60], (60,100], >100
@@ -208,6 +217,7 @@ constexpr int kDoseBins = 6;
 void step_heat(const HeatParams& params, HeatState& state, World& world);
 
 std::unique_ptr<Module> make_heat_module(const Scenario& scenario, const Grid& grid);
+void describe_heat(Schema& schema);  // HeatParams::describe, for the module list
 // the state of a heat module made by make_heat_module (nullptr for any other module)
 const HeatState* heat_state_of(const Module* module);
 

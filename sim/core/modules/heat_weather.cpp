@@ -26,13 +26,6 @@ double wbgt_iso_indoor(double tw, double tg) { return 0.7 * tw + 0.3 * tg; }
 
 double solar_mj_h_to_kw_m2(double mj) { return mj * 1000.0 / 3600.0; }
 
-int heat_level(double w) {
-  static const double lower_edges_c[] = {21, 25, 28, 31, 33, 35};
-  int level = 0;
-  for (double edge : lower_edges_c)
-    if (w >= edge) ++level;
-  return level;
-}
 int risk_band(double w) { return std::min(heat_level(w), 4); }
 
 const char* heat_level_name(int level) {

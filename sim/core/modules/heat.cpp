@@ -1,0 +1,707 @@
+// Heat: the [heat] keys, the hourly step (weather, forecasts, alerts, exposure,
+// illness, shelters) and the module. The model and its sources: docs/models/heat.md.
+//
+// [SECTION] params      keys and [[events]] kinds
+// [SECTION] shelters    generated per municipality or read from a CSV; walking catchments
+// [SECTION] forecasts   48-hour hourly and 7-day daily-max forecasts, alerts
+// [SECTION] step        exposure, dose, illness, shelter trips (parallel, deterministic)
+// [SECTION] module      init, events, metrics
+#include "modules/heat.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+
+#include "citysim/city.hpp"
+
+namespace citysim {
+
+// ---- [SECTION] params ---------------------------------------------------------------
+
+void HeatParams::describe(Schema& s) {
+  s.section("heat", "Heatwaves: weather and WBGT on the grid, forecasts and alerts, resident exposure, heat illness, cooling shelters.");
+  const HeatParams d;
+  s.key("heat.enabled", ValueKind::Bool, d.enabled, "simulate heat exposure and illness");
+  s.key("heat.weather.source", ValueKind::String, d.weather_source,
+        "profile: daily max/min temperature, humidity and sky below; csv: hourly observations from heat.weather.csv")
+      .one_of({"profile", "csv"});
+  s.key("heat.weather.csv", ValueKind::Path, std::string(""),
+        "hourly weather `datetime,temp_c,rh_pct,solar_mj_m2,wind_m_s` (JMA units: °C, %, MJ/m² in the hour, m/s)");
+  s.key("heat.weather.tmax_c", ValueKind::FloatList, d.tmax_c, "daily maximum air temperature, one per day of the run (the last repeats)")
+      .units("°C").range(-20, 50);
+  s.key("heat.weather.tmin_c", ValueKind::FloatList, d.tmin_c, "daily minimum air temperature, one per day of the run (the last repeats)")
+      .units("°C").range(-30, 40);
+  s.key("heat.weather.tmax_hour", ValueKind::Float, d.tmax_hour, "local hour of the daily maximum (Tokyo summer: about 14)").units("h").range(10, 18);
+  s.key("heat.weather.tmin_hour", ValueKind::Float, d.tmin_hour, "local hour of the daily minimum (about sunrise)").units("h").range(2, 8);
+  s.key("heat.weather.rh_at_tmax_pct", ValueKind::Float, d.rh_at_tmax_pct,
+        "relative humidity at the daily maximum; the vapour pressure is held for the day, so nights are more humid")
+      .units("%").range(1, 100);
+  s.key("heat.weather.cloud_cover", ValueKind::Float, d.cloud_cover, "cloud cover, 0 clear .. 1 overcast (reduces sun by 1 - 0.75 N^3.4)").range(0, 1);
+  s.key("heat.weather.wind_m_s", ValueKind::Float, d.wind_m_s, "wind speed").units("m/s").range(0, 40);
+  s.key("heat.islands.tmax_c", ValueKind::Float, d.islands_tmax_c, "island municipalities: daily maximum (their own profile; Hachijojima August normal about 30)").units("°C").range(-20, 50);
+  s.key("heat.islands.tmin_c", ValueKind::Float, d.islands_tmin_c, "island municipalities: daily minimum").units("°C").range(-30, 40);
+  s.key("heat.islands.csv_offset_c", ValueKind::Float, d.islands_csv_offset_c, "island municipalities: offset added to the CSV temperature").units("°C").range(-15, 15);
+  s.key("heat.uhi.day_c", ValueKind::Float, d.uhi_day_c, "urban heat island by day in the densest built-up cells").units("°C").range(0, 6);
+  s.key("heat.uhi.night_c", ValueKind::Float, d.uhi_night_c, "urban heat island at night in the densest built-up cells").units("°C").range(0, 8);
+  s.key("heat.uhi.density_ref_per_km2", ValueKind::Float, d.uhi_density_ref_per_km2,
+        "residents + jobs per km² at which a built-up cell gets the full heat island").units("people/km²").above(0);
+  s.key("heat.park_cooling_c", ValueKind::Float, d.park_cooling_c, "parks and forest are cooler than their surroundings").units("°C").range(0, 5);
+  s.key("heat.water_cooling_c", ValueKind::Float, d.water_cooling_c, "water cells are cooler").units("°C").range(0, 5);
+  s.key("heat.sea_breeze_c", ValueKind::Float, d.sea_breeze_c, "daytime sea-breeze cooling at the coast").units("°C").range(0, 5);
+  s.key("heat.sea_breeze_km", ValueKind::Float, d.sea_breeze_km, "e-folding distance of the sea breeze inland").units("km").above(0);
+  s.key("heat.indoor.ac_wbgt_c", ValueKind::Float, d.ac_wbgt_c, "WBGT in air-conditioned rooms and shelters (28 °C at 50-60% RH without sun: about 23)").units("°C").range(15, 30);
+  s.key("heat.indoor.ac_use_share", ValueKind::Float, d.ac_use_share, "share of residents with air conditioning at home who run it in hot weather").range(0, 1);
+  s.key("heat.indoor.lag_h", ValueKind::Float, d.indoor_lag_h, "time constant of indoor air temperature following the outdoors, rooms without AC").units("h").above(0);
+  s.key("heat.indoor.gain_c", ValueKind::Float, d.indoor_gain_c, "indoor air above the outdoor air it follows (sun on walls and roof, people, appliances)").units("°C").range(-5, 10);
+  s.key("heat.dose.threshold_c", ValueKind::Float, d.dose_threshold_c, "WBGT above which heat dose accumulates (警戒 warning level)").units("°C").range(15, 35);
+  s.key("heat.dose.recovery_h", ValueKind::Float, d.dose_recovery_h, "time constant over which accumulated dose recovers").units("h").above(0);
+  s.key("heat.illness.hazard_per_million_h", ValueKind::FloatList, d.hazard_per_million_h,
+        "hourly heat-illness hazard at WBGT 28 and no dose, per million people, for ages 0-17, 18-64, 65-74, 75+ (calibrated to Tokyo Fire Department transports)")
+      .at_least(0);
+  s.key("heat.illness.outdoor_factor", ValueKind::FloatList, d.outdoor_factor,
+        "hazard multiplier for hours outdoors (exertion, sun, outdoor work and sport that day plans do not show), ages 0-17, 18-64, 65-74, 75+; calibrated to TFD's at-home shares")
+      .at_least(0);
+  s.key("heat.illness.slope_per_c", ValueKind::Float, d.hazard_slope_per_c, "exponential rise of the hazard per °C of WBGT (Ueno et al. 2021 shape)").units("1/°C").range(0, 2);
+  s.key("heat.illness.min_wbgt_c", ValueKind::Float, d.hazard_min_wbgt_c, "no heat illness below this WBGT").units("°C").range(10, 35);
+  s.key("heat.illness.dose_ref_c_h", ValueKind::Float, d.hazard_dose_ref_c_h, "accumulated dose that doubles the hazard").units("°C·h").above(0);
+  s.key("heat.illness.transport_share", ValueKind::Float, d.transport_share, "share of cases taken to hospital by ambulance (the rest mild, treated where they are)").range(0, 1);
+  s.key("heat.illness.severe_share", ValueKind::Float, d.severe_share, "share of transported cases that are severe (TFD: about 3%)").range(0, 1);
+  s.key("heat.forecast.bias_c", ValueKind::Float, d.forecast_bias_c, "mean forecast error of WBGT (forecast - truth)").units("°C").range(-5, 5);
+  s.key("heat.forecast.sd_1h_c", ValueKind::Float, d.forecast_sd_1h_c, "spread of the WBGT forecast error one hour ahead").units("°C").range(0, 10);
+  s.key("heat.forecast.sd_48h_c", ValueKind::Float, d.forecast_sd_48h_c, "spread of the WBGT forecast error 48 hours ahead").units("°C").range(0, 10);
+  s.key("heat.forecast.sd_per_day_c", ValueKind::Float, d.forecast_sd_per_day_c, "growth of the daily-max forecast error spread per day of lead").units("°C").range(0, 5);
+  s.key("heat.shelters.csv", ValueKind::Path, std::string(""), "cooling shelters `lat,lon,capacity_people,open_hour,close_hour`; empty = generated per municipality");
+  s.key("heat.shelters.per_municipality", ValueKind::Int, int64_t(d.shelters_per_municipality), "generated cooling shelters (クーリングシェルター) per municipality, placed where people live").range(0, 10000);
+  s.key("heat.shelters.capacity_people", ValueKind::Float, d.shelter_capacity_people, "places in each generated shelter").units("people").at_least(0);
+  s.key("heat.shelters.open_hour", ValueKind::Float, d.shelter_open_hour, "generated shelters open at").units("h").range(0, 24);
+  s.key("heat.shelters.close_hour", ValueKind::Float, d.shelter_close_hour, "generated shelters close at").units("h").range(0, 24);
+  s.key("heat.shelters.walk_km", ValueKind::Float, d.shelter_walk_km, "farthest shelter a resident walks to (cell centre to cell centre)").units("km").at_least(0);
+  s.key("heat.shelters.outreach_share", ValueKind::Float, d.outreach_share,
+        "share of vulnerable residents (65+, no working AC) at home who go to a shelter on an alert day")
+      .range(0, 1);
+
+  auto& wave = s.event("heat_wave", "heat: a heatwave, air temperature raised everywhere for a period (known to the forecasts)");
+  wave.key("offset_c", ValueKind::Float, 2.0, "added to the air temperature").units("°C").range(-15, 15);
+  wave.key("duration_hours", ValueKind::Float, 72.0, "length").units("h").above(0);
+  auto& cut = s.event("heat_ac_failure", "heat: air conditioners stop in an area (power cut)");
+  cut.key("lat", ValueKind::Float, 35.69, "centre latitude").units("°").range(20, 50);
+  cut.key("lon", ValueKind::Float, 139.69, "centre longitude").units("°").range(120, 160);
+  cut.key("radius_km", ValueKind::Float, 2.0, "cells whose centre is this close lose power").units("km").at_least(0);
+  cut.key("duration_hours", ValueKind::Float, 6.0, "until power is back").units("h").above(0);
+  auto& hours = s.event("heat_shelter_hours", "heat: every cooling shelter opens at new hours for a period (extended hours)");
+  hours.key("open_hour", ValueKind::Float, 8.0, "open from").units("h").range(0, 24);
+  hours.key("close_hour", ValueKind::Float, 21.0, "close at").units("h").range(0, 24);
+  hours.key("duration_hours", ValueKind::Float, 72.0, "how long the new hours last").units("h").above(0);
+  auto& reach = s.event("heat_outreach", "heat: an outreach campaign (calls, visits, neighbourhood associations) raises shelter use");
+  reach.key("share", ValueKind::Float, 0.3, "share of vulnerable residents at home who go on an alert day while it runs").range(0, 1);
+  reach.key("duration_hours", ValueKind::Float, 72.0, "how long it runs").units("h").above(0);
+}
+
+HeatParams HeatParams::from(const Scenario& sc) {
+  HeatParams p;
+  auto list = [&](const char* key) { return std::get<std::vector<double>>(sc.get(key)); };
+  p.enabled = sc.get_bool("heat.enabled");
+  p.weather_source = sc.get_string("heat.weather.source");
+  p.weather_csv = sc.get_path("heat.weather.csv");
+  if (p.weather_source == "csv" && p.weather_csv.empty())
+    throw ScenarioError(sc.loc_of("heat.weather.source"), "heat.weather.csv", "weather source csv needs a file in heat.weather.csv");
+  p.tmax_c = list("heat.weather.tmax_c");
+  p.tmin_c = list("heat.weather.tmin_c");
+  for (const char* key : {"heat.weather.tmax_c", "heat.weather.tmin_c"})
+    if (list(key).empty()) throw ScenarioError(sc.loc_of(key), key, "expected at least one temperature");
+  for (size_t d = 0; d < std::max(p.tmax_c.size(), p.tmin_c.size()); ++d)
+    if (p.tmax_c[std::min(d, p.tmax_c.size() - 1)] < p.tmin_c[std::min(d, p.tmin_c.size() - 1)])
+      throw ScenarioError(sc.loc_of("heat.weather.tmax_c"), "heat.weather.tmax_c",
+                          "day " + std::to_string(d + 1) + ": the maximum is below the minimum");
+  p.tmax_hour = sc.get_double("heat.weather.tmax_hour");
+  p.tmin_hour = sc.get_double("heat.weather.tmin_hour");
+  p.rh_at_tmax_pct = sc.get_double("heat.weather.rh_at_tmax_pct");
+  p.cloud_cover = sc.get_double("heat.weather.cloud_cover");
+  p.wind_m_s = sc.get_double("heat.weather.wind_m_s");
+  p.islands_tmax_c = sc.get_double("heat.islands.tmax_c");
+  p.islands_tmin_c = sc.get_double("heat.islands.tmin_c");
+  p.islands_csv_offset_c = sc.get_double("heat.islands.csv_offset_c");
+  p.uhi_day_c = sc.get_double("heat.uhi.day_c");
+  p.uhi_night_c = sc.get_double("heat.uhi.night_c");
+  p.uhi_density_ref_per_km2 = sc.get_double("heat.uhi.density_ref_per_km2");
+  p.park_cooling_c = sc.get_double("heat.park_cooling_c");
+  p.water_cooling_c = sc.get_double("heat.water_cooling_c");
+  p.sea_breeze_c = sc.get_double("heat.sea_breeze_c");
+  p.sea_breeze_km = sc.get_double("heat.sea_breeze_km");
+  p.ac_wbgt_c = sc.get_double("heat.indoor.ac_wbgt_c");
+  p.ac_use_share = sc.get_double("heat.indoor.ac_use_share");
+  p.indoor_lag_h = sc.get_double("heat.indoor.lag_h");
+  p.indoor_gain_c = sc.get_double("heat.indoor.gain_c");
+  p.dose_threshold_c = sc.get_double("heat.dose.threshold_c");
+  p.dose_recovery_h = sc.get_double("heat.dose.recovery_h");
+  p.hazard_per_million_h = list("heat.illness.hazard_per_million_h");
+  p.outdoor_factor = list("heat.illness.outdoor_factor");
+  for (const char* key : {"heat.illness.hazard_per_million_h", "heat.illness.outdoor_factor"})
+    if (list(key).size() != kHeatAgeGroups)
+      throw ScenarioError(sc.loc_of(key), key, "expected 4 values (ages 0-17, 18-64, 65-74, 75+), got " + std::to_string(list(key).size()));
+  p.hazard_slope_per_c = sc.get_double("heat.illness.slope_per_c");
+  p.hazard_min_wbgt_c = sc.get_double("heat.illness.min_wbgt_c");
+  p.hazard_dose_ref_c_h = sc.get_double("heat.illness.dose_ref_c_h");
+  p.transport_share = sc.get_double("heat.illness.transport_share");
+  p.severe_share = sc.get_double("heat.illness.severe_share");
+  p.forecast_bias_c = sc.get_double("heat.forecast.bias_c");
+  p.forecast_sd_1h_c = sc.get_double("heat.forecast.sd_1h_c");
+  p.forecast_sd_48h_c = sc.get_double("heat.forecast.sd_48h_c");
+  p.forecast_sd_per_day_c = sc.get_double("heat.forecast.sd_per_day_c");
+  p.shelters_csv = sc.get_path("heat.shelters.csv");
+  p.shelters_per_municipality = int(sc.get_int("heat.shelters.per_municipality"));
+  p.shelter_capacity_people = sc.get_double("heat.shelters.capacity_people");
+  p.shelter_open_hour = sc.get_double("heat.shelters.open_hour");
+  p.shelter_close_hour = sc.get_double("heat.shelters.close_hour");
+  if (p.shelter_close_hour <= p.shelter_open_hour)
+    throw ScenarioError(sc.loc_of("heat.shelters.close_hour"), "heat.shelters.close_hour", "shelters must close after they open");
+  p.shelter_walk_km = sc.get_double("heat.shelters.walk_km");
+  p.outreach_share = sc.get_double("heat.shelters.outreach_share");
+  return p;
+}
+
+namespace {
+
+// entities of the Heat stream's draws besides residents (whose index is below 2^32)
+constexpr uint64_t kForecastEntity = 1ull << 40, kShelterEntity = 2ull << 40;
+constexpr uint32_t kTraitsTick = 0xFFFFFFFFu, kShelterTripTick = 0x80000000u;
+constexpr size_t kBlock = 1 << 14;
+
+LocalSeconds midnight_of(LocalSeconds t) { return t - (((t % 86400) + 86400) % 86400); }
+double hour_of_day(LocalSeconds t) { return double(((t % 86400) + 86400) % 86400) / 3600.0; }
+
+bool shelter_open(const HeatState& s, const Shelter& sh, LocalSeconds now) {
+  const bool override = now < s.hours_until;
+  const double h = hour_of_day(now);
+  return h >= (override ? s.open_hour_now : sh.open_hour) && h < (override ? s.close_hour_now : sh.close_hour);
+}
+
+// ---- [SECTION] shelters -------------------------------------------------------------
+
+std::vector<Shelter> make_shelters(const HeatParams& p, const Grid& g, double weight, uint64_t seed) {
+  std::vector<Shelter> out;
+  const Rng rng(seed, Stream::Heat);
+  if (!p.shelters_csv.empty()) {
+    const std::string key = "heat.shelters.csv";
+    const CsvTable t = read_csv(p.shelters_csv, key);
+    const int c_lat = t.column("lat", key), c_lon = t.column("lon", key), c_cap = t.column("capacity_people", key);
+    const int c_open = t.column("open_hour", key), c_close = t.column("close_hour", key);
+    for (size_t r = 0; r < t.rows.size(); ++r) {
+      Shelter s;
+      const int64_t cell = g.cell_at(t.number(r, c_lat, key), t.number(r, c_lon, key));
+      s.capacity_people = t.number(r, c_cap, key);
+      s.open_hour = t.number(r, c_open, key);
+      s.close_hour = t.number(r, c_close, key);
+      if (s.capacity_people < 0 || s.open_hour < 0 || s.close_hour > 24 || s.close_hour <= s.open_hour)
+        throw ScenarioError({t.path, t.lines[r]}, key, "expected capacity_people >= 0 and 0 <= open_hour < close_hour <= 24");
+      // a city-wide list serves runs of a few municipalities: shelters elsewhere are skipped
+      if (cell < 0 || !g.is_land(size_t(cell))) continue;
+      s.cell = uint32_t(cell);
+      out.push_back(s);
+    }
+  } else {
+    // per municipality, cells drawn in proportion to the people living there
+    std::vector<std::vector<uint32_t>> cells(g.municipalities.size());
+    for (size_t c = 0; c < g.size(); ++c)
+      if (g.municipality_index[c] >= 0 && g.population[c] > 0) cells[size_t(g.municipality_index[c])].push_back(uint32_t(c));
+    for (size_t m = 0; m < cells.size(); ++m) {
+      if (cells[m].empty()) continue;
+      std::vector<double> cum;
+      double total = 0;
+      for (uint32_t c : cells[m]) cum.push_back(total += g.population[c]);
+      Draws d(rng, kShelterEntity + m, 0);
+      for (int k = 0; k < p.shelters_per_municipality; ++k) {
+        Shelter s;
+        const size_t i = size_t(std::upper_bound(cum.begin(), cum.end(), d.uniform() * total) - cum.begin());
+        s.cell = cells[m][std::min(i, cells[m].size() - 1)];
+        s.capacity_people = p.shelter_capacity_people;
+        s.open_hour = p.shelter_open_hour;
+        s.close_hour = p.shelter_close_hour;
+        out.push_back(s);
+      }
+    }
+  }
+  // places for simulated residents: stochastic rounding keeps the expected capacity
+  for (size_t i = 0; i < out.size(); ++i) {
+    Draws d(rng, kShelterEntity + (1ull << 20) + i, 0);
+    out[i].capacity = int(std::floor(out[i].capacity_people / weight + d.uniform()));
+  }
+  return out;
+}
+
+// each cell's shelters within walking distance, nearest first (CSR)
+void walking_catchments(const Grid& g, double walk_km, const std::vector<Shelter>& shelters, HeatState& s) {
+  s.near_start.assign(g.size() + 1, 0);
+  s.near_shelters.clear();
+  std::vector<std::pair<double, uint32_t>> near;
+  for (size_t c = 0; c < g.size(); ++c) {
+    s.near_start[c] = uint32_t(s.near_shelters.size());
+    if (!g.is_land(c)) continue;
+    near.clear();
+    for (size_t i = 0; i < shelters.size(); ++i) {
+      if (std::abs(g.lat[c] - g.lat[shelters[i].cell]) > walk_km / 100) continue;  // 1° lat > 110 km
+      const double km = g.distance_km(c, shelters[i].cell);
+      if (km <= walk_km) near.push_back({km, uint32_t(i)});
+    }
+    std::sort(near.begin(), near.end());
+    for (const auto& [km, i] : near) s.near_shelters.push_back(i);
+  }
+  s.near_start[g.size()] = uint32_t(s.near_shelters.size());
+}
+
+// ---- [SECTION] forecasts ------------------------------------------------------------
+
+// hourly forecasts from the truth plus a city-wide error that grows with lead time (a
+// random walk whose spread goes from sd_1h to sd_48h); daily maxima likewise by day
+void update_forecasts(const HeatParams& p, HeatState& s, World& w, bool first) {
+  const Grid& g = w.grid;
+  const size_t n = g.size();
+  const LocalSeconds now = w.clock.now(), today = midnight_of(now);
+  const Rng rng(w.seed, Stream::Heat);
+  Draws d(rng, kForecastEntity, uint32_t(s.hour));
+  auto mainland = [&](size_t c) { return g.is_land(c) && !s.weather.is_island(c); };
+  double err = p.forecast_bias_c, prev_sd = 0;
+  s.forecast_48h_max_c.assign(48, 0);
+  for (int lead = 1; lead <= 48; ++lead) {
+    const double sd = p.forecast_sd_1h_c + (p.forecast_sd_48h_c - p.forecast_sd_1h_c) * (lead - 1) / 47.0;
+    err += std::sqrt(std::max(0.0, sd * sd - prev_sd * prev_sd)) * d.normal();
+    prev_sd = sd;
+    const auto truth = s.weather.wbgt_at(now + lead * 3600);
+    float mx = -std::numeric_limits<float>::infinity();
+    for (size_t c = 0; c < n; ++c)
+      if (mainland(c)) mx = std::max(mx, truth[c]);
+    s.forecast_48h_max_c[size_t(lead - 1)] = float(mx + err);
+  }
+  // daily maxima of the truth, per cell, recomputed when the day changes
+  s.forecast_7d_max_c.assign(7, 0);
+  std::vector<float>& truth_max = s.daily_truth_max_c;
+  if (s.daily_truth_day != today) {
+    truth_max.assign(7 * n, -std::numeric_limits<float>::infinity());
+    for (int k = 0; k < 7; ++k)
+      for (int h = 0; h < 24; ++h) {
+        const auto wb = s.weather.wbgt_at(today + k * 86400 + h * 3600);
+        for (size_t c = 0; c < n; ++c) truth_max[size_t(k) * n + c] = std::max(truth_max[size_t(k) * n + c], wb[c]);
+      }
+    s.daily_truth_day = today;
+  }
+  err = p.forecast_bias_c;
+  prev_sd = 0;
+  s.forecast_today_c.resize(n);
+  s.forecast_tomorrow_c.resize(n);
+  for (int k = 0; k < 7; ++k) {
+    const double sd = p.forecast_sd_1h_c + p.forecast_sd_per_day_c * k;
+    err += std::sqrt(std::max(0.0, sd * sd - prev_sd * prev_sd)) * d.normal();
+    prev_sd = sd;
+    float mx = -std::numeric_limits<float>::infinity();
+    for (size_t c = 0; c < n; ++c) {
+      const float f = mainland(c) ? float(truth_max[size_t(k) * n + c] + err) : std::numeric_limits<float>::quiet_NaN();
+      if (mainland(c)) mx = std::max(mx, f);
+      if (k == 0) s.forecast_today_c[c] = f;
+      if (k == 1) s.forecast_tomorrow_c[c] = f;
+    }
+    s.forecast_7d_max_c[size_t(k)] = mx;
+  }
+  // alerts: issued at 17:00 for the next day and at 05:00 for the same day (MoE practice);
+  // a run that starts later in the day gets the ones already issued
+  const int hour = int(hour_of_day(now));
+  auto issue = [&](int level, LocalSeconds day) {
+    if (level > 0) s.new_alerts.push_back({now, day, level});
+  };
+  if (first || hour == 5) {
+    const int level = alert_level(s.forecast_today_c);
+    if (level > s.alert_today) issue(level, today);
+    s.alert_today = std::max(s.alert_today, level);
+  }
+  if (hour == 17 || (first && hour > 17)) {
+    s.alert_tomorrow = alert_level(s.forecast_tomorrow_c);
+    issue(s.alert_tomorrow, today + 86400);
+  }
+}
+
+}  // namespace
+
+// ---- [SECTION] step -----------------------------------------------------------------
+
+void step_heat(const HeatParams& p, HeatState& s, World& w) {
+  const Grid& g = w.grid;
+  Residents& R = w.residents;
+  const size_t n_cells = g.size();
+  const LocalSeconds now = w.clock.now();
+  const bool first = s.hour < 0;
+  s.hour = w.clock.elapsed_minutes() / 60;
+  // a new day: yesterday evening's alert covers today
+  if (!first && midnight_of(now) != midnight_of(now - 3600)) {
+    s.alert_today = s.alert_tomorrow;
+    s.alert_tomorrow = 0;
+  }
+  // weather now; rooms without AC follow the outdoor air with a lag
+  s.weather.cells(now, s.air_c, s.rh_pct, s.wbgt_c);
+  s.city = s.weather.base(now, false);
+  const double follow = 1 - std::exp(-1.0 / p.indoor_lag_h);
+  for (size_t c = 0; c < n_cells; ++c) {
+    if (std::isnan(s.air_c[c])) { s.indoor_wbgt_c[c] = s.indoor_c[c] = s.air_c[c]; continue; }
+    if (std::isnan(s.indoor_c[c]) || first) s.indoor_c[c] = float(s.air_c[c] + p.indoor_gain_c);
+    else s.indoor_c[c] += float((s.air_c[c] + p.indoor_gain_c - s.indoor_c[c]) * follow);
+    const double vapour = s.rh_pct[c] / 100 * saturation_vapour_pressure_hpa(s.air_c[c]);
+    const double rh_in = std::min(100.0, 100 * vapour / saturation_vapour_pressure_hpa(s.indoor_c[c]));
+    s.indoor_wbgt_c[c] = float(wbgt_moe(s.indoor_c[c], rh_in, 0, 0));  // shade, still air
+  }
+  auto risk = [&](double wbgt) { return wbgt >= p.hazard_min_wbgt_c ? std::exp(p.hazard_slope_per_c * (wbgt - 28)) : 0.0; };
+  for (size_t c = 0; c < n_cells; ++c) {
+    s.outdoor_risk[c] = std::isnan(s.wbgt_c[c]) ? 0.0f : float(risk(s.wbgt_c[c]));
+    s.indoor_risk[c] = std::isnan(s.indoor_wbgt_c[c]) ? 0.0f : float(risk(s.indoor_wbgt_c[c]));
+  }
+  const double ac_risk = risk(p.ac_wbgt_c);
+  w.couplings.wbgt_c = s.wbgt_c;
+  w.couplings.wind_m_s = s.city.wind_m_s;
+  update_forecasts(p, s, w, first);
+  w.couplings.heat_alert_level = s.alert_today;
+  for (const auto& a : s.new_alerts) w.events.emit(a);
+  if (first) return;  // the initial state: no hour has passed yet
+
+  // residents: the past hour's exposure, dose and illness; shelter leavers and seekers
+  const int64_t today = w.clock.day_index();
+  const double share_now = now < s.outreach_until ? s.outreach_share_now : p.outreach_share;
+  bool any_open = false;
+  for (const Shelter& sh : s.shelters) any_open = any_open || shelter_open(s, sh, now);
+  const bool seek = s.alert_today >= 1 && any_open && share_now > 0;
+  const double open_h = now < s.hours_until ? s.close_hour_now - s.open_hour_now : p.shelter_close_hour - p.shelter_open_hour;
+  const double trip_prob_h = 1 - std::pow(1 - share_now, 1 / std::max(1.0, open_h));
+  const double decay = std::exp(-1.0 / p.dose_recovery_h), per_dose = 1 / p.hazard_dose_ref_c_h;
+  const bool any_cut = std::any_of(s.power_cut_until.begin(), s.power_cut_until.end(), [&](LocalSeconds t) { return t > now; });
+  const Rng rng(w.seed, Stream::Heat);
+  struct BlockOut {
+    std::vector<HeatIllnessEvent> cases;
+    std::vector<uint32_t> seekers;
+    std::array<std::array<int64_t, kHeatLevels>, kHeatAgeGroups> person_hours{};
+    std::array<int64_t, kDoseBins> dose{};
+    std::array<double, kHeatAgeGroups> expected{}, expected_at_home{};
+  };
+  const size_t n = R.count, blocks = (n + kBlock - 1) / kBlock;
+  std::vector<BlockOut> out(blocks);
+  tbb::parallel_for(size_t(0), blocks, [&](size_t b) {
+    BlockOut& o = out[b];
+    for (size_t r = b * kBlock; r < std::min(n, (b + 1) * kBlock); ++r) {
+      const int group = heat_age_group(R.age[r]);
+      const uint32_t cell = R.cell[r];
+      const bool home = R.activity[r] == uint8_t(Activity::Home), powered = !any_cut || s.power_cut_until[cell] <= now;
+      const int32_t sh = s.shelter_of[r];
+      // where they were: a shelter and AC are cool; homes without AC follow the outdoors
+      const bool ac_home = (s.traits[r] & kAcWorks) && powered;
+      double wbgt = p.ac_wbgt_c, heat_risk = ac_risk, exertion = 1;
+      if (sh >= 0) {
+        if (!home || !shelter_open(s, s.shelters[size_t(sh)], now)) {
+          std::atomic_ref<int>(s.shelters[size_t(sh)].occupancy).fetch_sub(1, std::memory_order_relaxed);
+          s.shelter_of[r] = -1;
+        }
+      } else if (R.flags[r] & Outdoors) {
+        wbgt = s.wbgt_c[cell];
+        heat_risk = s.outdoor_risk[cell];
+        exertion = p.outdoor_factor[size_t(group)];
+      } else if (home ? !ac_home : !powered) {  // workplaces, shops and trains have AC unless the power is cut
+        wbgt = s.indoor_wbgt_c[cell];
+        heat_risk = s.indoor_risk[cell];
+      }
+      ++o.person_hours[size_t(group)][size_t(heat_level(wbgt))];
+      float& dose = s.dose_c_h[r];
+      if (dose > 0 || wbgt > p.dose_threshold_c) dose = float(dose * decay + std::max(0.0, wbgt - p.dose_threshold_c));
+      const double d = dose;
+      ++o.dose[size_t((d > 0) + (d > 10) + (d > 30) + (d > 60) + (d > 100))];
+      if (heat_risk > 0) {
+        // the hour's cumulative hazard runs down an Exp(1) clock: a case when it runs out
+        // (the same law as an hourly Bernoulli draw, with one draw per case instead of per hour)
+        const double hazard = p.hazard_per_million_h[size_t(group)] * 1e-6 * exertion * heat_risk * (1 + d * per_dose);
+        o.expected[size_t(group)] += hazard;
+        if (home && sh < 0) o.expected_at_home[size_t(group)] += hazard;
+        double& left = s.hazard_left[r];
+        left -= hazard;
+        if (left <= 0) {
+          Draws draw(rng, r, uint32_t(s.hour));
+          left += draw.exponential(1.0);
+          const bool transported = draw.uniform() < p.transport_share;
+          const uint8_t severity = !transported ? 1 : draw.uniform() < p.severe_share ? 3 : 2;
+          o.cases.push_back({uint32_t(r), sh >= 0 ? s.shelters[size_t(sh)].cell : cell, now, float(wbgt), severity,
+                             home && sh < 0});
+        }
+      }
+      // vulnerable residents at home may set off for a shelter for the coming hours
+      if (seek && s.shelter_of[r] < 0 && home && cell == R.home_cell[r] && R.age[r] >= 65 && !ac_home && s.visit_day[r] != today &&
+          s.near_start[cell] < s.near_start[cell + 1] && Draws(rng, r, kShelterTripTick | uint32_t(s.hour)).bernoulli(trip_prob_h))
+        o.seekers.push_back(uint32_t(r));
+    }
+  });
+  // merge in block order; seats go first come (resident order) first served
+  for (BlockOut& o : out) {
+    for (int a = 0; a < kHeatAgeGroups; ++a) {
+      for (int l = 0; l < kHeatLevels; ++l) s.person_hours[size_t(a)][size_t(l)] += o.person_hours[size_t(a)][size_t(l)];
+      s.expected_total[size_t(a)] += o.expected[size_t(a)];
+      s.expected_at_home_total[size_t(a)] += o.expected_at_home[size_t(a)];
+    }
+    for (const HeatIllnessEvent& e : o.cases) {
+      const size_t group = size_t(heat_age_group(R.age[e.resident]));
+      ++s.cases[group];
+      ++s.cases_total[group];
+      if (e.at_home) ++s.cases_at_home[group];
+      if (e.severity >= 2) {
+        ++s.transports[group];
+        if (g.municipality_index[e.cell] >= 0) ++s.transports_by_muni[size_t(g.municipality_index[e.cell])];
+      }
+      s.new_cases.push_back(e);
+      w.events.emit(e);
+    }
+    for (uint32_t r : o.seekers) {
+      const uint32_t cell = R.home_cell[r];
+      s.visit_day[r] = int16_t(today);
+      for (uint32_t k = s.near_start[cell]; k < s.near_start[cell + 1]; ++k) {
+        Shelter& sh = s.shelters[s.near_shelters[k]];
+        if (!shelter_open(s, sh, now)) continue;
+        if (sh.occupancy < sh.capacity) {
+          ++sh.occupancy;
+          s.shelter_of[r] = int32_t(s.near_shelters[k]);
+          if (!(s.traits[r] & kReached)) ++s.reached;
+          s.traits[r] |= kReached;
+        } else {
+          ++s.turned_away;  // the nearest open shelter is full
+        }
+        break;
+      }
+    }
+  }
+  s.dose_histogram.assign(kDoseBins, 0);
+  for (const BlockOut& o : out)
+    for (int i = 0; i < kDoseBins; ++i) s.dose_histogram[size_t(i)] += o.dose[size_t(i)];
+}
+
+// ---- [SECTION] module ---------------------------------------------------------------
+
+namespace {
+
+class HeatModule final : public Module {
+ public:
+  HeatModule(const Scenario& sc, const Grid& g) : params_(HeatParams::from(sc)), grid_(g) {
+    for (const TimelineEvent& ev : sc.events()) {
+      if (ev.kind == "heat_wave")
+        heatwaves_.push_back({ev.at, ev.at + LocalSeconds(ev.get_double("duration_hours") * 3600), ev.get_double("offset_c")});
+      if (ev.kind == "heat_shelter_hours" && ev.get_double("close_hour") <= ev.get_double("open_hour"))
+        throw ScenarioError(ev.loc, "close_hour", "shelters must close after they open");
+    }
+  }
+  const char* name() const override { return "heat"; }
+  int cadence_minutes() const override { return 60; }
+  const HeatState& state() const { return state_; }
+
+  void init(World& w) override {
+    const Residents& R = w.residents;
+    const size_t n = R.count, cells = grid_.size();
+    run_start_ = w.clock.start;
+    metrics_ = &w.metrics;
+    residents_ = &w.residents;
+    HeatState& s = state_;
+    s.weather = HeatWeather(params_, grid_, run_start_, heatwaves_);
+    for (auto* v : {&s.air_c, &s.rh_pct, &s.wbgt_c, &s.indoor_c, &s.indoor_wbgt_c})
+      v->assign(cells, std::numeric_limits<float>::quiet_NaN());
+    s.power_cut_until.assign(cells, std::numeric_limits<LocalSeconds>::min());
+    s.dose_c_h.assign(n, 0);
+    s.hazard_left.assign(n, 0);
+    s.outdoor_risk.assign(cells, 0);
+    s.indoor_risk.assign(cells, 0);
+    s.shelter_of.assign(n, -1);
+    s.visit_day.assign(n, -1);
+    s.traits.assign(n, 0);
+    const Rng rng(w.seed, Stream::Heat);
+    tbb::parallel_for(size_t(0), n, [&](size_t r) {
+      Draws d(rng, r, kTraitsTick);
+      if (d.bernoulli(params_.ac_use_share) && R.has(r, AirConditioning)) s.traits[r] = kAcWorks;
+      s.hazard_left[r] = d.exponential(1.0);
+    });
+    for (size_t r = 0; r < n; ++r)
+      if (R.age[r] >= 65 && !(s.traits[r] & kAcWorks)) ++s.vulnerable;
+    s.shelters = make_shelters(params_, grid_, R.weight, w.seed);
+    walking_catchments(grid_, params_.shelter_walk_km, s.shelters, s);
+    s.transports_by_muni.assign(grid_.municipalities.size(), 0);
+    s.dose_histogram.assign(kDoseBins, 0);
+    s.dose_histogram[0] = int64_t(n);
+    // rooms without AC start from two days of following the outdoor air
+    const double follow = 1 - std::exp(-1.0 / params_.indoor_lag_h);
+    for (LocalSeconds t = w.clock.now() - 48 * 3600; t < w.clock.now(); t += 3600) {
+      s.weather.cells(t, s.air_c, s.rh_pct, s.wbgt_c);
+      for (size_t c = 0; c < cells; ++c)
+        s.indoor_c[c] = std::isnan(s.indoor_c[c]) ? float(s.air_c[c] + params_.indoor_gain_c)
+                                                  : s.indoor_c[c] + float((s.air_c[c] + params_.indoor_gain_c - s.indoor_c[c]) * follow);
+    }
+    register_metrics(w);
+    step_heat(params_, s, w);  // weather, forecasts and alerts for the start time
+    record_tables();
+  }
+
+  void step(World& w) override {
+    step_heat(params_, state_, w);
+    record_tables();
+  }
+
+  void on_event(const TimelineEvent& ev, World& /*world*/) override {
+    if (ev.kind != "heat_ac_failure" && ev.kind != "heat_shelter_hours" && ev.kind != "heat_outreach") return;
+    HeatState& s = state_;
+    const LocalSeconds until = ev.at + LocalSeconds(ev.get_double("duration_hours") * 3600);
+    if (ev.kind == "heat_ac_failure") {
+      const double radius = ev.get_double("radius_km"), lat = ev.get_double("lat"), lon = ev.get_double("lon");
+      for (size_t c = 0; c < grid_.size(); ++c)
+        if (grid_.mesh_code[c] != 0 && haversine_km(lat, lon, grid_.lat[c], grid_.lon[c]) <= radius)
+          s.power_cut_until[c] = std::max(s.power_cut_until[c], until);
+    } else if (ev.kind == "heat_shelter_hours") {
+      s.open_hour_now = ev.get_double("open_hour");
+      s.close_hour_now = ev.get_double("close_hour");
+      s.hours_until = until;
+    } else if (ev.kind == "heat_outreach") {
+      s.outreach_share_now = ev.get_double("share");
+      s.outreach_until = until;
+    }
+  }
+
+  void publish(World& w) override {
+    HeatState& s = state_;
+    const double wt = w.residents.weight;
+    auto copy = [&](FieldId id, const std::vector<float>& v) { std::copy(v.begin(), v.end(), w.metrics.field(id).begin()); };
+    copy(f_wbgt_, s.wbgt_c);
+    copy(f_indoor_, s.indoor_wbgt_c);
+    copy(f_today_, s.forecast_today_c);
+    copy(f_tomorrow_, s.forecast_tomorrow_c);
+    w.metrics.set(s_air_, s.city.air_c);
+    w.metrics.set(s_rh_, s.city.rh_pct);
+    w.metrics.set(s_solar_, s.city.solar_kw_m2);
+    w.metrics.set(s_wind_, s.city.wind_m_s);
+    double mx = -1e9;
+    for (size_t c = 0; c < grid_.size(); ++c)
+      if (grid_.is_land(c)) mx = std::max(mx, double(s.wbgt_c[c]));
+    w.metrics.set(s_wbgt_max_, mx);
+    w.metrics.set(s_alert_, s.alert_today);
+    w.metrics.set(s_alert_tomorrow_, s.alert_tomorrow);
+    std::copy(s.forecast_48h_max_c.begin(), s.forecast_48h_max_c.end(), w.metrics.values(s_fc48_).begin());
+    std::copy(s.forecast_7d_max_c.begin(), s.forecast_7d_max_c.end(), w.metrics.values(s_fc7_).begin());
+    auto ph = w.metrics.values(s_person_hours_);
+    for (int a = 0; a < kHeatAgeGroups; ++a)
+      for (int l = 0; l < kHeatLevels; ++l) ph[size_t(a * kHeatLevels + l)] = double(s.person_hours[size_t(a)][size_t(l)]) * wt;
+    auto per_age = [&](SeriesId id, std::array<int64_t, kHeatAgeGroups>& v) {
+      auto out = w.metrics.values(id);
+      for (int a = 0; a < kHeatAgeGroups; ++a) out[size_t(a)] = double(v[size_t(a)]) * wt;
+    };
+    per_age(s_cases_, s.cases);
+    per_age(s_transports_, s.transports);
+    per_age(s_at_home_, s.cases_at_home);
+    per_age(s_cases_total_, s.cases_total);
+    auto expected = w.metrics.values(s_expected_), expected_home = w.metrics.values(s_expected_home_);
+    for (int a = 0; a < kHeatAgeGroups; ++a) {
+      expected[size_t(a)] = s.expected_total[size_t(a)] * wt;
+      expected_home[size_t(a)] = s.expected_at_home_total[size_t(a)] * wt;
+    }
+    auto muni = w.metrics.values(s_by_muni_);
+    for (size_t i = 0; i < s.transports_by_muni.size(); ++i) muni[i] = double(s.transports_by_muni[i]) * wt;
+    auto dose = w.metrics.values(s_dose_);
+    for (int i = 0; i < kDoseBins; ++i) dose[size_t(i)] = double(s.dose_histogram[size_t(i)]) * wt;
+    int64_t occupancy = 0;
+    for (const Shelter& sh : s.shelters) occupancy += sh.occupancy;
+    w.metrics.set(s_occupancy_, double(occupancy) * wt);
+    w.metrics.set(s_turned_away_, double(s.turned_away) * wt);
+    w.metrics.set(s_reached_, s.vulnerable > 0 ? double(s.reached) / double(s.vulnerable) : 0.0);
+    // counts since the previous sample start again
+    s.person_hours = {};
+    s.cases = s.transports = s.cases_at_home = {};
+    std::fill(s.transports_by_muni.begin(), s.transports_by_muni.end(), 0);
+    s.turned_away = 0;
+  }
+
+  void update_params(const Scenario& sc) override {
+    params_ = HeatParams::from(sc);
+    state_.weather = HeatWeather(params_, grid_, run_start_, heatwaves_);
+    state_.daily_truth_day = std::numeric_limits<LocalSeconds>::min();
+  }
+
+ private:
+  void register_metrics(World& w) {
+    auto& m = w.metrics;
+    f_wbgt_ = m.add_field({"heat/wbgt", "°C", "outdoor WBGT (暑さ指数), MoE estimate from the cell's weather"});
+    f_indoor_ = m.add_field({"heat/indoor_wbgt_no_ac", "°C", "WBGT indoors without air conditioning"});
+    f_today_ = m.add_field({"heat/forecast_max_today", "°C", "forecast daily maximum WBGT for today (mainland cells)"});
+    f_tomorrow_ = m.add_field({"heat/forecast_max_tomorrow", "°C", "forecast daily maximum WBGT for tomorrow (mainland cells)"});
+    s_air_ = m.add_series({"heat/air_temp_c", "°C", "city-wide air temperature (before the heat island)"});
+    s_rh_ = m.add_series({"heat/rh_pct", "%", "city-wide relative humidity"});
+    s_solar_ = m.add_series({"heat/solar_kw_m2", "kW/m²", "global solar radiation, mean over the past hour"});
+    s_wind_ = m.add_series({"heat/wind_m_s", "m/s", "wind speed"});
+    s_wbgt_max_ = m.add_series({"heat/wbgt_max_c", "°C", "highest outdoor WBGT on land"});
+    s_alert_ = m.add_series({"heat/alert_level", "1", "today's alert: 0 none, 1 熱中症警戒アラート, 2 熱中症特別警戒アラート"});
+    s_alert_tomorrow_ = m.add_series({"heat/alert_level_tomorrow", "1", "alert issued at 17:00 for tomorrow"});
+    std::vector<std::string> leads, days, ages, age_levels, munis;
+    auto label = [](const char* a, const std::string& b, const char* c) { return std::string(a).append(b).append(c); };
+    for (int l = 1; l <= 48; ++l) leads.push_back(label("+", std::to_string(l), "h"));
+    for (int d = 0; d < 7; ++d) days.push_back(label("+", std::to_string(d), "d"));
+    for (int a = 0; a < kHeatAgeGroups; ++a) {
+      ages.push_back(heat_age_group_name(a));
+      for (int l = 0; l < kHeatLevels; ++l) age_levels.push_back(label(heat_age_group_name(a), " ", heat_level_name(l)));
+    }
+    for (const auto& mu : grid_.municipalities) munis.push_back(mu.name_en + " (" + std::to_string(mu.code) + ")");
+    s_fc48_ = m.add_series({"heat/forecast_48h_max_c", "°C", "hourly forecast of the highest mainland WBGT, 1-48 h ahead"}, {"lead", leads});
+    s_fc7_ = m.add_series({"heat/forecast_7d_max_c", "°C", "forecast of the highest mainland daily maximum WBGT, today to 6 days ahead"}, {"lead", days});
+    s_person_hours_ = m.add_series({"heat/person_hours", "person-hours", "hours spent at each WBGT level by age group since the previous sample"},
+                                   {"age_level", age_levels});
+    s_dose_ = m.add_series({"heat/dose", "people", "residents by accumulated heat dose, °C·h above the threshold"},
+                           {"dose_c_h", {"0", "0-10", "10-30", "30-60", "60-100", ">100"}});
+    s_cases_ = m.add_series({"heat/cases", "people", "heat illness cases since the previous sample"}, {"age_group", ages});
+    s_transports_ = m.add_series({"heat/transports", "people", "ambulance transports for heat illness since the previous sample"}, {"age_group", ages});
+    s_at_home_ = m.add_series({"heat/cases_at_home", "people", "cases that happened at home since the previous sample"}, {"age_group", ages});
+    s_cases_total_ = m.add_series({"heat/cases_total", "people", "heat illness cases since the start of the run"}, {"age_group", ages});
+    s_expected_ = m.add_series({"heat/expected_cases_total", "people", "expected cases since the start (sum of hourly probabilities: no sampling noise)"},
+                               {"age_group", ages});
+    s_expected_home_ = m.add_series({"heat/expected_cases_at_home_total", "people", "expected cases at home since the start"}, {"age_group", ages});
+    s_by_muni_ = m.add_series({"heat/transports_by_municipality", "people", "ambulance transports since the previous sample, where the case happened"},
+                              {"municipality", munis});
+    s_occupancy_ = m.add_series({"heat/shelter_occupancy", "people", "people in cooling shelters"});
+    s_turned_away_ = m.add_series({"heat/shelter_turned_away", "people", "people turned away by a full shelter since the previous sample"});
+    s_reached_ = m.add_series({"heat/vulnerable_reached_share", "1", "share of vulnerable residents (65+, no working AC) who have used a shelter"});
+    t_cases_ = m.add_table({"heat/case_events", "", "heat illness cases"},
+                           {{"time", ColumnType::Text, ""}, {"resident", ColumnType::Int, ""}, {"mesh_code", ColumnType::Int, ""},
+                            {"municipality", ColumnType::Int, ""}, {"age", ColumnType::Int, "years"}, {"at_home", ColumnType::Int, ""},
+                            {"severity", ColumnType::Int, ""}, {"wbgt_c", ColumnType::Float, "°C"}});
+    t_alerts_ = m.add_table({"heat/alerts", "", "heat-stroke alerts issued from the forecast"},
+                            {{"issued", ColumnType::Text, ""}, {"for_day", ColumnType::Text, ""}, {"level", ColumnType::Int, ""}});
+  }
+
+  void record_tables() {
+    HeatState& s = state_;
+    for (const HeatIllnessEvent& e : s.new_cases)
+      metrics_->table(t_cases_).append({format_datetime(e.time), int64_t(e.resident), int64_t(grid_.mesh_code[e.cell]),
+                                        int64_t(grid_.municipality[e.cell]), int64_t(residents_->age[e.resident]),
+                                        int64_t(e.at_home), int64_t(e.severity), double(e.wbgt_c)});
+    for (const HeatAlertEvent& a : s.new_alerts)
+      metrics_->table(t_alerts_).append({format_datetime(a.issued), format_datetime(a.for_day).substr(0, 10), int64_t(a.level)});
+    s.new_cases.clear();
+    s.new_alerts.clear();
+  }
+
+  HeatParams params_;
+  const Grid& grid_;
+  std::vector<Heatwave> heatwaves_;
+  LocalSeconds run_start_ = 0;
+  HeatState state_;
+  Metrics* metrics_ = nullptr;
+  const Residents* residents_ = nullptr;
+  FieldId f_wbgt_ = 0, f_indoor_ = 0, f_today_ = 0, f_tomorrow_ = 0;
+  SeriesId s_air_ = 0, s_rh_ = 0, s_solar_ = 0, s_wind_ = 0, s_wbgt_max_ = 0, s_alert_ = 0, s_alert_tomorrow_ = 0, s_fc48_ = 0,
+           s_fc7_ = 0, s_person_hours_ = 0, s_dose_ = 0, s_cases_ = 0, s_transports_ = 0, s_at_home_ = 0, s_cases_total_ = 0,
+           s_by_muni_ = 0, s_expected_ = 0, s_expected_home_ = 0, s_occupancy_ = 0, s_turned_away_ = 0, s_reached_ = 0;
+  TableId t_cases_ = 0, t_alerts_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Module> make_heat_module(const Scenario& sc, const Grid& g) { return std::make_unique<HeatModule>(sc, g); }
+void describe_heat(Schema& s) { HeatParams::describe(s); }
+
+const HeatState* heat_state_of(const Module* m) {
+  const auto* h = dynamic_cast<const HeatModule*>(m);
+  return h ? &h->state() : nullptr;
+}
+
+}  // namespace citysim
