@@ -30,6 +30,8 @@ double nr_peak_rate_mbps(int layers, int modulation_order, double scaling, int p
                          double overhead);
 // a binomial count, exact by inversion for small means, normal approximation otherwise
 uint32_t binomial(Draws& draws, uint32_t trials, double p);
+// the same with log(1 - p) given (precomputed for many draws with one p)
+uint32_t binomial(Draws& draws, uint32_t trials, double p, double log1m_p);
 
 // ---- sites ---------------------------------------------------------------------
 
@@ -50,7 +52,20 @@ struct SiteKindParams {
 struct NetworkParams {
   bool enabled = false;
   std::string sites_file;  // CSV of sites; "" = generate from the city
-  std::array<SiteKindParams, kSiteKinds> kind;
+  std::array<SiteKindParams, kSiteKinds> kind = {{
+      // 4G macro: 20 MHz, 2x2 MIMO, 64QAM -> 150 Mbit/s per sector (3GPP TS 36.306,
+      // category 4); urban range 1-2 km; a few hours of battery (MIC 2011: most stations
+      // stopped when batteries ran out hours after the power cut)
+      {1500, 150, 3, 3, 3000},
+      // 5G on a converted low band: 20 MHz, 2 layers, 64QAM, mu = 1 -> about 164 Mbit/s (TS 38.306)
+      {1200, 160, 3, 3, 5000},
+      // high-band 5G small cell: 100 MHz, 4 layers, 256QAM -> about 2.3 Gbit/s (TS 38.306); no battery
+      {200, 2300, 1, 0, 5000},
+      // public Wi-Fi access point (Wi-Fi 5/6, 80 MHz, 2x2 -> about 600 Mbit/s); no battery
+      {100, 600, 1, 0, 0},
+      // portable satellite terminal serving Wi-Fi around it; own battery and generator
+      {100, 200, 1, 72, 0},
+  }};
   // generation
   double priority_area_share = 0.15;  // busiest land cells counted as priority areas
   double nr_high_coverage = 0.976;    // share of priority areas with high-band 5G
@@ -64,10 +79,14 @@ struct NetworkParams {
   // demand
   std::vector<double> sessions_per_hour_by_age = {1.0, 4.0, 3.0, 2.0, 1.2, 0.6};  // ages as residents' smartphone groups
   std::vector<double> activity_factor = {0.4, 0.6, 0.3, 1.2, 1.5};  // home, work, school, errand, travel
-  std::vector<double> hourly_profile;  // 24 multipliers, hour of day
+  // 24 multipliers by hour of day, peak 1 in the evening: an assumption shaped like
+  // published diurnal mobile traffic curves (e.g. Paul et al., IEEE INFOCOM 2011)
+  std::vector<double> hourly_profile = {0.55, 0.35, 0.2,  0.12, 0.1, 0.12, 0.3, 0.55, 0.75, 0.7,  0.7, 0.75,
+                                        0.9,  0.8,  0.75, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0,  1.0,  0.95, 0.8};
   double holding_min = 3.0;
-  int substep_s = 10;
-  int demand_update_minutes = 15;
+  int substep_s = 20;
+  bool adaptive_substeps = true;  // one step per tick where nothing can be blocked
+  int demand_update_minutes = 60;
   double emergency_share = 0.001;     // share of sessions that are emergency calls (priority)
   double priority_reserve_share = 0.05;
   bool retry = false;
@@ -112,6 +131,7 @@ struct Coverage {
   std::vector<uint32_t> start;  // first link of each cell (cells + 1)
   std::vector<uint32_t> site;   // links
   std::vector<float> share;     // links, 0..1
+  std::vector<double> log1m_share;  // links, log(1 - share) for the binomial draws
 };
 Coverage build_coverage(const Sites& sites, const Grid& grid);
 
@@ -138,9 +158,14 @@ struct NetworkState {
   std::vector<PrioritySession> priority_sessions;  // individual priority sessions in progress
   // demand (cells)
   std::vector<int32_t> group_count;     // smartphone owners present per cell x age group x activity
+  std::vector<double> rate_per_resident;  // sessions per minute per resident present, by the last count (cells)
   std::vector<double> base_rate_per_min;  // sessions per minute at hourly profile 1, no surge (cells)
+  std::vector<double> last_site_demand;   // sessions per minute that could reach each site, last tick (sites)
   std::vector<uint32_t> retry_pool;     // blocked sessions waiting to retry (cells)
   std::vector<uint32_t> arrivals, emergency, retries;  // this sub-step's attempts (cells)
+  struct Crowd { std::vector<uint32_t> cells; double rate_per_cell_per_min; LocalSeconds until; };
+  std::vector<Crowd> crowds;            // extra people gathered for an event (crowd events)
+  double wifi_monitoring_delay_min = -1;  // set by a wifi_monitoring event; < 0 = the scenario key
   LocalSeconds surge_at = kNever;
   double surge_multiplier = 1, surge_decay_hours = 1;
   // counters since the last sample
@@ -159,9 +184,15 @@ struct NetworkState {
 // fresh state for a set of sites: all up on mains, no sessions
 NetworkState make_network_state(Sites sites, const Grid& grid);
 
-// per cell sessions per minute from the residents present (smartphone owners, by age
-// group and activity); loops over residents, so called at demand_update_minutes
+// the demand mix: per cell sessions per minute per resident present, from the smartphone
+// owners by age group and activity; loops over residents, so called at demand_update_minutes
 void update_demand(const NetworkParams& params, NetworkState& state, const Residents& residents, size_t cells);
+// per cell sessions per minute now: residents present now (kept by the residents module
+// every minute) times the last mix
+void refresh_demand(NetworkState& state, const Residents& residents);
+
+// demand multiplier at `now`: hourly profile times the decaying surge
+double demand_factor(const NetworkParams& params, const NetworkState& state, LocalSeconds now);
 
 // one sub-step of dt_min: departures, arrivals at rate_per_min (cells), attachment
 void serve_sessions(const NetworkParams& params, NetworkState& state, std::span<const double> rate_per_min,
@@ -176,6 +207,8 @@ void network_ok(const NetworkState& state, std::span<float> ok);
 // one tick: timers and outages, demand, priority sessions, sub-steps, coupling
 void step_network(const NetworkParams& params, NetworkState& state, World& world);
 
+// the [network] keys and event kinds (the descriptor in modules.cpp)
+void describe_network(Schema& schema);
 std::unique_ptr<Module> make_network_module(const Scenario& scenario, const Grid& grid);
 
 }  // namespace citysim

@@ -216,6 +216,7 @@ Coverage build_coverage(const Sites& s, const Grid& g) {
   for (const Link& l : links) {
     cov.site.push_back(l.site);
     cov.share.push_back(l.share);
+    cov.log1m_share.push_back(std::log1p(-double(l.share)));
   }
   return cov;
 }

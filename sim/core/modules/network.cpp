@@ -1,0 +1,569 @@
+// Network load: formulas, parameters, demand, the session loss system, site status, tick.
+// (Sites and coverage: network_sites.cpp; the Module, events and metrics: network_module.cpp.)
+//
+// [SECTION] formulas   Erlang B/C, 5G NR peak rate, binomial draws
+// [SECTION] params     the [network] keys and event kinds
+// [SECTION] demand     smartphone owners present per cell, age group and activity
+// [SECTION] sessions   departures, arrivals, attachment Wi-Fi -> cell -> satellite
+// [SECTION] sites      power, battery, restoration, outage detection, priority sessions
+// [SECTION] tick       when to sub-step, step_network
+#include "modules/network.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+
+#include "citysim/residents.hpp"
+
+namespace citysim {
+
+// ---- [SECTION] formulas -------------------------------------------------------------
+
+double erlang_b(double a, int c) {
+  // B(0) = 1; B(k) = A B(k-1) / (k + A B(k-1)), the stable recursion
+  double b = 1.0;
+  for (int k = 1; k <= c; ++k) b = a * b / (k + a * b);
+  return b;
+}
+
+double erlang_c(double a, int c) {
+  if (a >= c) return 1.0;
+  const double b = erlang_b(a, c);
+  return c * b / (c - a * (1 - b));
+}
+
+double nr_peak_rate_mbps(int layers, int modulation_order, double scaling, int prbs, int numerology, double overhead) {
+  // TS 38.306 §4.1.2: 1e-6 v Qm f Rmax (N_PRB 12 / Ts) (1 - OH), Rmax = 948/1024,
+  // Ts = 1e-3 / (14 2^mu) the average OFDM symbol duration
+  const double r_max = 948.0 / 1024.0;
+  const double symbol_s = 1e-3 / (14.0 * std::pow(2.0, numerology));
+  return 1e-6 * layers * modulation_order * scaling * r_max * (prbs * 12.0 / symbol_s) * (1 - overhead);
+}
+
+uint32_t binomial(Draws& d, uint32_t n, double p) { return n == 0 ? 0 : binomial(d, n, p, std::log1p(-p)); }
+
+uint32_t binomial(Draws& d, uint32_t n, double p, double log1m_p) {
+  if (n == 0 || p <= 0) return 0;
+  if (p >= 1) return n;
+  if (p > 0.5) return n - binomial(d, n, 1 - p);
+  const double mean = n * p;
+  if (mean < 10) {  // inversion: walk the pmf from k = 0 (about mean steps)
+    const double ratio = p / (1 - p), u = d.uniform();
+    double pk = std::exp(n * log1m_p), cdf = pk;
+    uint32_t k = 0;
+    while (u > cdf && k < n) {
+      pk *= ratio * double(n - k) / double(k + 1);
+      ++k;
+      cdf += pk;
+    }
+    return k;
+  }
+  const double x = std::round(d.normal(mean, std::sqrt(mean * (1 - p))));
+  return uint32_t(std::clamp(x, 0.0, double(n)));
+}
+
+// ---- [SECTION] params ---------------------------------------------------------------
+
+namespace {
+
+constexpr int kAgeGroups = 6;  // as residents.smartphone_share_by_age: 0-12, 13-19, 20-59, 60-69, 70-79, 80+
+constexpr int kGroups = kAgeGroups * kActivities;
+
+int age_group(int age) { return age <= 12 ? 0 : age <= 19 ? 1 : age <= 59 ? 2 : age <= 69 ? 3 : age <= 79 ? 4 : 5; }
+
+std::vector<double> float_list(const Scenario& sc, const std::string& key, size_t n, const char* what) {
+  auto v = std::get<std::vector<double>>(sc.get(key));
+  if (v.size() != n)
+    throw ScenarioError(sc.loc_of(key), key,
+                        "expected " + std::to_string(n) + " values (" + what + "), got " + std::to_string(v.size()));
+  return v;
+}
+
+}  // namespace
+
+int NetworkParams::capacity_sessions(SiteKind k) const {
+  const auto& kp = kind[size_t(k)];
+  return std::max(1, int(std::floor(kp.sectors * kp.peak_rate_mbps * average_to_peak / session_rate_mbps)));
+}
+
+void NetworkParams::describe(Schema& s) {
+  s.section("network", "Mobile, Wi-Fi and satellite network load: sites, sessions, blocking, outages and recovery.");
+  const NetworkParams d;
+  auto prob = [&](const std::string& key, double v, const char* doc) { s.key(key, ValueKind::Float, v, doc).range(0, 1); };
+  s.key("network.enabled", ValueKind::Bool, d.enabled, "simulate network load");
+  s.key("network.sites_file", ValueKind::Path, std::string(""),
+        "CSV of sites `kind,lat,lon,radius_m,capacity_sessions,backup_hours` (kind lte, nr_low, nr_high, wifi, "
+        "satellite); empty = generate from the city");
+  for (int k = 0; k < kSiteKinds; ++k) {
+    const std::string n = site_kind_name(SiteKind(k)), pre = "network." + n + ".";
+    const auto& kp = d.kind[size_t(k)];
+    s.key(pre + "radius_m", ValueKind::Float, kp.radius_m, "coverage radius of a " + n + " site").units("m").above(0);
+    s.key(pre + "peak_rate_mbps", ValueKind::Float, kp.peak_rate_mbps, "peak rate of one sector (3GPP TS 36.306 / 38.306)")
+        .units("Mbit/s").above(0);
+    s.key(pre + "sectors", ValueKind::Int, int64_t(kp.sectors), "sectors per site").range(1, 12);
+    s.key(pre + "backup_hours", ValueKind::Float, kp.backup_hours, "mean battery time without mains power").units("h").range(0, 240);
+    if (k <= int(SiteKind::NrHigh))
+      s.key(pre + "people_per_site", ValueKind::Float, kp.people_per_site,
+            "generation: one site per this many people at the cell's busiest (residents or day places)")
+          .units("people").above(0);
+  }
+  prob("network.priority_area_share", d.priority_area_share, "busiest share of populated cells counted as priority areas (with the municipal office cells)");
+  prob("network.nr_high_coverage", d.nr_high_coverage, "share of priority areas with high-band 5G (TMG 2025: 97.6%)");
+  s.key("network.wifi_sites", ValueKind::Int, int64_t(d.wifi_sites), "OpenRoaming public Wi-Fi sites, placed by day places (TMG: about 1,600)").range(0, 1000000);
+  s.key("network.satellite_terminals", ValueKind::Int, int64_t(d.satellite_terminals),
+        "portable satellite terminals: one per municipal office, the rest at the busiest places (TMG: 77)").range(0, 10000);
+  s.key("network.island_satellite_wifi", ValueKind::Int, int64_t(d.island_satellite_wifi),
+        "satellite-backed Wi-Fi units on the islands, always on (TMG: 22 on 11 islands)").range(0, 10000);
+  prob("network.backup_spread", d.backup_spread, "battery time of a site is uniform in mean x (1 - spread, 1 + spread)");
+  prob("network.average_to_peak", d.average_to_peak, "average cell throughput over peak rate (capacity translation)");
+  s.key("network.session_rate_mbps", ValueKind::Float, d.session_rate_mbps,
+        "average rate of an active session; capacity_sessions = sectors x peak x average_to_peak / session_rate")
+      .units("Mbit/s").above(0);
+  s.key("network.sessions_per_hour_by_age", ValueKind::FloatList, d.sessions_per_hour_by_age,
+        "sessions a smartphone owner starts per hour at the evening peak, ages 0-12, 13-19, 20-59, 60-69, 70-79, 80+")
+      .units("1/h").at_least(0);
+  s.key("network.activity_factor", ValueKind::FloatList, d.activity_factor,
+        "demand multiplier by activity: home (mostly on home broadband), work, school, errand, travel")
+      .at_least(0);
+  s.key("network.hourly_profile", ValueKind::FloatList, d.hourly_profile, "demand multiplier by hour of day 0..23 (linear in between)")
+      .at_least(0);
+  s.key("network.holding_min", ValueKind::Float, d.holding_min, "mean session length (exponential)").units("min").above(0);
+  s.key("network.substep_s", ValueKind::Int, int64_t(d.substep_s),
+        "sub-step of the session model; short against holding_min so blocking follows Erlang B").units("s").range(1, 60);
+  s.key("network.adaptive_substeps", ValueKind::Bool, d.adaptive_substeps,
+        "sub-step only the ticks where a full site could block a session (else one step per tick)");
+  s.key("network.demand_update_minutes", ValueKind::Int, int64_t(d.demand_update_minutes),
+        "how often the demand mix (age groups, activities) is recounted from the residents; the counts present follow every minute")
+      .units("min").range(1, 1440);
+  prob("network.emergency_share", d.emergency_share, "share of sessions that are emergency calls (priority)");
+  s.key("network.priority_reserve_share", ValueKind::Float, d.priority_reserve_share,
+        "share of each site's capacity only priority sessions may use").range(0, 0.9);
+  s.key("network.retry", ValueKind::Bool, d.retry, "blocked sessions retry after a delay (else they are lost)");
+  s.key("network.retry_delay_mean_s", ValueKind::Float, d.retry_delay_mean_s, "mean delay before a retry (exponential)").units("s").above(0);
+  prob("network.retry_persistence", d.retry_persistence, "probability a blocked session tries again");
+  s.key("network.cell_alarm_delay_min", ValueKind::Float, d.cell_alarm_delay_min, "time until a down cell site is seen (network alarms)")
+      .units("min").range(0, 100000);
+  s.key("network.wifi_monitoring_delay_min", ValueKind::Float, d.wifi_monitoring_delay_min,
+        "time until a down Wi-Fi access point is seen by operators").units("min").range(0, 100000);
+
+  const auto area = [](EventKindSpec& e) {
+    e.key("municipalities", ValueKind::StringList, std::vector<std::string>{}, "municipality codes or English names");
+    e.key("lat", ValueKind::Float, 0.0, "centre of a circle, degrees");
+    e.key("lon", ValueKind::Float, 0.0, "centre of a circle, degrees");
+    e.key("radius_km", ValueKind::Float, 0.0, "radius of the circle (0 = no circle)").units("km").at_least(0);
+    e.key("kinds", ValueKind::StringList, std::vector<std::string>{}, "site kinds affected (empty = all)");
+  };
+  area(s.event("power_cut", "mains power cut in an area: sites run on battery for backup_hours, then go down"));
+  auto& destroy = s.event("site_destruction", "sites in an area are destroyed");
+  area(destroy);
+  destroy.key("share", ValueKind::Float, 1.0, "share of the area's sites destroyed").range(0, 1);
+  auto& restore = s.event("restoration", "mains power back and destroyed sites rebuilt in an area");
+  area(restore);
+  restore.key("share_per_hour", ValueKind::Float, 0.0, "share of the affected sites restored per hour (0 = all at once)").range(0, 1);
+  auto& sat = s.event("satellite_deployment", "portable satellite terminals come up at municipal offices after a delay");
+  sat.key("delay_hours", ValueKind::Float, 6.0, "hours from the event until the terminals work").units("h").range(0, 1000);
+  sat.key("count", ValueKind::Int, int64_t(0), "terminals deployed, municipal offices first (0 = all)").range(0, 10000);
+  auto& surge = s.event("network_surge", "everyone tries at once (after an earthquake): demand x multiplier, decaying");
+  surge.key("multiplier", ValueKind::Float, 5.0, "demand multiplier at the event").range(1, 100);
+  surge.key("decay_hours", ValueKind::Float, 2.0, "e-folding time of the extra demand").units("h").above(0);
+  auto& crowd = s.event("crowd", "people gather for an event (fireworks, a festival) on top of the residents");
+  crowd.key("people", ValueKind::Float, 100000.0, "people in the crowd").units("people").at_least(0);
+  crowd.key("lat", ValueKind::Float, 0.0, "centre, degrees");
+  crowd.key("lon", ValueKind::Float, 0.0, "centre, degrees");
+  crowd.key("radius_km", ValueKind::Float, 0.5, "the crowd fills the cells whose centres lie this close (at least the centre's cell)")
+      .units("km").at_least(0);
+  crowd.key("duration_hours", ValueKind::Float, 2.0, "how long the crowd stays").units("h").above(0);
+  crowd.key("sessions_per_hour", ValueKind::Float, 4.0, "sessions a person in the crowd starts per hour (photos, video, messages)")
+      .units("1/h").at_least(0);
+  auto& wifi = s.event("wifi_monitoring", "change how long until a down Wi-Fi access point is seen");
+  wifi.key("delay_min", ValueKind::Float, 60.0, "detection delay from now on").units("min").range(0, 100000);
+}
+
+NetworkParams NetworkParams::from(const Scenario& sc) {
+  NetworkParams p;
+  p.enabled = sc.get_bool("network.enabled");
+  p.sites_file = sc.get_path("network.sites_file");
+  for (int k = 0; k < kSiteKinds; ++k) {
+    const std::string pre = std::string("network.") + site_kind_name(SiteKind(k)) + ".";
+    auto& kp = p.kind[size_t(k)];
+    kp.radius_m = sc.get_double(pre + "radius_m");
+    kp.peak_rate_mbps = sc.get_double(pre + "peak_rate_mbps");
+    kp.sectors = int(sc.get_int(pre + "sectors"));
+    kp.backup_hours = sc.get_double(pre + "backup_hours");
+    if (k <= int(SiteKind::NrHigh)) kp.people_per_site = sc.get_double(pre + "people_per_site");
+  }
+  p.priority_area_share = sc.get_double("network.priority_area_share");
+  p.nr_high_coverage = sc.get_double("network.nr_high_coverage");
+  p.wifi_sites = int(sc.get_int("network.wifi_sites"));
+  p.satellite_terminals = int(sc.get_int("network.satellite_terminals"));
+  p.island_satellite_wifi = int(sc.get_int("network.island_satellite_wifi"));
+  p.backup_spread = sc.get_double("network.backup_spread");
+  p.average_to_peak = sc.get_double("network.average_to_peak");
+  p.session_rate_mbps = sc.get_double("network.session_rate_mbps");
+  p.sessions_per_hour_by_age = float_list(sc, "network.sessions_per_hour_by_age", kAgeGroups, "ages 0-12, 13-19, 20-59, 60-69, 70-79, 80+");
+  p.activity_factor = float_list(sc, "network.activity_factor", kActivities, "home, work, school, errand, travel");
+  p.hourly_profile = float_list(sc, "network.hourly_profile", 24, "hours 0..23");
+  p.holding_min = sc.get_double("network.holding_min");
+  p.substep_s = int(sc.get_int("network.substep_s"));
+  if (60 % p.substep_s != 0)
+    throw ScenarioError(sc.loc_of("network.substep_s"), "network.substep_s",
+                        "expected a divisor of 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60), got " + std::to_string(p.substep_s));
+  p.adaptive_substeps = sc.get_bool("network.adaptive_substeps");
+  p.demand_update_minutes = int(sc.get_int("network.demand_update_minutes"));
+  p.emergency_share = sc.get_double("network.emergency_share");
+  p.priority_reserve_share = sc.get_double("network.priority_reserve_share");
+  p.retry = sc.get_bool("network.retry");
+  p.retry_delay_mean_s = sc.get_double("network.retry_delay_mean_s");
+  p.retry_persistence = sc.get_double("network.retry_persistence");
+  p.cell_alarm_delay_min = sc.get_double("network.cell_alarm_delay_min");
+  p.wifi_monitoring_delay_min = sc.get_double("network.wifi_monitoring_delay_min");
+  return p;
+}
+
+// ---- [SECTION] demand ---------------------------------------------------------------
+
+NetworkState make_network_state(Sites sites, const Grid& g) {
+  NetworkState s;
+  const size_t n = sites.size(), cells = g.size();
+  s.coverage = build_coverage(sites, g);
+  s.sites = std::move(sites);
+  s.mains.assign(n, 1);
+  s.destroyed.assign(n, 0);
+  s.battery_empty_at.assign(n, kNever);
+  s.restore_at.assign(n, kNever);
+  s.status.assign(n, uint8_t(SiteStatus::Up));
+  s.down_since.assign(n, kNever);
+  s.seen_at.assign(n, kNever);
+  s.down_cause.assign(n, 0);
+  s.busy.assign(n, 0);
+  s.tracked.assign(n, 0);
+  s.reached.assign(n, 0);
+  s.admitted.assign(n, 0);
+  s.group_count.assign(cells * kGroups, 0);
+  s.base_rate_per_min.assign(cells, 0.0);
+  s.rate_per_resident.assign(cells, 0.0);
+  s.last_site_demand.assign(n, 0.0);
+  s.retry_pool.assign(cells, 0);
+  s.arrivals.assign(cells, 0);
+  s.emergency.assign(cells, 0);
+  s.retries.assign(cells, 0);
+  s.offered_cell.assign(cells, 0);
+  s.blocked_cell.assign(cells, 0);
+  for (size_t i = 0; i < n; ++i)
+    if (s.sites.deploy_at[i] != kAlways) s.status[i] = uint8_t(SiteStatus::Stored);
+  return s;
+}
+
+void update_demand(const NetworkParams& p, NetworkState& s, const Residents& R, size_t cells) {
+  std::fill(s.group_count.begin(), s.group_count.end(), 0);
+  // integer counts by atomics: the result does not depend on the order of the adds
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, R.count, 1 << 14), [&](const auto& range) {
+    for (size_t r = range.begin(); r < range.end(); ++r) {
+      if (!R.has(r, Smartphone)) continue;
+      const size_t g = size_t(age_group(R.age[r]) * kActivities + R.activity[r]);
+      std::atomic_ref<int32_t>(s.group_count[R.cell[r] * kGroups + g]).fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  std::array<double, kGroups> rate_per_min{};  // sessions per minute of one person in each group
+  for (int a = 0; a < kAgeGroups; ++a)
+    for (int act = 0; act < kActivities; ++act)
+      rate_per_min[size_t(a * kActivities + act)] =
+          R.weight * p.sessions_per_hour_by_age[size_t(a)] / 60.0 * p.activity_factor[size_t(act)];
+  // cells empty at the count take the city's mean mix when people arrive
+  double rate_all = 0, present_all = 0;
+  for (size_t c = 0; c < cells; ++c) {
+    double rate = 0;
+    for (int g = 0; g < kGroups; ++g) rate += s.group_count[c * kGroups + size_t(g)] * rate_per_min[size_t(g)];
+    const double present = R.present.empty() ? 0.0 : double(R.present[c]);
+    s.rate_per_resident[c] = present > 0 ? rate / present : -1.0;
+    rate_all += rate;
+    present_all += present;
+  }
+  const double mean = present_all > 0 ? rate_all / present_all : 0.0;
+  for (double& r : s.rate_per_resident)
+    if (r < 0) r = mean;
+  refresh_demand(s, R);
+}
+
+void refresh_demand(NetworkState& s, const Residents& R) {
+  for (size_t c = 0; c < s.base_rate_per_min.size(); ++c)
+    s.base_rate_per_min[c] = R.present.empty() ? 0.0 : R.present[c] * s.rate_per_resident[c];
+}
+
+// ---- [SECTION] sessions -------------------------------------------------------------
+
+namespace {
+
+// draw entities of the session stream: purpose in the high bits
+// (15 and 16 are destruction and restoration draws in network_module.cpp)
+constexpr uint64_t kDepart = 10ull << 40, kArrive = 11ull << 40, kAttach = 12ull << 40, kRotate = 13ull << 40,
+                   kPriority = 14ull << 40;
+
+bool working(const NetworkState& s, size_t site) {
+  const auto st = SiteStatus(s.status[site]);
+  return st == SiteStatus::Up || st == SiteStatus::Backup;
+}
+
+int32_t limit(const NetworkParams& p, const NetworkState& s, size_t site, bool priority) {
+  const int32_t cap = s.sites.capacity[site];
+  return priority ? cap : int32_t(std::floor(cap * (1 - p.priority_reserve_share)));
+}
+
+// attach n sessions arriving in a cell, in link order; returns how many were carried.
+// `one_site` receives the site of the last admitted session (for tracked sessions)
+uint32_t attach(const NetworkParams& p, NetworkState& s, size_t cell, uint32_t n, bool priority, Draws& d,
+                int64_t* one_site = nullptr) {
+  uint32_t left = n;
+  for (uint32_t l = s.coverage.start[cell]; l < s.coverage.start[cell + 1] && left > 0; ++l) {
+    const uint32_t site = s.coverage.site[l];
+    if (SiteStatus(s.status[site]) == SiteStatus::Stored) continue;
+    const uint32_t reach = binomial(d, left, s.coverage.share[l], s.coverage.log1m_share[l]);
+    if (reach == 0) continue;
+    const size_t k = s.sites.kind[site];
+    s.reached[site] += int32_t(reach);
+    s.reached_kind[k] += reach;
+    const uint32_t take =
+        working(s, site) ? std::min<uint32_t>(reach, uint32_t(std::max(0, limit(p, s, site, priority) - s.busy[site]))) : 0;
+    s.refused_kind[k] += reach - take;
+    if (take == 0) continue;
+    s.busy[site] += int32_t(take);
+    s.admitted[site] += int32_t(take);
+    s.carried_kind[k] += take;
+    left -= take;
+    if (one_site) *one_site = site;
+  }
+  return n - left;
+}
+
+}  // namespace
+
+void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const double> rate_per_min, double dt_min,
+                    uint64_t seed) {
+  const Rng rng(seed, Stream::Network);
+  const uint32_t step = s.substep++;
+  const size_t cells = rate_per_min.size();
+  // departures: exponential holding -> each session ends in dt with 1 - exp(-dt/h)
+  const double leave = -std::expm1(-dt_min / p.holding_min), log_stay = -dt_min / p.holding_min;
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, s.sites.size(), 1024), [&](const auto& range) {
+    for (size_t i = range.begin(); i < range.end(); ++i) {
+      const int32_t bulk = s.busy[i] - s.tracked[i];
+      if (bulk <= 0) continue;
+      Draws d(rng, kDepart | i, step);
+      s.busy[i] -= int32_t(binomial(d, uint32_t(bulk), leave, log_stay));
+    }
+  });
+  // arrivals: Poisson per cell, split into regular and emergency (Poisson splitting);
+  // waiting blocked sessions retry after an exponential delay
+  const double retry_now = -std::expm1(-dt_min * 60 / p.retry_delay_mean_s);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, cells, 256), [&](const auto& range) {
+    for (size_t c = range.begin(); c < range.end(); ++c) {
+      Draws d(rng, kArrive | c, step);
+      const double mean = rate_per_min[c] * dt_min;
+      s.arrivals[c] = d.poisson(mean * (1 - p.emergency_share));
+      s.emergency[c] = d.poisson(mean * p.emergency_share);
+      s.retries[c] = binomial(d, s.retry_pool[c], retry_now);
+      s.retry_pool[c] -= s.retries[c];
+    }
+  });
+  // attachment: cells share sites, so one pass in cell order, starting from a
+  // rotating cell so that no cell is always served first
+  if (cells == 0) return;
+  const size_t first = Draws(rng, kRotate, step).below(uint32_t(cells));
+  for (size_t i = 0; i < cells; ++i) {
+    const size_t c = (first + i) % cells;
+    const uint32_t regular = s.arrivals[c] + s.retries[c], emergency = s.emergency[c];
+    if (regular + emergency == 0) continue;
+    Draws d(rng, kAttach | c, step);
+    // priority first (admission control with allocation priority, 3GPP TS 23.501 ARP)
+    const uint32_t carried_e = attach(p, s, c, emergency, true, d);
+    const uint32_t carried = attach(p, s, c, regular, false, d);
+    const uint32_t blocked = regular - carried, blocked_e = emergency - carried_e;
+    if (p.retry) s.retry_pool[c] += binomial(d, blocked, p.retry_persistence);
+    s.offered += s.arrivals[c] + emergency;
+    s.attempts += regular + emergency;
+    s.carried += carried + carried_e;
+    s.blocked += blocked + blocked_e;
+    s.priority_offered += emergency;
+    s.priority_blocked += blocked_e;
+    s.offered_cell[c] += regular + emergency;
+    s.blocked_cell[c] += blocked + blocked_e;
+  }
+}
+
+void network_ok(const NetworkState& s, std::span<float> ok) {
+  // measured acceptance this tick, or whether there is room when nobody tried; 0 when down
+  std::vector<double> accept(s.sites.size(), 0.0);
+  for (size_t i = 0; i < s.sites.size(); ++i)
+    if (working(s, i))
+      accept[i] = s.reached[i] > 0 ? double(s.admitted[i]) / s.reached[i] : (s.busy[i] < s.sites.capacity[i] ? 1.0 : 0.0);
+  for (size_t c = 0; c + 1 < s.coverage.start.size(); ++c) {
+    double fail = 1;
+    for (uint32_t l = s.coverage.start[c]; l < s.coverage.start[c + 1]; ++l)
+      fail *= 1 - s.coverage.share[l] * accept[s.coverage.site[l]];
+    ok[c] = float(1 - fail);
+  }
+}
+
+// ---- [SECTION] sites ----------------------------------------------------------------
+
+SiteStatus site_status(const NetworkState& s, size_t i, LocalSeconds now) {
+  if (s.sites.deploy_at[i] > now) return SiteStatus::Stored;
+  if (s.destroyed[i]) return SiteStatus::Down;
+  if (s.mains[i]) return SiteStatus::Up;
+  return now >= s.battery_empty_at[i] ? SiteStatus::Down : SiteStatus::Backup;
+}
+
+namespace {
+
+// restorations due, status changes; a site going down drops its sessions and starts
+// the clock until operators see it
+void update_sites(const NetworkParams& p, NetworkState& s, LocalSeconds now) {
+  s.newly_seen.clear();
+  bool dropped_tracked = false;
+  for (size_t i = 0; i < s.sites.size(); ++i) {
+    if (s.restore_at[i] <= now) {
+      s.mains[i] = 1;
+      s.destroyed[i] = 0;
+      s.restore_at[i] = kNever;
+    }
+    const SiteStatus before = SiteStatus(s.status[i]), after = site_status(s, i, now);
+    if (after == SiteStatus::Down && before != SiteStatus::Down) {
+      s.dropped += s.busy[i];
+      dropped_tracked |= s.tracked[i] > 0;
+      s.busy[i] = s.tracked[i] = 0;
+      s.down_since[i] = now;
+      s.down_cause[i] = s.destroyed[i];
+      const double wifi_min = s.wifi_monitoring_delay_min >= 0 ? s.wifi_monitoring_delay_min : p.wifi_monitoring_delay_min;
+      const double delay_min = SiteKind(s.sites.kind[i]) == SiteKind::Wifi ? wifi_min : p.cell_alarm_delay_min;
+      s.seen_at[i] = now + LocalSeconds(std::llround(delay_min * 60));
+    }
+    if (after != SiteStatus::Down) s.seen_at[i] = kNever;
+    if (after == SiteStatus::Down && s.seen_at[i] <= now) {
+      s.newly_seen.push_back(uint32_t(i));
+      s.seen_delay_sum_min += double(s.seen_at[i] - s.down_since[i]) / 60.0;
+      ++s.seen_count;
+      s.seen_at[i] = kNever;
+    }
+    s.status[i] = uint8_t(after);
+  }
+  if (dropped_tracked)
+    std::erase_if(s.priority_sessions, [&](const auto& x) { return SiteStatus(s.status[x.site]) == SiteStatus::Down; });
+}
+
+// watch-over reports and other priority sessions, one by one, with their own lengths
+void serve_priority(const NetworkParams& p, NetworkState& s, const std::vector<PrioritySessionEvent>& events,
+                    LocalSeconds now, uint64_t seed) {
+  std::erase_if(s.priority_sessions, [&](const auto& x) {
+    if (x.end > now) return false;
+    --s.busy[x.site];
+    --s.tracked[x.site];
+    return true;
+  });
+  const Rng rng(seed, Stream::Network);
+  for (size_t j = 0; j < events.size(); ++j) {
+    const auto& e = events[j];
+    if (e.cell + 1 >= s.coverage.start.size()) continue;
+    Draws d(rng, kPriority | j, s.substep);
+    int64_t site = -1;
+    ++s.priority_offered;
+    if (attach(p, s, e.cell, 1, true, d, &site) == 0) {
+      ++s.priority_blocked;
+      continue;
+    }
+    ++s.tracked[size_t(site)];
+    const LocalSeconds end = now + std::max<LocalSeconds>(1, LocalSeconds(std::llround(d.exponential(e.holding_min) * 60)));
+    s.priority_sessions.push_back({uint32_t(site), end});
+  }
+}
+
+// ---- [SECTION] tick -----------------------------------------------------------------
+
+// whether a full site could block a session in the coming tick anywhere. A site's
+// arrivals are estimated from the sessions that reached it in the last tick, scaled by the
+// change of the demand around it; it is roomy when those cannot fill it (four standard
+// deviations to spare). A cell is safe when a roomy site reaches everyone in it or all
+// its working sites are roomy (then only being out of reach blocks, whatever the sub-step)
+bool may_block(const NetworkParams& p, NetworkState& s, const std::vector<double>& rate, double tick_min) {
+  const size_t n = s.sites.size();
+  std::vector<double> demand_now(n, 0.0);
+  for (size_t c = 0; c < rate.size(); ++c) {
+    if (rate[c] <= 0) continue;
+    for (uint32_t l = s.coverage.start[c]; l < s.coverage.start[c + 1]; ++l)
+      demand_now[s.coverage.site[l]] += rate[c] * s.coverage.share[l];
+  }
+  const std::vector<double>& demand_before = s.last_site_demand;
+  std::vector<uint8_t> roomy(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (!working(s, i)) continue;
+    const double expected = demand_before[i] > 0 ? s.reached[i] * demand_now[i] / demand_before[i] : demand_now[i] * tick_min;
+    roomy[i] = s.busy[i] + expected + 4 * std::sqrt(expected) + 1 < limit(p, s, i, false);
+  }
+  for (size_t c = 0; c < rate.size(); ++c) {
+    if (rate[c] <= 0 && s.retry_pool[c] == 0) continue;
+    bool reaches_all = false, all_roomy = true;
+    for (uint32_t l = s.coverage.start[c]; l < s.coverage.start[c + 1]; ++l) {
+      const uint32_t site = s.coverage.site[l];
+      if (!working(s, site)) continue;
+      all_roomy &= roomy[site] != 0;
+      reaches_all |= roomy[site] && s.coverage.share[l] >= 1.0f;
+    }
+    if (!reaches_all && !all_roomy) {
+      s.last_site_demand.swap(demand_now);
+      return true;
+    }
+  }
+  s.last_site_demand.swap(demand_now);
+  return false;
+}
+
+}  // namespace
+
+double demand_factor(const NetworkParams& p, const NetworkState& s, LocalSeconds now) {
+  // hourly profile, linear between the hours
+  const double h = double(((now % 86400) + 86400) % 86400) / 3600.0;
+  const size_t i = size_t(h) % 24;
+  const double f = h - std::floor(h);
+  const double hourly = (1 - f) * p.hourly_profile[i] + f * p.hourly_profile[(i + 1) % 24];
+  // surge: everyone tries at once, the extra demand decays exponentially
+  const double surge = now < s.surge_at ? 1.0
+                       : 1 + (s.surge_multiplier - 1) * std::exp(-double(now - s.surge_at) / 3600.0 / s.surge_decay_hours);
+  return hourly * surge;
+}
+
+void step_network(const NetworkParams& p, NetworkState& s, World& w) {
+  const LocalSeconds now = w.clock.now();
+  // 1. sites: restorations, batteries running out, outages seen
+  update_sites(p, s, now);
+  // 2. demand: recounted from the residents at its own cadence
+  const int64_t minute = w.clock.elapsed_minutes();
+  if (s.demand_updated_minute < 0 || minute - s.demand_updated_minute >= p.demand_update_minutes) {
+    update_demand(p, s, w.residents, w.grid.size());
+    s.demand_updated_minute = minute;
+  } else {
+    refresh_demand(s, w.residents);
+  }
+  const double factor = demand_factor(p, s, now);
+  std::vector<double> rate(s.base_rate_per_min.size());
+  for (size_t c = 0; c < rate.size(); ++c) rate[c] = s.base_rate_per_min[c] * factor;
+  std::erase_if(s.crowds, [&](const auto& crowd) { return crowd.until <= now; });
+  for (const auto& crowd : s.crowds)
+    for (const uint32_t c : crowd.cells) rate[c] += crowd.rate_per_cell_per_min;
+  // sub-steps only when a session could be blocked within the tick: otherwise one step
+  // gives the same counts at a fraction of the cost
+  const bool fine = !p.adaptive_substeps || may_block(p, s, rate, w.clock.tick_minutes);
+  const int substeps = fine ? w.clock.tick_minutes * 60 / p.substep_s : 1;
+  std::fill(s.reached.begin(), s.reached.end(), 0);
+  std::fill(s.admitted.begin(), s.admitted.end(), 0);
+  // 3. priority sessions reported by other modules in the previous tick
+  serve_priority(p, s, w.events.previous_tick<PrioritySessionEvent>(), now, w.seed);
+  // 4. sub-steps of the loss system
+  const double dt_min = double(w.clock.tick_minutes) / substeps;
+  for (int k = 0; k < substeps; ++k) serve_sessions(p, s, rate, dt_min, w.seed);
+  // 5. what other modules see: the chance a session started now is carried
+  network_ok(s, w.couplings.network_ok);
+}
+
+}  // namespace citysim

@@ -1,0 +1,259 @@
+#define BOOST_TEST_MODULE network
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <fstream>
+
+#include "modules/network.hpp"
+#include "support.hpp"
+
+using namespace citysim;
+namespace tt = boost::test_tools;
+
+namespace {
+
+// one 1 km cell at Tokyo Station
+Grid one_cell() {
+  Grid g;
+  g.blocks.push_back({"test", mesh_index_from_code(53394611), 1, 1, 0, 0});
+  g.rows = g.cols = 1;
+  g.allocate_from_blocks();
+  g.municipality.assign(1, 13101);
+  g.municipality_index.assign(1, -1);
+  return g;
+}
+
+// defaults except for the priority share and reserve; a short sub-step (h / 36) unless given
+NetworkParams plain_params(double reserve = 0, double emergency = 0, int substep_s = 5) {
+  Scenario sc;
+  NetworkParams p = NetworkParams::from(sc);
+  p.priority_reserve_share = reserve;
+  p.emergency_share = emergency;
+  p.substep_s = substep_s;
+  return p;
+}
+
+struct Counts {
+  double offered = 0, blocked = 0, priority_offered = 0, priority_blocked = 0;
+  std::vector<double> mean_busy;  // per site
+};
+
+// Poisson arrivals at A / h per minute into one cell for `minutes`
+Counts run_cell(const NetworkParams& p, const Grid& g, Sites sites, double erlangs, double minutes, uint64_t seed = 11) {
+  NetworkState s = make_network_state(std::move(sites), g);
+  const std::vector<double> rate = {erlangs / p.holding_min};
+  const double dt = p.substep_s / 60.0;
+  const int warm = int(10 * p.holding_min / dt), steps = int(minutes / dt);
+  for (int k = 0; k < warm; ++k) serve_sessions(p, s, rate, dt, seed);
+  s.offered = s.blocked = s.priority_offered = s.priority_blocked = 0;
+  Counts c;
+  c.mean_busy.assign(s.sites.size(), 0.0);
+  for (int k = 0; k < steps; ++k) {
+    serve_sessions(p, s, rate, dt, seed);
+    for (size_t i = 0; i < s.sites.size(); ++i) c.mean_busy[i] += double(s.busy[i]) / steps;
+  }
+  c.offered = double(s.offered);
+  c.blocked = double(s.blocked);
+  c.priority_offered = double(s.priority_offered);
+  c.priority_blocked = double(s.priority_blocked);
+  return c;
+}
+
+Sites one_site(const Grid& g, int capacity, SiteKind kind = SiteKind::Lte, double radius_m = 1500) {
+  Sites s;
+  s.add(kind, 0, g.lat[0], g.lon[0], radius_m, capacity, 3, -1);
+  return s;
+}
+
+std::string write_file(const std::string& name, const std::string& text) {
+  const std::string path = std::string(CITYSIM_BINARY_DIR) + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+double at(const Simulation& sim, const std::string& path, size_t sample, size_t col = 0) {
+  const Series* s = sim.metrics().find_series(path);
+  BOOST_REQUIRE(s);
+  return s->history[sample * s->width() + col];
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(erlang_formulas_match_published_values) {
+  BOOST_TEST(erlang_b(1, 2) == 0.2, tt::tolerance(1e-12));
+  // A = 10 erlangs needs 17 channels for blocking <= 2%
+  BOOST_TEST(erlang_b(10, 17) == 0.0129, tt::tolerance(0.01));
+  BOOST_TEST(erlang_b(10, 17) <= 0.02);
+  BOOST_TEST(erlang_b(10, 16) > 0.02);
+  BOOST_TEST(erlang_c(10, 14) == 0.174, tt::tolerance(0.01));
+  BOOST_TEST(erlang_c(10, 10) == 1.0);
+  // TS 38.306: 100 MHz (273 PRB at 30 kHz), 4 layers, 256QAM, FR1 DL overhead 0.14 -> about 2.3 Gbit/s
+  BOOST_TEST(nr_peak_rate_mbps(4, 8, 1.0, 273, 1, 0.14) == 2337.0, tt::tolerance(0.01));
+}
+
+BOOST_AUTO_TEST_CASE(one_cell_reproduces_erlang_b) {
+  const Grid g = one_cell();
+  struct Case { double a; int c; };
+  // the sub-step batches arrivals, which adds a little blocking: allow 6% at h / 36 and
+  // 15% at the default 20 s (h / 9) on top of the sampling error
+  for (const auto& [substep_s, bias] : {std::pair{5, 0.06}, std::pair{20, 0.15}}) {
+    const NetworkParams p = plain_params(0, 0, substep_s);
+    for (const Case k : {Case{10, 17}, Case{1, 2}, Case{5, 8}, Case{20, 20}}) {
+      const Counts c = run_cell(p, g, one_site(g, k.c), k.a, 12000);
+      const double b = erlang_b(k.a, k.c), measured = c.blocked / c.offered;
+      // sampling error of a proportion, inflated 1.5x for the correlation in time
+      const double sigma = 1.5 * std::sqrt(b * (1 - b) / c.offered);
+      BOOST_TEST_MESSAGE("substep " << substep_s << " s, A=" << k.a << " c=" << k.c << ": Erlang B " << b
+                                    << ", simulated " << measured << " +- " << sigma);
+      BOOST_TEST(std::abs(measured - b) <= 3 * sigma + bias * b);
+      if (k.a == 10 && k.c == 17) BOOST_TEST(measured <= 0.02);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(wifi_offload_takes_load_off_the_cell) {
+  const Grid g = one_cell();
+  const NetworkParams p = plain_params();
+  const Counts alone = run_cell(p, g, one_site(g, 200), 30, 2000);
+  Sites both = one_site(g, 200);
+  both.add(SiteKind::Wifi, 0, g.lat[0], g.lon[0], 600, 25, 0, -1);  // reaches the whole cell
+  const Counts offload = run_cell(p, g, both, 30, 2000);
+  BOOST_TEST(alone.mean_busy[0] == 30.0, tt::tolerance(0.05));
+  // the cell carries only the Wi-Fi overflow: A B(A, c_wifi) erlangs (overflow theory)
+  BOOST_TEST(offload.mean_busy[0] == 30 * erlang_b(30, 25), tt::tolerance(0.15));
+  BOOST_TEST_MESSAGE("cell load alone " << alone.mean_busy[0] << ", with Wi-Fi " << offload.mean_busy[0] << " (theory "
+                                        << 30 * erlang_b(30, 25) << ")");
+  BOOST_TEST(offload.mean_busy[0] < 0.5 * alone.mean_busy[0]);
+  BOOST_TEST(offload.blocked == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(priority_reservation_protects_priority_sessions) {
+  const Grid g = one_cell();
+  // overload: 30 erlangs on 20 sessions, 5% of them emergency calls
+  const Counts shared = run_cell(plain_params(0.0, 0.05), g, one_site(g, 20), 30, 3000);
+  const Counts reserved = run_cell(plain_params(0.2, 0.05), g, one_site(g, 20), 30, 3000);
+  const double prio_shared = shared.priority_blocked / shared.priority_offered;
+  const double prio_reserved = reserved.priority_blocked / reserved.priority_offered;
+  const double regular_reserved = (reserved.blocked - reserved.priority_blocked) / (reserved.offered - reserved.priority_offered);
+  BOOST_TEST_MESSAGE("priority blocking without reserve " << prio_shared << ", with " << prio_reserved
+                                                          << "; regular with reserve " << regular_reserved);
+  BOOST_TEST(prio_shared > 0.05);  // overload without a reserve: priority sessions blocked too
+  BOOST_TEST(regular_reserved > 0.3);
+  BOOST_TEST(prio_reserved < 0.1 * prio_shared);
+}
+
+BOOST_AUTO_TEST_CASE(site_on_backup_goes_down_exactly_when_its_battery_runs_out) {
+  // a 4G site near Chiyoda's office with a 2 h battery and a Wi-Fi site without one;
+  // Wi-Fi outages seen after 15 min; power cut at 06:30, back at 09:00
+  const std::string csv = write_file("network_one_site.csv",
+                                     "kind,lat,lon,radius_m,capacity_sessions,backup_hours\n"
+                                     "lte,35.6940,139.7536,1500,100,2\n"
+                                     "wifi,35.6940,139.7536,100,50,0\n");
+  Scenario sc = test::small_city(3.5, "[network]\nenabled = true\nsites_file = \"" + csv +
+                                          "\"\n[[events]]\nkind = \"wifi_monitoring\"\nat = \"2026-08-03T06:00\"\ndelay_min = 15\n"
+                                          "[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:30\"\n"
+                                          "municipalities = [\"13101\"]\n"
+                                          "[[events]]\nkind = \"restoration\"\nat = \"2026-08-03T09:00\"\n"
+                                          "municipalities = [\"Chiyoda\"]\n");
+  sc.set("run.output_every_minutes", int64_t(1));
+  Simulation sim(sc, 2);
+  sim.run();
+  // sample k is 06:00 + k minutes
+  const size_t wifi = size_t(SiteKind::Wifi);
+  BOOST_TEST(at(sim, "network/sites_up", 29) == 1.0);
+  BOOST_TEST(at(sim, "network/sites_on_backup", 30) == 1.0);
+  BOOST_TEST(at(sim, "network/sites_on_backup", 149) == 1.0);
+  BOOST_TEST(at(sim, "network/sites_down", 149) == 0.0);
+  BOOST_TEST(at(sim, "network/sites_down", 150) == 1.0);
+  BOOST_TEST(at(sim, "network/active", 150) == 0.0);
+  BOOST_TEST(at(sim, "network/dropped", 150) > 0.0);
+  BOOST_TEST(at(sim, "network/sites_up", 180) == 1.0);
+  BOOST_TEST(at(sim, "network/sites_up", 180, wifi) == 1.0);
+  // Wi-Fi down at once and seen 15 min later; the 4G site seen after the 1 min alarm delay
+  BOOST_TEST(at(sim, "network/sites_down", 30, wifi) == 1.0);
+  BOOST_TEST(at(sim, "network/outages_unseen", 44) == 1.0);
+  BOOST_TEST(at(sim, "network/outages_unseen", 45) == 0.0);
+  const Table* outages = sim.metrics().find_table("network/outages");
+  BOOST_REQUIRE(outages);
+  BOOST_TEST(outages->rows == 2u);
+  BOOST_TEST(std::get<std::string>(outages->at(0, 1)) == "wifi");
+  BOOST_TEST(std::get<double>(outages->at(0, 5)) == 15.0);
+  BOOST_TEST(std::get<std::string>(outages->at(1, 4)) == "2026-08-03T08:30:00+09:00");
+  BOOST_TEST(std::get<double>(outages->at(1, 5)) == 1.0);
+  BOOST_TEST(at(sim, "network/outage_seen_delay_min", 151) == 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(outage_areas_by_municipality_code_and_by_circle) {
+  // a 4G site in Chiyoda, a 5G site in Taito (Ueno)
+  const std::string csv = write_file("network_two_sites.csv",
+                                     "kind,lat,lon,radius_m,capacity_sessions,backup_hours\n"
+                                     "lte,35.6940,139.7536,1500,100,5\n"
+                                     "nr_low,35.7126,139.7800,1200,100,5\n");
+  Scenario sc = test::small_city(0.5, "[network]\nenabled = true\nsites_file = \"" + csv +
+                                          "\"\n[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:10\"\n"
+                                          "municipalities = [\"Chiyoda\"]\n"
+                                          "[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:20\"\n"
+                                          "lat = 35.7126\nlon = 139.7800\nradius_km = 0.5\n");
+  sc.set("run.output_every_minutes", int64_t(1));
+  Simulation sim(sc, 2);
+  sim.run();
+  const size_t lte = size_t(SiteKind::Lte), nr = size_t(SiteKind::NrLow);
+  BOOST_TEST(at(sim, "network/sites_on_backup", 15, lte) == 1.0);
+  BOOST_TEST(at(sim, "network/sites_on_backup", 15, nr) == 0.0);
+  BOOST_TEST(at(sim, "network/sites_on_backup", 25, nr) == 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(bad_areas_are_rejected_before_the_run) {
+  const auto with_event = [](const std::string& event) {
+    return test::small_city(1, "[network]\nenabled = true\n[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:10\"\n" + event);
+  };
+  BOOST_CHECK_EXCEPTION(Simulation(with_event("municipalities = [\"Atlantis\"]\n"), 1), ScenarioError,
+                        [](const ScenarioError& e) { return std::string(e.what()).find("unknown municipality \"Atlantis\"") != std::string::npos; });
+  BOOST_CHECK_EXCEPTION(Simulation(with_event(""), 1), ScenarioError, [](const ScenarioError& e) {
+    return std::string(e.what()).find("small.toml:") != std::string::npos &&
+           std::string(e.what()).find("needs municipalities or a circle") != std::string::npos;
+  });
+}
+
+BOOST_AUTO_TEST_CASE(bad_site_csv_is_rejected_with_file_and_line) {
+  const Grid g = one_cell();
+  const auto error_of = [&](const std::string& name, const std::string& rows) {
+    const std::string path = write_file(name, "kind,lat,lon,radius_m,capacity_sessions,backup_hours\n" + rows);
+    try {
+      load_sites(path, g);
+    } catch (const ScenarioError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string here = std::to_string(g.lat[0]) + "," + std::to_string(g.lon[0]);
+  const std::string ok = "lte," + here + ",1500,100,3\n";
+  const std::string kind = error_of("network_bad_kind.csv", ok + "tower," + here + ",1500,100,3\n");
+  BOOST_TEST(kind.find("network_bad_kind.csv:3") != std::string::npos);
+  BOOST_TEST(kind.find("expected kind lte, nr_low, nr_high, wifi or satellite, got \"tower\"") != std::string::npos);
+  const std::string number = error_of("network_bad_number.csv", ok + ok + "wifi," + std::to_string(g.lat[0]) + ",east,100,10,0\n");
+  BOOST_TEST(number.find("network_bad_number.csv:4") != std::string::npos);
+  BOOST_TEST(number.find("expected a number in column 'lon'") != std::string::npos);
+  const std::string outside = error_of("network_outside.csv", "lte,34.0,135.0,1500,100,3\n");
+  BOOST_TEST(outside.find("network_outside.csv:2") != std::string::npos);
+  BOOST_TEST(outside.find("outside the city grid") != std::string::npos);
+  const std::string cap = error_of("network_bad_capacity.csv", "lte," + here + ",1500,2.5,3\n");
+  BOOST_TEST(cap.find("capacity_sessions a whole number") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(generated_city_carries_the_day_and_satellites_wait_for_deployment) {
+  Scenario sc = test::small_city(3, "[network]\nenabled = true\n[[events]]\nkind = \"satellite_deployment\"\n"
+                                    "at = \"2026-08-03T06:00\"\ndelay_hours = 2\n");
+  Simulation sim(sc, 2);
+  sim.run();
+  const size_t sat = size_t(SiteKind::Satellite), wifi = size_t(SiteKind::Wifi);
+  // 4 municipal offices + 15 city facilities, stored until 08:00
+  BOOST_TEST(at(sim, "network/sites_up", 1, sat) == 0.0);
+  BOOST_TEST(at(sim, "network/sites_up", 2, sat) == 19.0);
+  BOOST_TEST(at(sim, "network/sites_up", 1, wifi) == 1600.0);
+  BOOST_TEST(at(sim, "network/offered", 2) > 10000.0);
+  BOOST_TEST(at(sim, "network/blocking", 2) < 0.01);
+  BOOST_TEST(at(sim, "network/coverage", 2) > 0.99);
+  BOOST_TEST(at(sim, "network/wifi_offload", 2) > 0.0);
+  BOOST_TEST(at(sim, "network/carried", 2) == at(sim, "network/offered", 2), tt::tolerance(0.01));
+}
