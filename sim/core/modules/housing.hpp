@@ -205,6 +205,7 @@ class HousingModule final : public Module {
   TableId t_rounds_ = 0;
 };
 
+void describe_housing(Schema& schema);  // HousingParams::describe, for the module list
 std::unique_ptr<Module> make_housing_module(const Scenario& scenario, const Grid& grid);
 
 }  // namespace citysim

@@ -3,13 +3,22 @@
 #include "citysim/module.hpp"
 #include "citysim/residents.hpp"
 #include "citysim/simulation.hpp"
+#include "modules/heat.hpp"
+#include "modules/housing.hpp"
+#include "modules/network.hpp"
+#include "modules/vertiport.hpp"
+#include "modules/watch.hpp"
 
 namespace citysim {
 
 const std::vector<ModuleDescriptor>& module_descriptors() {
   static const std::vector<ModuleDescriptor> list = {
-      {"residents", ResidentsParams::describe,
-       [](const Scenario& sc) { return sc.get_bool("residents.enabled"); }, make_residents_module},
+      {"residents", ResidentsParams::describe, "residents.enabled", make_residents_module},
+      {"heat", describe_heat, "heat.enabled", make_heat_module},
+      {"network", describe_network, "network.enabled", make_network_module},
+      {"watch", describe_watch, "watch.enabled", make_watch_module},
+      {"vertiport", describe_vertiport, "vertiport.enabled", make_vertiport_module},
+      {"housing", describe_housing, "housing.enabled", make_housing_module},
   };
   return list;
 }

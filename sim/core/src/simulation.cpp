@@ -51,7 +51,7 @@ Simulation::Simulation(const Scenario& scenario, int threads)
   });
   metrics_ = Metrics(grid_.size());
   for (const auto& d : module_descriptors())
-    if (d.enabled(scenario_)) modules_.push_back(d.create(scenario_, grid_));
+    if (scenario_.get_bool(d.enabled_key)) modules_.push_back(d.create(scenario_, grid_));
   World w = world();
   arena_->execute([&] {
     for (auto& m : modules_) m->init(w);

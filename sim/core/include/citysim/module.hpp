@@ -46,12 +46,12 @@ class Module {
   virtual void update_params(const Scenario& /*scenario*/) {}
 };
 
-// how a module is made: its scenario keys and events, whether the scenario enables it,
+// how a module is made: its scenario keys and events, the boolean key that turns it on,
 // and a factory. The list of descriptors (modules.cpp) is the fixed phase order.
 struct ModuleDescriptor {
   const char* name;
   void (*describe)(Schema& schema);
-  bool (*enabled)(const Scenario& scenario);
+  const char* enabled_key;  // e.g. "heat.enabled"
   std::unique_ptr<Module> (*create)(const Scenario& scenario, const Grid& grid);
 };
 
