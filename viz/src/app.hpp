@@ -2,6 +2,8 @@
 // the time bar, layer panel, charts, events, scenario knobs, legend and presentation
 // mode with a scripted tour. Draws with Dear ImGui plus MapGl for the points.
 #pragma once
+#include <algorithm>
+#include <array>
 #include <memory>
 #include <optional>
 #include <set>
@@ -11,6 +13,7 @@
 #include <imgui.h>
 
 #include "map_gl.hpp"
+#include "scenario_io.hpp"
 #include "source.hpp"
 
 namespace citysim::viz {
@@ -19,34 +22,24 @@ struct ViewOptions {
   std::string layer;                    // field shown first ("" = the first one)
   std::string color_by = "activity";    // residents: activity or age
   std::string scenario_path;            // where the scenario came from (save defaults next to it)
-  std::string tour_path;                // presentation tour (TOML), optional
+  std::vector<TourStop> tour;           // presentation tour (T starts it), optional
   bool presentation = false;
+  bool still = false;  // a screenshot: no frame timings on screen
+  std::string panel = "charts";         // side panel tab open first: charts, events, scenario
+  std::optional<std::array<double, 3>> view;  // lat, lon, zoom (relative to the whole city) to start at
 };
-
-// one stop of a presentation tour
-struct TourStop {
-  std::optional<LocalSeconds> at;
-  std::string layer;
-  std::optional<double> lat, lon;
-  double zoom = 1;          // relative to the whole-city view
-  double hold_seconds = 8;
-};
-// reads [[stop]] entries; throws std::runtime_error naming file and problem
-std::vector<TourStop> read_tour(const std::string& path);
-
-// writes the scenario as TOML: every key set in the file or edited, and the events
-std::string scenario_toml(const Scenario& scenario, const std::set<std::string>& edited);
 
 struct Fonts {
   ImFont* normal = nullptr;
   ImFont* big = nullptr;
+  bool japanese = false;  // a CJK font is merged into `normal`
 };
 // DejaVu Sans when installed, else ImGui's built-in font; call before the first frame
 Fonts load_fonts(float scale);
 
 class App {
  public:
-  App(Source& source, LiveSource* live, ViewOptions options, Fonts fonts);
+  App(Source& source, LiveSource* live, ViewOptions options, Fonts fonts, double speed);
   // build this frame's GUI (between ImGui::NewFrame and ImGui::Render)
   void frame(double dt_s);
   // the window should switch between windowed and full screen (F11)
@@ -59,12 +52,20 @@ class App {
     double scale = 1;       // pixels per world unit (one cell height)
   };
 
+  void prepare_grid();
   void on_new_frame(const Frame& f);
+  void choose_default_charts(const Frame& f);
   void update_field_texture(const Frame& f);
   void update_points(const Frame& f);
   void fit_camera(Camera& cam) const;
+  // centre a camera on a place, zoom times closer than the whole-city view
+  void aim_camera(Camera& cam, double lat, double lon, double zoom) const;
   ImVec2 to_screen(double x, double y) const;
+  float panel_width() const { return std::clamp(display_.x * 0.22f, 220.0f, 300.0f); }
+  float side_width() const { return std::clamp(display_.x * 0.26f, 240.0f, 420.0f); }
   void handle_input();
+  // text as the fonts can show it
+  std::string text(const std::string& s) const;
   void run_tour(double dt_s);
 
   void draw_map(const Frame& f);
@@ -87,6 +88,7 @@ class App {
 
   // the grid, precomputed for drawing
   double aspect_ = 1;                           // cell width / cell height on the ground
+  double land_cells_ = 0;
   std::vector<ImVec4> borders_, coast_;         // segments in world units (x0, y0, x1, y1)
   double x0_ = 0, y0_ = 0, x1_ = 1, y1_ = 1;    // land bounding box, world units
   std::vector<std::pair<ImVec2, std::string>> names_;  // largest first
@@ -100,6 +102,7 @@ class App {
   std::vector<PointVertex> points_;
   double since_points_s_ = 0, points_interval_s_ = 0.1;
   int color_by_ = 0;  // 0 activity, 1 age
+  double busy_cell_points_ = 1;
 
   Camera cam_, cam_target_;
   bool fitted_ = false, camera_animating_ = false;
@@ -110,8 +113,9 @@ class App {
   float field_alpha_ = 1.0f;
   float speed_ = 600;
   bool max_speed_ = false;
-  char jump_text_[32] = "";
+  char jump_text_[32] = "", jump_hint_[32] = "";
   std::set<std::string> charted_;
+  int side_frames_ = 0;
 
   Scenario edited_;
   std::set<std::string> edited_keys_;

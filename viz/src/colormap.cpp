@@ -95,14 +95,15 @@ ColorScale scale_for(const std::string& path, std::span<const float> values) {
 std::vector<double> nice_ticks(double lo, double hi, int count) {
   std::vector<double> ticks;
   if (!(hi > lo) || count < 2) return {lo};
-  const double raw = (hi - lo) / double(count - 1);
-  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  // the round step (1, 2, 2.5 or 5 times a power of ten) giving closest to `count` ticks
+  const double mag = std::pow(10.0, std::floor(std::log10((hi - lo) / double(count - 1))));
   double step = mag;
-  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
-    if (m * mag >= raw) {
-      step = m * mag;
-      break;
-    }
+  int best = std::numeric_limits<int>::max();
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    const double s = m * mag;
+    const int n = int(std::floor(hi / s + 1e-9) - std::ceil(lo / s - 1e-9)) + 1;
+    if (std::abs(n - count) <= best) best = std::abs(n - count), step = s;
+  }
   for (double t = std::ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step)
     ticks.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
   return ticks;
@@ -126,7 +127,13 @@ Rgba activity_color(int activity) {
   return colors[size_t(std::clamp(activity, 0, 4))];
 }
 
-Rgba age_color(int age_years) { return viridis(double(age_years) / 90.0); }
+Rgba age_color(int age_years) {
+  // the census age groups, the older ones in warm colours (they matter most in heat)
+  if (age_years < 15) return {0, 158, 115, 255};
+  if (age_years < 65) return {86, 180, 233, 255};
+  if (age_years < 75) return {230, 159, 0, 255};
+  return {213, 94, 0, 255};
+}
 
 Rgba category_color(size_t index) {
   static constexpr std::array<Rgba, 8> colors = {{{230, 159, 0, 255},

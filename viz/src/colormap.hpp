@@ -52,7 +52,7 @@ std::string format_value(double value);
 
 // residents
 Rgba activity_color(int activity);  // Home, Work, School, Errand, Travel
-Rgba age_color(int age_years);      // viridis over 0..90 years
+Rgba age_color(int age_years);      // census groups 0-14, 15-64, 65-74, 75+
 
 // a categorical palette for chart lines (Okabe-Ito, colour-blind safe)
 Rgba category_color(size_t index);

@@ -4,6 +4,8 @@
 #include <GL/gl.h>
 #include <GL/glext.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -18,12 +20,13 @@ layout(location = 2) in vec4 a_color;
 uniform vec4 u_xform;
 uniform float u_t;
 uniform float u_size;
+uniform float u_alpha;
 out vec4 v_color;
 void main() {
   vec2 p = mix(a_prev, a_cur, u_t);
   gl_Position = vec4(p * u_xform.xy + u_xform.zw, 0.0, 1.0);
   gl_PointSize = u_size;
-  v_color = a_color;
+  v_color = vec4(a_color.rgb, a_color.a * u_alpha);
 })";
 
 // round, softly edged dots
@@ -75,6 +78,7 @@ MapGl::MapGl() {
   u_xform_ = glGetUniformLocation(program_, "u_xform");
   u_t_ = glGetUniformLocation(program_, "u_t");
   u_size_ = glGetUniformLocation(program_, "u_size");
+  u_alpha_ = glGetUniformLocation(program_, "u_alpha");
 
   glGenVertexArrays(1, &vao_);
   glGenBuffers(1, &vbo_);
@@ -116,12 +120,13 @@ void MapGl::upload_points(const std::vector<PointVertex>& points) {
   points_ = points.size();
 }
 
-void MapGl::draw_points(float sx, float sy, float ox, float oy, float t, float size_px) const {
+void MapGl::draw_points(float sx, float sy, float ox, float oy, float t, float size_px, float alpha) const {
   if (points_ == 0) return;
   glUseProgram(program_);
   glUniform4f(u_xform_, sx, sy, ox, oy);
   glUniform1f(u_t_, t);
   glUniform1f(u_size_, size_px);
+  glUniform1f(u_alpha_, alpha);
   glEnable(GL_PROGRAM_POINT_SIZE);
   glEnable(GL_BLEND);
   glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);

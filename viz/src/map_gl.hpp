@@ -26,12 +26,13 @@ class MapGl {
   unsigned field_texture() const { return texture_; }
 
   void upload_points(const std::vector<PointVertex>& points);
-  // draw the points: world -> NDC is ndc = world * scale + offset; t blends prev -> cur
-  void draw_points(float scale_x, float scale_y, float offset_x, float offset_y, float t, float size_px) const;
+  // draw the points: world -> NDC is ndc = world * scale + offset; t blends prev -> cur;
+  // alpha fades them when zoomed out so the field stays readable
+  void draw_points(float scale_x, float scale_y, float offset_x, float offset_y, float t, float size_px, float alpha) const;
 
  private:
   unsigned texture_ = 0, program_ = 0, vao_ = 0, vbo_ = 0;
-  int u_xform_ = -1, u_t_ = -1, u_size_ = -1;
+  int u_xform_ = -1, u_t_ = -1, u_size_ = -1, u_alpha_ = -1;
   size_t points_ = 0, capacity_ = 0;
 };
 

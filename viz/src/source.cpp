@@ -19,7 +19,8 @@
 namespace citysim::viz {
 
 const FieldData* Frame::field(const std::string& path) const {
-  for (const auto& f : fields)
+  if (!fields) return nullptr;
+  for (const auto& f : *fields)
     if (f.path == path) return &f;
   return nullptr;
 }
@@ -53,27 +54,37 @@ int column_named(const Table& t, std::initializer_list<const char*> names) {
   return -1;
 }
 
-// any table with lat/lon, a mesh code or a cell column gets markers on the map
-TableData copy_table(const Table& t, const Grid& grid) {
+// any table with lat/lon, a mesh code, a cell or a municipality column gets markers on
+// the map; only
+// the first `upto` rows count (a replay shows the rows written by the time shown)
+TableData copy_table(const Table& t, const Grid& grid, size_t upto = size_t(-1)) {
   TableData d;
   d.path = t.info.path;
   d.description = t.info.description;
-  d.rows = t.rows;
+  d.rows = std::min(t.rows, upto);
   for (const auto& c : t.columns) d.columns.push_back(c.name + (c.units.empty() || c.units == "1" ? "" : " [" + c.units + "]"));
-  for (size_t r = t.rows > kLatestRows ? t.rows - kLatestRows : 0; r < t.rows; ++r) {
+  for (size_t r = d.rows > kLatestRows ? d.rows - kLatestRows : 0; r < d.rows; ++r) {
     std::vector<std::string> row;
     for (size_t c = 0; c < t.columns.size(); ++c) row.push_back(cell_text(t.at(r, c)));
     d.latest.push_back(std::move(row));
   }
   const int lat = column_named(t, {"lat", "latitude"}), lon = column_named(t, {"lon", "longitude"});
   const int code = column_named(t, {"mesh_code", "mesh"}), cell = column_named(t, {"cell"});
+  const int muni = column_named(t, {"municipality"});
   const int state = column_named(t, {"state", "status"});
-  if ((lat < 0 || lon < 0) && code < 0 && cell < 0) return d;
-  for (size_t r = t.rows > kMarkerRows ? t.rows - kMarkerRows : 0; r < t.rows; ++r) {
+  if ((lat < 0 || lon < 0) && code < 0 && cell < 0 && muni < 0) return d;
+  // a municipality code alone puts the marker at the municipal office
+  const auto office_cell = [&](double muni_code) -> int64_t {
+    for (const auto& mu : grid.municipalities)
+      if (mu.code == int(muni_code)) return grid.cell_at(mu.lat, mu.lon);
+    return -1;
+  };
+  for (size_t r = d.rows > kMarkerRows ? d.rows - kMarkerRows : 0; r < d.rows; ++r) {
     int64_t where = -1;
     if (lat >= 0 && lon >= 0) where = grid.cell_at(cell_number(t.at(r, size_t(lat))), cell_number(t.at(r, size_t(lon))));
     else if (code >= 0) where = grid.cell_of_code(uint64_t(cell_number(t.at(r, size_t(code)))));
-    else where = int64_t(cell_number(t.at(r, size_t(cell))));
+    else if (cell >= 0) where = int64_t(cell_number(t.at(r, size_t(cell))));
+    else where = office_cell(cell_number(t.at(r, size_t(muni))));
     if (where < 0 || size_t(where) >= grid.size()) continue;
     d.marker_cell.push_back(where);
     d.marker_state.push_back(state >= 0 ? cell_text(t.at(r, size_t(state))) : "");
@@ -192,28 +203,35 @@ void LiveSource::publish() {
     series_samples_ = m.sample_times().size();
     series_cache_ = std::make_shared<const std::vector<io::SeriesData>>(copy_series(m));
     times_cache_ = std::make_shared<const std::vector<LocalSeconds>>(m.sample_times());
+    auto fields = std::make_shared<std::vector<FieldData>>();
+    for (const auto& field : m.fields()) fields->push_back({field.info.path, field.info.units, field.info.description, field.values});
+    fields_cache_ = std::move(fields);
   }
   f->series = series_cache_;
   f->sample_times = times_cache_;
-  for (const auto& field : m.fields()) f->fields.push_back({field.info.path, field.info.units, field.info.description, field.values});
-  for (const auto& t : m.tables()) f->tables.push_back(copy_table(t, grid_));
-  // every k-th resident, so the sample covers the whole city evenly
+  f->fields = fields_cache_;
+  tables_cache_.resize(m.tables().size());
+  for (size_t i = 0; i < m.tables().size(); ++i)
+    if (!tables_cache_[i] || tables_cache_[i]->rows != m.tables()[i].rows)
+      tables_cache_[i] = std::make_shared<const TableData>(copy_table(m.tables()[i], grid_));
+  f->tables = tables_cache_;
+  // residents evenly spaced through the arrays, so the sample covers the whole city
   const Residents& r = sim_->residents();
-  const size_t stride = std::max<size_t>(1, (r.count + max_agents_ - 1) / std::max<size_t>(1, max_agents_));
-  const size_t n = max_agents_ == 0 ? 0 : r.count / stride;
+  const size_t n = std::min(r.count, max_agents_);
+  const auto pick = [&](size_t i) { return i * r.count / n; };
   if (!age_cache_ || age_cache_->size() != n) {
     auto ages = std::make_shared<std::vector<uint8_t>>(n);
-    for (size_t i = 0; i < n; ++i) (*ages)[i] = r.age[i * stride];
+    for (size_t i = 0; i < n; ++i) (*ages)[i] = r.age[pick(i)];
     age_cache_ = std::move(ages);
   }
   f->agents.cell.resize(n);
   f->agents.activity.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    f->agents.cell[i] = r.cell[i * stride];
-    f->agents.activity[i] = r.activity[i * stride];
+    f->agents.cell[i] = r.cell[pick(i)];
+    f->agents.activity[i] = r.activity[pick(i)];
   }
   f->agents.age = age_cache_;
-  f->agents.weight = r.weight * double(stride);
+  f->agents.weight = n ? r.weight * double(r.count) / double(n) : r.weight;
   f->ticks_per_second = measured_tps_;
   f->serial = ++serial_;
   std::lock_guard lock(mu_);
@@ -233,12 +251,22 @@ void LiveSource::run_ticks_for(int64_t target_tick, double budget_s) {
   if (dt > 0 && sim_->clock().tick > tick0) measured_tps_ = double(sim_->clock().tick - tick0) / dt;
 }
 
+// a fresh simulation (restart, or a jump into the past); frames share nothing with the old one
+void LiveSource::rebuild(const Scenario& scenario) {
+  sim_ = std::make_unique<Simulation>(scenario, threads_);
+  sim_->step(0);
+  series_samples_ = size_t(-1);
+  age_cache_.reset();
+  tables_cache_.clear();
+}
+
 void LiveSource::loop() {
   using clock = std::chrono::steady_clock;
   constexpr double kFrameBudget_s = 1.0 / 30;  // a frame for the renderer at least this often
   auto last = clock::now();
   double owed_ticks = 0;
-  std::optional<int64_t> seek_tick;
+  int64_t seek_tick = -1;  // a jump in progress, -1 = none
+  bool throttled = false;  // playing slower than a tick per loop: nap instead of spinning
   for (;;) {
     std::vector<std::pair<std::string, Value>> edits;
     std::optional<Scenario> restart;
@@ -246,67 +274,74 @@ void LiveSource::loop() {
     double speed = 0;
     {
       std::unique_lock lock(mu_);
-      wake_.wait_for(lock, std::chrono::milliseconds(20), [&] {
-        return quit_ || playing_ || !edits_.empty() || restart_ || seek_ || pending_steps_ > 0 || seek_tick;
+      wake_.wait_for(lock, std::chrono::milliseconds(throttled ? 5 : 20), [&] {
+        return quit_ || (playing_ && !throttled) || !edits_.empty() || restart_ || seek_ || pending_steps_ > 0 ||
+               seek_tick >= 0;
       });
       if (quit_) return;
       edits.swap(edits_);
       restart.swap(restart_);
       if (seek_) {
-        seek_tick = (*seek_ - sim_->run_params().start) / (60 * sim_->run_params().tick_minutes);
+        seek_tick = std::max<int64_t>(0, (*seek_ - sim_->run_params().start) / (60 * sim_->run_params().tick_minutes));
         seek_.reset();
       }
       steps = std::exchange(pending_steps_, 0);
       speed = speed_;
     }
     bool changed = false;
-    try {
-      if (restart) {
-        sim_ = std::make_unique<Simulation>(*restart, threads_);
-        sim_->step(0);
-        series_samples_ = size_t(-1);
-        changed = true;
-      }
-      for (const auto& [key, value] : edits) {
-        sim_->set_param(key, value);
-        changed = true;
-      }
-    } catch (const std::exception& e) {
+    throttled = false;
+    const auto report = [&](const std::exception& e) {
       std::lock_guard lock(mu_);
       error_ = e.what();
+    };
+    // a bad restart or knob is reported and skipped; the run goes on as it was
+    try {
+      if (restart) rebuild(*restart), changed = true;
+    } catch (const std::exception& e) {
+      report(e);
     }
-    if (seek_tick && *seek_tick < sim_->clock().tick) {
+    for (const auto& [key, value] : edits) {
+      try {
+        sim_->set_param(key, value);
+        changed = true;
+      } catch (const std::exception& e) {
+        report(e);
+      }
+    }
+    try {
       // the past is gone: start again with the current settings and run forward
-      Scenario current = sim_->scenario();
-      sim_ = std::make_unique<Simulation>(current, threads_);
-      sim_->step(0);
-      series_samples_ = size_t(-1);
+      if (seek_tick >= 0 && seek_tick < sim_->clock().tick) {
+        const Scenario current = sim_->scenario();
+        rebuild(current);
+      }
+      const auto now = clock::now();
+      const double dt = std::chrono::duration<double>(now - last).count();
+      last = now;
+      if (seek_tick >= 0) {
+        run_ticks_for(seek_tick, kFrameBudget_s);
+        if (sim_->clock().tick >= seek_tick || sim_->finished()) seek_tick = -1;
+        changed = true;
+      } else if (playing_) {
+        const double tick_s = 60.0 * sim_->run_params().tick_minutes;
+        owed_ticks = speed <= 0 ? 1e12 : owed_ticks + dt * speed / tick_s;
+        const int64_t before = sim_->clock().tick;
+        if (owed_ticks >= 1) run_ticks_for(before + int64_t(owed_ticks), kFrameBudget_s);
+        else throttled = true;
+        // a slow simulation drops the debt rather than racing to catch up
+        owed_ticks = std::min(owed_ticks - double(sim_->clock().tick - before), 1.0);
+        changed = changed || sim_->clock().tick != before;
+        if (sim_->finished()) playing_ = false;
+      } else {
+        owed_ticks = 0;
+      }
+      if (steps > 0) sim_->step(steps), changed = true;
+      if (changed) publish();
+    } catch (const std::exception& e) {
+      // a failing module stops playback; the window stays up with the message
+      playing_ = false;
+      seek_tick = -1;
+      report(e);
     }
-    const auto now = clock::now();
-    const double dt = std::chrono::duration<double>(now - last).count();
-    last = now;
-    if (seek_tick) {
-      run_ticks_for(*seek_tick, kFrameBudget_s);
-      if (sim_->clock().tick >= *seek_tick || sim_->finished()) seek_tick.reset();
-      changed = true;
-    } else if (playing_) {
-      const double tick_s = 60.0 * sim_->run_params().tick_minutes;
-      owed_ticks = speed <= 0 ? 1e12 : owed_ticks + dt * speed / tick_s;
-      const int64_t want = int64_t(owed_ticks);
-      const int64_t before = sim_->clock().tick;
-      if (want > 0) run_ticks_for(before + want, kFrameBudget_s);
-      // a slow simulation drops the debt rather than racing to catch up
-      owed_ticks = std::min(owed_ticks - double(sim_->clock().tick - before), 1.0);
-      changed = changed || sim_->clock().tick != before;
-      if (sim_->finished()) playing_ = false;
-    } else {
-      owed_ticks = 0;
-    }
-    if (steps > 0) {
-      sim_->step(steps);
-      changed = true;
-    }
-    if (changed) publish();
   }
 }
 
@@ -337,6 +372,115 @@ std::vector<std::string> read_overrides(const std::string& path) {
   return out;
 }
 
+// a text attribute of a dataset ("units", "description"); "" when absent
+std::string read_text_attr(hid_t file, const std::string& dataset, const char* name) {
+  std::string out;
+  if (H5Aexists_by_name(file, dataset.c_str(), name, H5P_DEFAULT) <= 0) return out;
+  const hid_t attr = H5Aopen_by_name(file, dataset.c_str(), name, H5P_DEFAULT, H5P_DEFAULT);
+  const hid_t type = H5Aget_type(attr);
+  if (H5Tget_class(type) == H5T_STRING) {
+    const hid_t mem = H5Tcopy(H5T_C_S1);
+    if (H5Tis_variable_str(type) > 0) {
+      H5Tset_size(mem, H5T_VARIABLE);
+      char* text = nullptr;
+      if (H5Aread(attr, mem, &text) >= 0 && text) out = text, H5free_memory(text);
+    } else {
+      std::vector<char> buf(H5Tget_size(type) + 1, '\0');
+      H5Tset_size(mem, buf.size());
+      if (H5Aread(attr, mem, buf.data()) >= 0) out = buf.data();
+    }
+    H5Tclose(mem);
+  }
+  H5Tclose(type);
+  H5Aclose(attr);
+  return out;
+}
+
+// a /tables/<path> compound dataset read back into a Table (text columns are fixed width)
+Table read_table(hid_t file, const std::string& path) {
+  Table t;
+  t.info.path = path;
+  const std::string name = "/tables/" + path;
+  t.info.description = read_text_attr(file, name, "description");
+  const hid_t ds = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
+  if (ds < 0) return t;
+  const hid_t file_type = H5Dget_type(ds);
+  const hid_t type = H5Tget_native_type(file_type, H5T_DIR_ASCEND);
+  const hid_t space = H5Dget_space(ds);
+  const auto rows = size_t(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space)));
+  const size_t size = H5Tget_size(type);
+  std::vector<unsigned char> buf(rows * size);
+  struct Member {
+    size_t offset, size;
+    H5T_class_t cls;
+  };
+  std::vector<Member> members;
+  if (H5Tget_class(type) == H5T_COMPOUND && (rows == 0 || H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) >= 0)) {
+    for (int k = 0; k < H5Tget_nmembers(type); ++k) {
+      char* member_name = H5Tget_member_name(type, unsigned(k));
+      const hid_t mt = H5Tget_member_type(type, unsigned(k));
+      const Member m{H5Tget_member_offset(type, unsigned(k)), H5Tget_size(mt), H5Tget_class(mt)};
+      const bool variable = m.cls == H5T_STRING && H5Tis_variable_str(mt) > 0;
+      H5Tclose(mt);
+      if (variable || (m.cls != H5T_INTEGER && m.cls != H5T_FLOAT && m.cls != H5T_STRING)) {
+        H5free_memory(member_name);
+        continue;
+      }
+      t.columns.push_back({member_name, m.cls == H5T_INTEGER ? ColumnType::Int : m.cls == H5T_FLOAT ? ColumnType::Float : ColumnType::Text, ""});
+      members.push_back(m);
+      H5free_memory(member_name);
+    }
+    for (const auto& c : t.columns) {
+      t.index.push_back(c.type == ColumnType::Int ? t.ints.size() : c.type == ColumnType::Float ? t.floats.size() : t.texts.size());
+      if (c.type == ColumnType::Int) t.ints.emplace_back();
+      else if (c.type == ColumnType::Float) t.floats.emplace_back();
+      else t.texts.emplace_back();
+    }
+    for (size_t r = 0; r < rows; ++r) {
+      const unsigned char* rec = buf.data() + r * size;
+      for (size_t k = 0; k < members.size(); ++k) {
+        const Member& m = members[k];
+        const unsigned char* at = rec + m.offset;
+        if (m.cls == H5T_INTEGER) {
+          int64_t v = 0;
+          if (m.size == 8) std::memcpy(&v, at, 8);
+          else if (m.size == 4) v = *reinterpret_cast<const int32_t*>(at);
+          t.ints[t.index[k]].push_back(v);
+        } else if (m.cls == H5T_FLOAT) {
+          double v = 0;
+          if (m.size == 8) std::memcpy(&v, at, 8);
+          else if (m.size == 4) v = *reinterpret_cast<const float*>(at);
+          t.floats[t.index[k]].push_back(v);
+        } else {
+          const char* text = reinterpret_cast<const char*>(at);
+          t.texts[t.index[k]].emplace_back(text, strnlen(text, m.size));
+        }
+      }
+    }
+    t.rows = rows;
+  }
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Tclose(file_type);
+  H5Dclose(ds);
+  return t;
+}
+
+// rows of a table written by time t: tables are appended in time order, so the rows
+// whose "time"/"at" text column is <= t (all rows when there is no such column)
+size_t rows_by(const Table& t, LocalSeconds now) {
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    if (t.columns[c].type != ColumnType::Text || (t.columns[c].name != "time" && t.columns[c].name != "at")) continue;
+    const auto& texts = t.texts[t.index[c]];
+    const auto after = std::partition_point(texts.begin(), texts.end(), [&](const std::string& s) {
+      const auto when = parse_datetime(s);
+      return !when || *when <= now;
+    });
+    return size_t(after - texts.begin());
+  }
+  return t.rows;
+}
+
 }  // namespace
 
 bool is_results_file(const std::string& path) {
@@ -364,6 +508,14 @@ ReplaySource::ReplaySource(const std::string& path) : path_(path), summary_(io::
   for (double s : summary_.time_s) times->push_back(start + LocalSeconds(std::llround(s)));
   times_ = std::move(times);
   series_ = std::make_shared<const std::vector<io::SeriesData>>(summary_.series);
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  for (const auto& [field, shape] : summary_.fields)
+    field_info_.emplace_back(file < 0 ? "" : read_text_attr(file, "/fields/" + field, "units"),
+                             file < 0 ? "" : read_text_attr(file, "/fields/" + field, "description"));
+  if (file >= 0) {
+    for (const auto& [table, rows] : summary_.tables) tables_.push_back(read_table(file, table));
+    H5Fclose(file);
+  }
 }
 
 size_t ReplaySource::sample_at(LocalSeconds t) const {
@@ -385,18 +537,17 @@ std::shared_ptr<const Frame> ReplaySource::frame() {
   f->sample_times = times_;
   f->series = series_;
   f->finished = sample + 1 == ts.size();
-  for (const auto& [path, shape] : summary_.fields) {
+  auto fields = std::make_shared<std::vector<FieldData>>();
+  for (size_t k = 0; k < summary_.fields.size(); ++k) {
+    const auto& [path, shape] = summary_.fields[k];
     if (shape.empty() || shape[0] == 0) continue;
     // fields may be written every k-th sample only
     const size_t stride = (ts.size() + shape[0] - 1) / shape[0];
-    f->fields.push_back({path, "", "", io::read_field(path_, path, std::min(sample / stride, shape[0] - 1))});
+    fields->push_back({path, field_info_[k].first, field_info_[k].second,
+                       io::read_field(path_, path, std::min(sample / stride, shape[0] - 1))});
   }
-  for (const auto& [path, rows] : summary_.tables) {
-    TableData t;
-    t.path = path;
-    t.rows = rows;
-    f->tables.push_back(std::move(t));
-  }
+  f->fields = std::move(fields);
+  for (const Table& t : tables_) f->tables.push_back(std::make_shared<const TableData>(copy_table(t, grid_, rows_by(t, f->now))));
   f->serial = ++serial_;
   frame_ = std::move(f);
   return frame_;

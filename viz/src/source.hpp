@@ -45,9 +45,11 @@ struct Frame {
   int64_t tick = 0;
   size_t sample = 0;  // index of the output sample the fields show
   std::shared_ptr<const std::vector<LocalSeconds>> sample_times;
-  std::vector<FieldData> fields;
+  // fields change only at output samples and tables only when rows are added, so frames
+  // share them until then
+  std::shared_ptr<const std::vector<FieldData>> fields;
   std::shared_ptr<const std::vector<io::SeriesData>> series;  // whole histories
-  std::vector<TableData> tables;
+  std::vector<std::shared_ptr<const TableData>> tables;
   AgentSample agents;
   bool finished = false;
   double ticks_per_second = 0;  // measured simulation speed (live)
@@ -109,6 +111,7 @@ class LiveSource final : public Source {
   void loop();
   void publish();  // worker side: copy a Frame from the simulation and swap it in
   void run_ticks_for(int64_t target_tick, double budget_s);
+  void rebuild(const Scenario& scenario);
 
   Scenario scenario_;  // as started (the GUI keeps its own edited copy)
   int threads_;
@@ -131,6 +134,8 @@ class LiveSource final : public Source {
 
   // worker-only bookkeeping for frames
   std::shared_ptr<const std::vector<io::SeriesData>> series_cache_;
+  std::shared_ptr<const std::vector<FieldData>> fields_cache_;
+  std::vector<std::shared_ptr<const TableData>> tables_cache_;
   std::shared_ptr<const std::vector<LocalSeconds>> times_cache_;
   std::shared_ptr<const std::vector<uint8_t>> age_cache_;
   size_t series_samples_ = size_t(-1);
@@ -161,6 +166,8 @@ class ReplaySource final : public Source {
   size_t sample_at(LocalSeconds t) const;
   std::string path_, name_;
   io::ResultsSummary summary_;
+  std::vector<std::pair<std::string, std::string>> field_info_;  // units, description per field
+  std::vector<Table> tables_;                                    // every table, read once
   Scenario scenario_;
   Grid grid_;
   std::shared_ptr<const std::vector<io::SeriesData>> series_;

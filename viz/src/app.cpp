@@ -1,0 +1,821 @@
+// [SECTION] setup        fonts, grid geometry
+// [SECTION] frame        new frames, field texture, residents' points, camera
+// [SECTION] map          layer, borders, names, markers, hover
+// [SECTION] panels       time bar, layers, charts, events, scenario knobs, legend
+#include "app.hpp"
+
+#include <GLFW/glfw3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <numeric>
+
+#include "citysim/mesh.hpp"
+
+namespace citysim::viz {
+
+// [SECTION] setup
+namespace {
+
+constexpr ImU32 kBackground = IM_COL32(14, 20, 32, 255);
+
+ImU32 im(Rgba c, uint8_t alpha = 255) { return IM_COL32(c.r, c.g, c.b, std::min(c.a, alpha)); }
+
+std::string clock_text(LocalSeconds t) {
+  static const char* days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  const CivilTime c = civil(t);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s %04d-%02d-%02d  %02d:%02d", days[c.weekday], c.year, c.month, c.day, c.hour, c.minute);
+  return buf;
+}
+
+// marker colours by the row's state: the words modules use for not yet / partly / done
+Rgba state_color(const std::string& state, size_t table_index) {
+  static const std::map<std::string, Rgba> known = {
+      {"undetected", {213, 94, 0, 255}}, {"down", {213, 94, 0, 255}},       {"open", {213, 94, 0, 255}},
+      {"detected", {240, 228, 66, 255}}, {"backup", {240, 228, 66, 255}},   {"on_backup", {240, 228, 66, 255}},
+      {"answered", {0, 158, 115, 255}},  {"up", {0, 158, 115, 255}},        {"resolved", {0, 158, 115, 255}},
+  };
+  const auto it = known.find(state);
+  return it != known.end() ? it->second : category_color(table_index);
+}
+
+// deterministic spread of a point inside its cell, in [0.08, 0.92)
+float jitter(uint32_t i, uint32_t salt) {
+  uint32_t h = i * 0x9E3779B1u ^ salt * 0x85EBCA77u;
+  h ^= h >> 15;
+  h *= 0x2C1B3C6Du;
+  h ^= h >> 12;
+  return 0.08f + 0.84f * float(h & 0xFFFF) / 65536.0f;
+}
+
+}  // namespace
+
+Fonts load_fonts(float scale) {
+  ImGuiIO& io = ImGui::GetIO();
+  Fonts f;
+  const char* latin[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf",
+                         "/usr/share/fonts/dejavu/DejaVuSans.ttf"};
+  // Japanese labels (WBGT bands, descriptions) need a CJK font merged into the normal one
+  const char* japanese[] = {"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                            "/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf",
+                            "/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
+                            "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"};
+  for (const char* path : latin) {
+    if (!std::filesystem::exists(path)) continue;
+    f.normal = io.Fonts->AddFontFromFileTTF(path, 16.0f * scale);
+    for (const char* cjk : japanese) {
+      if (!std::filesystem::exists(cjk)) continue;
+      ImFontConfig merge;
+      merge.MergeMode = true;
+      f.japanese = io.Fonts->AddFontFromFileTTF(cjk, 16.0f * scale, &merge, io.Fonts->GetGlyphRangesJapanese()) != nullptr;
+      break;
+    }
+    f.big = io.Fonts->AddFontFromFileTTF(path, 34.0f * scale);
+    if (f.normal && f.big) return f;
+  }
+  ImFontConfig config;
+  config.SizePixels = 13.0f * scale;
+  f.normal = io.Fonts->AddFontDefault(&config);
+  config.SizePixels = 26.0f * scale;
+  f.big = io.Fonts->AddFontDefault(&config);
+  return f;
+}
+
+std::string App::text(const std::string& s) const {
+  if (fonts_.japanese) return s;
+  // without a CJK font, drop characters beyond Latin-1 and the brackets they leave empty
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (len <= 2) out.append(s, i, len);
+    i += len;
+  }
+  for (const char* empty : {" ()", "()"})
+    for (size_t at; (at = out.find(empty)) != std::string::npos;) out.erase(at, std::strlen(empty));
+  return out;
+}
+
+App::App(Source& source, LiveSource* live, ViewOptions options, Fonts fonts, double speed)
+    : source_(source),
+      live_(live),
+      options_(std::move(options)),
+      fonts_(fonts),
+      speed_(float(speed > 0 ? speed : 10000)),
+      max_speed_(speed <= 0),
+      edited_(source.scenario()) {
+  prepare_grid();
+  layer_ = options_.layer;
+  color_by_ = options_.color_by == "age" ? 1 : 0;
+  presentation_ = options_.presentation;
+  tour_ = options_.tour;
+  // presentation with a tour plays it from the start
+  if (presentation_ && !tour_.empty()) touring_ = true, tour_elapsed_s_ = 1e9, source_.play(true);
+  const std::string stem = options_.scenario_path.empty() ? source_.name()
+                                                          : std::filesystem::path(options_.scenario_path).stem().string();
+  std::snprintf(save_path_, sizeof save_path_, "%s-edited.toml", stem.c_str());
+  if (auto f = source_.frame()) choose_default_charts(*f);
+  const std::string day = format_datetime(source_.frame()->start).substr(0, 10);
+  std::snprintf(jump_hint_, sizeof jump_hint_, "%sT14:00", day.c_str());
+}
+
+// the map's fixed geometry: cell aspect, borders, coast, land bounds, name positions
+void App::prepare_grid() {
+  const Grid& g = source_.grid();
+  // ground aspect of a mesh cell at the city's mean latitude
+  double lat_sum = 0;
+  size_t land = 0;
+  for (size_t c = 0; c < g.size(); ++c)
+    if (g.is_land(c)) lat_sum += g.lat[c], ++land;
+  const double lat_mid = land ? lat_sum / double(land) : 35.7;
+  land_cells_ = double(land);
+  aspect_ = mesh_cell_lon_deg(g.level) * std::cos(lat_mid * M_PI / 180) / mesh_cell_lat_deg(g.level);
+  // borders between neighbouring cells of different municipalities; coast where one side is not the city
+  x0_ = y0_ = 1e30, x1_ = y1_ = -1e30;
+  for (int r = 0; r < g.rows; ++r)
+    for (int c = 0; c < g.cols; ++c) {
+      const size_t i = size_t(r) * size_t(g.cols) + size_t(c);
+      const int32_t m = g.municipality[i];
+      if (m != 0) {
+        x0_ = std::min(x0_, c * aspect_), x1_ = std::max(x1_, (c + 1) * aspect_);
+        y0_ = std::min(y0_, double(r)), y1_ = std::max(y1_, double(r + 1));
+      }
+      const int32_t right = c + 1 < g.cols ? g.municipality[i + 1] : 0;
+      const int32_t below = r + 1 < g.rows ? g.municipality[i + size_t(g.cols)] : 0;
+      const float x = float((c + 1) * aspect_), y = float(r + 1);
+      if (m != right && (m != 0 || right != 0))
+        ((m == 0 || right == 0) ? coast_ : borders_).push_back({x, float(r), x, y});
+      if (m != below && (m != 0 || below != 0))
+        ((m == 0 || below == 0) ? coast_ : borders_).push_back({float(c * aspect_), y, x, y});
+      // the first row and column have no neighbour above or to the left
+      if (c == 0 && m != 0) coast_.push_back({0, float(r), 0, float(r + 1)});
+      if (r == 0 && m != 0) coast_.push_back({float(c * aspect_), 0, x, 0});
+    }
+  if (x1_ < x0_) x0_ = 0, y0_ = 0, x1_ = g.cols * aspect_, y1_ = g.rows;
+  // names at the municipal office, the most populous first so they win overlaps
+  std::vector<size_t> order(g.municipalities.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return g.municipalities[a].population > g.municipalities[b].population; });
+  for (size_t k : order) {
+    const Municipality& mu = g.municipalities[k];
+    int64_t cell = g.cell_at(mu.lat, mu.lon);
+    if (cell < 0 || g.municipality[size_t(cell)] != mu.code) {
+      // the office may sit just outside the cells the municipality got: use its first cell
+      cell = -1;
+      for (size_t c = 0; c < g.size() && cell < 0; ++c)
+        if (g.municipality[c] == mu.code) cell = int64_t(c);
+      if (cell < 0) continue;
+    }
+    names_.emplace_back(ImVec2(float((g.col_of(size_t(cell)) + 0.5) * aspect_), float(g.row_of(size_t(cell)) + 0.5)),
+                        mu.name_en);
+  }
+}
+
+// [SECTION] frame
+void App::frame(double dt_s) {
+  frame_ms_ = frame_ms_ == 0 ? dt_s * 1000 : 0.95 * frame_ms_ + 0.05 * dt_s * 1000;
+  display_ = ImGui::GetIO().DisplaySize;
+  source_.update(dt_s);
+  since_points_s_ += dt_s;
+  std::shared_ptr<const Frame> f = source_.frame();
+  if (!f) return;
+  if (!frame_ || f->serial != frame_->serial) on_new_frame(*f);
+  frame_ = f;
+  if (!fitted_ && display_.x > 0) {
+    fit_camera(cam_);
+    if (options_.view) aim_camera(cam_, (*options_.view)[0], (*options_.view)[1], (*options_.view)[2]);
+    cam_target_ = cam_;
+    fitted_ = true;
+  }
+  if (touring_) run_tour(dt_s);
+  if (camera_animating_) {
+    const double k = 1 - std::exp(-dt_s * 2.5);
+    cam_.cx += (cam_target_.cx - cam_.cx) * k;
+    cam_.cy += (cam_target_.cy - cam_.cy) * k;
+    cam_.scale *= std::pow(cam_target_.scale / cam_.scale, k);
+  }
+  handle_input();
+  draw_map(*f);
+  draw_time_bar(*f);
+  if (!presentation_) {
+    draw_layers_panel(*f);
+    draw_side_panel(*f);
+  }
+  draw_legend(*f);
+  draw_hover(*f);
+}
+
+void App::on_new_frame(const Frame& f) {
+  if (layer_.empty() || !f.field(layer_)) layer_ = f.fields && !f.fields->empty() ? f.fields->front().path : "";
+  update_field_texture(f);
+  update_points(f);
+  if (charted_.empty()) choose_default_charts(f);
+}
+
+// the first scalar series of each module, so every module shows up (at most four)
+void App::choose_default_charts(const Frame& f) {
+  if (!f.series) return;
+  std::set<std::string> modules;
+  for (const auto& s : *f.series) {
+    const std::string module = s.path.substr(0, s.path.find('/'));
+    if (charted_.size() < 4 && s.width == 1 && modules.insert(module).second) charted_.insert(s.path);
+  }
+  for (const auto& s : *f.series)
+    if (charted_.size() < 3 && s.width == 1) charted_.insert(s.path);
+}
+
+void App::update_field_texture(const Frame& f) {
+  const FieldData* field = f.field(layer_);
+  const Grid& g = source_.grid();
+  if (!field || field->values.size() != g.size()) return;
+  ColorScale s = scale_for(field->path, field->values);
+  if (texture_layer_ != layer_) sticky_hi_ = 0;
+  if (!s.wbgt) s.hi = sticky_hi_ = std::max(sticky_hi_, s.hi);
+  scale_ = s;
+  std::vector<Rgba> pixels(g.size(), Rgba{0, 0, 0, 0});
+  const uint8_t alpha = uint8_t(std::lround(field_alpha_ * 255));
+  for (size_t c = 0; c < g.size(); ++c) {
+    if (!g.is_land(c)) continue;  // transparent: the background shows sea and outside
+    const float v = field->values[c];
+    pixels[c] = std::isnan(v) ? Rgba{70, 74, 82, alpha} : s(v);
+    pixels[c].a = std::min(pixels[c].a, alpha);
+  }
+  gl_.upload_field(pixels, g.cols, g.rows);
+  texture_layer_ = layer_;
+  field_serial_ = f.serial;
+}
+
+void App::update_points(const Frame& f) {
+  const Grid& g = source_.grid();
+  const AgentSample& a = f.agents;
+  const size_t n = a.cell.size();
+  // continue from where the points are drawn now, so motion never jumps back
+  const float t = float(std::min(1.0, since_points_s_ / points_interval_s_));
+  const bool same = points_.size() == n;
+  points_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    PointVertex& p = points_[i];
+    const uint32_t cell = a.cell[i];
+    const float x = float((g.col_of(cell) + jitter(uint32_t(i), 1)) * aspect_);
+    const float y = float(g.row_of(cell) + jitter(uint32_t(i), 2));
+    if (same) {
+      p.prev_x = p.prev_x + (p.cur_x - p.prev_x) * t;
+      p.prev_y = p.prev_y + (p.cur_y - p.prev_y) * t;
+    } else {
+      p.prev_x = x, p.prev_y = y;
+    }
+    p.cur_x = x, p.cur_y = y;
+    p.color = color_by_ == 1 && a.age ? age_color((*a.age)[i]) : activity_color(a.activity[i]);
+  }
+  gl_.upload_points(points_);
+  // points in a busy cell (90th percentile of occupied cells) set how much they fade
+  std::vector<uint32_t> per_cell(g.size(), 0);
+  for (uint32_t c : a.cell) ++per_cell[c];
+  std::erase(per_cell, 0u);
+  if (!per_cell.empty()) {
+    auto p90 = per_cell.begin() + long(per_cell.size() * 9 / 10);
+    std::nth_element(per_cell.begin(), p90, per_cell.end());
+    busy_cell_points_ = *p90;
+  }
+  // frames arrive at the worker's pace: blend over the interval between the last two
+  points_interval_s_ = std::clamp(0.7 * points_interval_s_ + 0.3 * since_points_s_, 1.0 / 60, 0.5);
+  since_points_s_ = 0;
+  points_serial_ = f.serial;
+}
+
+void App::fit_camera(Camera& cam) const {
+  // presentation keeps only the legend (bottom left, 380 px) next to the map
+  const float left = presentation_ ? 400 : panel_width() + 20, right = presentation_ ? 20 : side_width() + 20;
+  const float top = 100, bottom = 20;
+  const double w = std::max(50.0, double(display_.x - left - right)), h = std::max(50.0, double(display_.y - top - bottom));
+  cam.scale = 0.96 * std::min(w / (x1_ - x0_), h / (y1_ - y0_));
+  const double ax = left + w / 2, ay = top + h / 2;  // centre of the free area, pixels
+  cam.cx = (x0_ + x1_) / 2 - (ax - display_.x / 2) / cam.scale;
+  cam.cy = (y0_ + y1_) / 2 - (ay - display_.y / 2) / cam.scale;
+}
+
+void App::aim_camera(Camera& cam, double lat, double lon, double zoom) const {
+  const Grid& g = source_.grid();
+  const int64_t cell = g.cell_at(lat, lon);
+  cam.scale *= zoom;
+  if (cell < 0) return;
+  // the point goes to the centre of the free area, as fit_camera placed the city
+  Camera fitted;
+  fit_camera(fitted);
+  const double ax = display_.x / 2 + ((x0_ + x1_) / 2 - fitted.cx) * fitted.scale;
+  const double ay = display_.y / 2 + ((y0_ + y1_) / 2 - fitted.cy) * fitted.scale;
+  cam.cx = (g.col_of(size_t(cell)) + 0.5) * aspect_ - (ax - display_.x / 2) / cam.scale;
+  cam.cy = g.row_of(size_t(cell)) + 0.5 - (ay - display_.y / 2) / cam.scale;
+}
+
+ImVec2 App::to_screen(double x, double y) const {
+  return ImVec2(float((x - cam_.cx) * cam_.scale + display_.x / 2), float((y - cam_.cy) * cam_.scale + display_.y / 2));
+}
+
+void App::handle_input() {
+  ImGuiIO& io = ImGui::GetIO();
+  if (!io.WantCaptureKeyboard) {
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space))) source_.play(!source_.playing());
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) source_.step();
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Home))) fit_camera(cam_), camera_animating_ = false;
+    if (ImGui::IsKeyPressed(GLFW_KEY_P, false)) presentation_ = !presentation_, fit_camera(cam_);
+    if (ImGui::IsKeyPressed(GLFW_KEY_F11, false)) fullscreen_request_ = true;
+    if (ImGui::IsKeyPressed(GLFW_KEY_T, false) && !tour_.empty()) {
+      touring_ = !touring_;
+      tour_index_ = 0, tour_elapsed_s_ = 1e9;  // enter the first stop now
+      if (touring_) presentation_ = true, source_.play(true);
+    }
+  }
+  if (io.WantCaptureMouse) return;
+  // wheel zooms about the cursor, dragging pans
+  if (io.MouseWheel != 0) {
+    const double wx = (io.MousePos.x - display_.x / 2) / cam_.scale + cam_.cx;
+    const double wy = (io.MousePos.y - display_.y / 2) / cam_.scale + cam_.cy;
+    cam_.scale = std::clamp(cam_.scale * std::pow(1.15, io.MouseWheel), 0.5, 2000.0);
+    cam_.cx = wx - (io.MousePos.x - display_.x / 2) / cam_.scale;
+    cam_.cy = wy - (io.MousePos.y - display_.y / 2) / cam_.scale;
+    camera_animating_ = false;
+  }
+  if (ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
+    cam_.cx -= io.MouseDelta.x / cam_.scale;
+    cam_.cy -= io.MouseDelta.y / cam_.scale;
+    camera_animating_ = false;
+  }
+}
+
+void App::run_tour(double dt_s) {
+  tour_elapsed_s_ += dt_s;
+  if (tour_elapsed_s_ < tour_[tour_index_].hold_seconds) return;
+  if (tour_elapsed_s_ < 1e8) tour_index_ = (tour_index_ + 1) % tour_.size();
+  tour_elapsed_s_ = 0;
+  const TourStop& s = tour_[tour_index_];
+  if (s.at) source_.seek(*s.at);
+  if (!s.layer.empty()) layer_ = s.layer, field_serial_ = 0;
+  Camera target;
+  fit_camera(target);
+  if (s.lat && s.lon) aim_camera(target, *s.lat, *s.lon, s.zoom);
+  else target.scale *= s.zoom;
+  cam_target_ = target;
+  camera_animating_ = true;
+}
+
+// [SECTION] map
+void App::draw_map(const Frame& f) {
+  ImDrawList* dl = ImGui::GetBackgroundDrawList();
+  dl->AddRectFilled(ImVec2(0, 0), display_, kBackground);
+  const Grid& g = source_.grid();
+  if (field_serial_ != f.serial || texture_layer_ != layer_) update_field_texture(f);
+  if (f.field(layer_))
+    dl->AddImage(reinterpret_cast<ImTextureID>(intptr_t(gl_.field_texture())), to_screen(0, 0),
+                 to_screen(g.cols * aspect_, g.rows));
+  const float thin = std::clamp(float(cam_.scale) * 0.06f, 0.8f, 2.0f);
+  if (show_borders_) {
+    for (const ImVec4& s : borders_) dl->AddLine(to_screen(s.x, s.y), to_screen(s.z, s.w), IM_COL32(255, 255, 255, 70), thin);
+    for (const ImVec4& s : coast_) dl->AddLine(to_screen(s.x, s.y), to_screen(s.z, s.w), IM_COL32(170, 195, 230, 150), thin);
+  }
+  if (show_points_ && !points_.empty()) {
+    // the points go through our own shader in the middle of ImGui's draw order
+    dl->AddCallback(
+        [](const ImDrawList*, const ImDrawCmd* cmd) {
+          const auto* self = static_cast<const App*>(cmd->UserCallbackData);
+          const ImVec2 d = self->display_;
+          const float sx = float(self->cam_.scale * 2 / d.x), sy = float(-self->cam_.scale * 2 / d.y);
+          const float ox = float(-self->cam_.cx * sx), oy = float(-self->cam_.cy * sy);
+          const float t = float(std::min(1.0, self->since_points_s_ / self->points_interval_s_));
+          const float size = std::clamp(float(self->cam_.scale) * 0.12f, 1.5f, 6.0f) * ImGui::GetIO().DisplayFramebufferScale.x;
+          // crowded cells fade so the field under them stays readable: about half a
+          // point's worth of ink per pixel in a busy cell
+          const double cell_px = self->cam_.scale * self->cam_.scale * self->aspect_;
+          const double coverage = self->busy_cell_points_ * size * size / std::max(1.0, cell_px);
+          const float alpha = float(std::clamp(0.5 / coverage, 0.05, 0.9));
+          self->gl_.draw_points(sx, sy, ox, oy, t, size, alpha);
+        },
+        this);
+    dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+  }
+  if (show_markers_) draw_markers(f, dl);
+  if (show_names_) draw_names(dl);
+}
+
+void App::draw_markers(const Frame& f, ImDrawList* dl) {
+  const Grid& g = source_.grid();
+  const float r = std::clamp(float(cam_.scale) * 0.25f, 4.5f, 10.0f);
+  for (size_t t = 0; t < f.tables.size(); ++t) {
+    const TableData& table = *f.tables[t];
+    for (size_t k = 0; k < table.marker_cell.size(); ++k) {
+      const size_t cell = size_t(table.marker_cell[k]);
+      const ImVec2 p = to_screen((g.col_of(cell) + jitter(uint32_t(k), 7)) * aspect_, g.row_of(cell) + jitter(uint32_t(k), 8));
+      dl->AddCircleFilled(p, r, im(state_color(table.marker_state[k], t), 230));
+      dl->AddCircle(p, r + 1, IM_COL32(255, 255, 255, 230), 0, 1.5f);
+    }
+  }
+}
+
+void App::draw_names(ImDrawList* dl) {
+  std::vector<ImVec4> taken;  // screen rectangles of names drawn
+  ImFont* font = fonts_.normal;
+  const float size = font->FontSize * (presentation_ ? 1.15f : 0.85f);
+  for (const auto& [at, name] : names_) {
+    const ImVec2 p = to_screen(at.x, at.y);
+    const ImVec2 ext = font->CalcTextSizeA(size, 1e9f, 0, name.c_str());
+    const ImVec4 rect(p.x - ext.x / 2 - 2, p.y - ext.y / 2 - 1, p.x + ext.x / 2 + 2, p.y + ext.y / 2 + 1);
+    if (rect.z < 0 || rect.x > display_.x || rect.w < 0 || rect.y > display_.y) continue;
+    const bool overlaps = std::any_of(taken.begin(), taken.end(), [&](const ImVec4& o) {
+      return rect.x < o.z && o.x < rect.z && rect.y < o.w && o.y < rect.w;
+    });
+    if (overlaps) continue;
+    taken.push_back(rect);
+    const ImVec2 q(p.x - ext.x / 2, p.y - ext.y / 2);
+    for (const ImVec2 d : {ImVec2(-1, 0), ImVec2(1, 0), ImVec2(0, -1), ImVec2(0, 1)})
+      dl->AddText(font, size, ImVec2(q.x + d.x, q.y + d.y), IM_COL32(0, 0, 0, 200), name.c_str());
+    dl->AddText(font, size, q, IM_COL32(255, 255, 255, 235), name.c_str());
+  }
+}
+
+void App::draw_hover(const Frame& f) {
+  ImGuiIO& io = ImGui::GetIO();
+  if (io.WantCaptureMouse || ImGui::IsMouseDragging(ImGuiMouseButton_Left)) return;
+  const Grid& g = source_.grid();
+  const double wx = (io.MousePos.x - display_.x / 2) / cam_.scale + cam_.cx;
+  const double wy = (io.MousePos.y - display_.y / 2) / cam_.scale + cam_.cy;
+  const int col = int(std::floor(wx / aspect_)), row = int(std::floor(wy));
+  if (col < 0 || row < 0 || col >= g.cols || row >= g.rows) return;
+  const size_t cell = size_t(row) * size_t(g.cols) + size_t(col);
+  if (g.mesh_code[cell] == 0) return;
+  ImGui::GetForegroundDrawList()->AddRect(to_screen(col * aspect_, row), to_screen((col + 1) * aspect_, row + 1),
+                                          IM_COL32(255, 255, 255, 255), 0, 0, 2);
+  ImGui::BeginTooltip();
+  ImGui::Text("mesh %llu  (%.4f N, %.4f E)", (unsigned long long)g.mesh_code[cell], g.lat[cell], g.lon[cell]);
+  if (g.municipality_index[cell] >= 0) {
+    const Municipality& mu = g.municipalities[size_t(g.municipality_index[cell])];
+    ImGui::Text("%s (%d, %s)", mu.name_en.c_str(), mu.code, mu.kind.c_str());
+  } else {
+    ImGui::TextUnformatted("outside the city");
+  }
+  ImGui::Text("land use: %s", land_use_name(LandUse(g.land_use[cell])));
+  ImGui::Separator();
+  for (const auto& field : *f.fields) {
+    const double v = field.values[cell];
+    ImGui::Text("%s%s: %s %s", field.path == layer_ ? "> " : "  ", field.path.c_str(), format_value(v).c_str(),
+                field.units.c_str());
+    if (field.path.ends_with("wbgt") && wbgt_band(v) >= 0) {
+      ImGui::SameLine();
+      ImGui::TextUnformatted(wbgt_bands()[size_t(wbgt_band(v))].label);
+    }
+  }
+  ImGui::EndTooltip();
+}
+
+// [SECTION] panels
+void App::draw_time_bar(const Frame& f) {
+  const ImGuiWindowFlags fixed = ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
+                                 ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings;
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(ImVec2(display_.x, 0));
+  ImGui::SetNextWindowBgAlpha(0.85f);
+  ImGui::Begin("time", nullptr, fixed | ImGuiWindowFlags_AlwaysAutoResize);
+  ImGui::PushFont(fonts_.big);
+  ImGui::TextUnformatted(clock_text(f.now).c_str());
+  ImGui::PopFont();
+  ImGui::SameLine(0, 30);
+  ImGui::BeginGroup();
+  ImGui::Text("%s  ·  %s%s", source_.name().c_str(), source_.live() ? "live" : "replay",
+              f.finished ? "  ·  end of run" : "");
+  if (live_)
+    if (const std::string e = live_->last_error(); !e.empty()) {
+      ImGui::SameLine();
+      ImGui::TextColored(ImVec4(1, 0.5f, 0.3f, 1), "  %s", text(e).c_str());
+    }
+  if (ImGui::Button(source_.playing() ? "Pause" : "Play", ImVec2(70, 0))) source_.play(!source_.playing());
+  ImGui::SameLine();
+  if (ImGui::Button("Step")) source_.step();
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(170);
+  if (ImGui::SliderFloat("##speed", &speed_, 1, 10000, "speed %.0fx", ImGuiSliderFlags_Logarithmic))
+    source_.set_speed(max_speed_ ? 0 : speed_);
+  ImGui::SameLine();
+  if (ImGui::Checkbox("max", &max_speed_)) source_.set_speed(max_speed_ ? 0 : speed_);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(150);
+  ImGui::InputTextWithHint("##jump", jump_hint_, jump_text_, sizeof jump_text_);
+  ImGui::SameLine();
+  if (ImGui::Button("Jump"))
+    if (auto t = parse_datetime(jump_text_)) source_.seek(*t);
+  ImGui::EndGroup();
+  if (!options_.still) {
+    ImGui::SameLine(0, 30);
+    ImGui::BeginGroup();
+    ImGui::Text("%.1f ms/frame", frame_ms_);
+    if (source_.live()) ImGui::Text("%.0f ticks/s", f.ticks_per_second);
+    ImGui::EndGroup();
+  }
+  // the scrubber: run start .. run end, in minutes
+  const int total_min = int((f.end - f.start) / 60);
+  int at_min = int((f.now - f.start) / 60);
+  ImGui::SetNextItemWidth(-1);
+  const std::string label = format_datetime(f.now).substr(0, 16);
+  ImGui::SliderInt("##timeline", &at_min, 0, std::max(1, total_min), label.c_str());
+  // seek when released, so a live run is not restarted on every pixel
+  if (ImGui::IsItemDeactivatedAfterEdit()) source_.seek(f.start + LocalSeconds(at_min) * 60);
+  ImGui::End();
+}
+
+void App::draw_layers_panel(const Frame& f) {
+  ImGui::SetNextWindowPos(ImVec2(10, 100), ImGuiCond_Once);
+  ImGui::SetNextWindowSize(ImVec2(panel_width(), 0), ImGuiCond_Once);
+  ImGui::SetNextWindowBgAlpha(0.85f);
+  ImGui::Begin("Layers", nullptr, ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize);
+  for (const auto& field : *f.fields)
+    if (ImGui::RadioButton(field.path.c_str(), layer_ == field.path)) layer_ = field.path;
+  if (f.fields->empty()) ImGui::TextDisabled("no fields in this run");
+  if (ImGui::SliderFloat("opacity", &field_alpha_, 0.1f, 1.0f)) field_serial_ = 0;
+  ImGui::Separator();
+  if (!f.agents.cell.empty()) {
+    ImGui::Checkbox("residents", &show_points_);
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(110);
+    const char* by[] = {"by activity", "by age"};
+    if (ImGui::Combo("##colorby", &color_by_, by, 2)) update_points(f);
+    ImGui::TextDisabled("%zu points, 1 : %.0f people", f.agents.cell.size(), f.agents.weight);
+  }
+  ImGui::Checkbox("borders", &show_borders_);
+  ImGui::SameLine();
+  ImGui::Checkbox("names", &show_names_);
+  ImGui::SameLine();
+  ImGui::Checkbox("markers", &show_markers_);
+  if (ImGui::Button("Fit map")) fit_camera(cam_), camera_animating_ = false;
+  ImGui::SameLine();
+  if (ImGui::Button("Presentation (P)")) presentation_ = true, fit_camera(cam_);
+  if (!tour_.empty()) {
+    ImGui::SameLine();
+    if (ImGui::Button("Tour (T)")) touring_ = true, presentation_ = true, tour_index_ = 0, tour_elapsed_s_ = 1e9, source_.play(true);
+  }
+  ImGui::End();
+}
+
+void App::draw_side_panel(const Frame& f) {
+  ImGui::SetNextWindowPos(ImVec2(display_.x - side_width() - 10, 100), ImGuiCond_Once);
+  ImGui::SetNextWindowSize(ImVec2(side_width(), std::max(200.0f, display_.y - 110)), ImGuiCond_Once);
+  ImGui::SetNextWindowBgAlpha(0.85f);
+  ImGui::Begin("Run", nullptr, ImGuiWindowFlags_NoSavedSettings);
+  if (ImGui::BeginTabBar("tabs")) {
+    // the tab asked for on the command line is selected in the first frame
+    const auto first = [&](const char* name) {
+      return side_frames_ == 0 && options_.panel == name ? ImGuiTabItemFlags_SetSelected : 0;
+    };
+    const int charts = first("charts"), events = first("events"), scenario = first("scenario");
+    ++side_frames_;
+    if (ImGui::BeginTabItem("Charts", nullptr, charts)) draw_charts(f), ImGui::EndTabItem();
+    if (ImGui::BeginTabItem("Events", nullptr, events)) draw_events(f), ImGui::EndTabItem();
+    if (ImGui::BeginTabItem("Scenario", nullptr, scenario)) draw_scenario(), ImGui::EndTabItem();
+    ImGui::EndTabBar();
+  }
+  ImGui::End();
+}
+
+void App::draw_charts(const Frame& f) {
+  if (!f.series || f.series->empty()) {
+    ImGui::TextDisabled("no series yet");
+    return;
+  }
+  if (ImGui::CollapsingHeader("choose series")) {
+    for (const auto& s : *f.series) {
+      bool on = charted_.count(s.path) > 0;
+      if (ImGui::Checkbox(s.path.c_str(), &on)) on ? (void)charted_.insert(s.path) : (void)charted_.erase(s.path);
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s [%s]", text(s.description).c_str(), s.units.c_str());
+    }
+  }
+  const auto& times = *f.sample_times;
+  const double span = double(std::max<LocalSeconds>(1, f.end - f.start));
+  for (const auto& s : *f.series) {
+    if (!charted_.count(s.path) || s.width == 0) continue;
+    const size_t samples = std::min(times.size(), s.values.size() / s.width);
+    // up to 8 categories get their own line; wider breakdowns are summed
+    const size_t lines = s.width <= 8 ? s.width : 1;
+    const auto value = [&](size_t i, size_t line) {
+      if (s.width <= 8) return s.values[i * s.width + line];
+      double sum = 0;
+      for (size_t k = 0; k < s.width; ++k) sum += s.values[i * s.width + k];
+      return sum;
+    };
+    double lo = 1e300, hi = -1e300;
+    for (size_t i = 0; i < samples; ++i)
+      for (size_t l = 0; l < lines; ++l)
+        if (std::isfinite(value(i, l))) lo = std::min(lo, value(i, l)), hi = std::max(hi, value(i, l));
+    // counts start at zero; a series that stays far from zero (temperatures) gets its own range
+    if (lo > hi) lo = 0, hi = 1;
+    if (lo >= 0 && lo < 0.3 * hi) lo = 0;
+    if (hi <= lo) hi = lo + 1;
+    const double now_value = samples && f.sample < samples ? value(std::min(f.sample, samples - 1), 0) : NAN;
+    ImGui::Text("%s [%s]  %s%s", s.path.c_str(), s.units.c_str(), lines == 1 ? format_value(now_value).c_str() : "",
+                s.width > 8 ? "  (sum)" : "");
+    const ImVec2 p0 = ImGui::GetCursorScreenPos();
+    const ImVec2 size(ImGui::GetContentRegionAvail().x, 80);
+    ImGui::InvisibleButton(s.path.c_str(), size);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddRectFilled(p0, ImVec2(p0.x + size.x, p0.y + size.y), IM_COL32(25, 30, 42, 255));
+    const auto at = [&](LocalSeconds t, double v) {
+      return ImVec2(p0.x + float(double(t - f.start) / span) * size.x, p0.y + size.y - float((v - lo) / (hi - lo)) * (size.y - 4) - 2);
+    };
+    for (size_t l = 0; l < lines; ++l) {
+      std::vector<ImVec2> pts;
+      for (size_t i = 0; i < samples; ++i) pts.push_back(at(times[i], value(i, l)));
+      dl->AddPolyline(pts.data(), int(pts.size()), im(category_color(l)), 0, 1.8f);
+    }
+    // the cursor at the shown time
+    const float cx = at(f.now, lo).x;
+    dl->AddLine(ImVec2(cx, p0.y), ImVec2(cx, p0.y + size.y), IM_COL32(255, 255, 255, 180), 1.5f);
+    dl->AddText(ImVec2(p0.x + 3, p0.y + 1), IM_COL32(200, 200, 200, 200), format_value(hi).c_str());
+    dl->AddText(ImVec2(p0.x + 3, p0.y + size.y - 16), IM_COL32(200, 200, 200, 200), format_value(lo).c_str());
+    if (lines > 1 && ImGui::IsItemHovered()) {
+      ImGui::BeginTooltip();
+      for (size_t l = 0; l < lines; ++l) {
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(im(category_color(l))), "%s: %s",
+                           l < s.labels.size() ? s.labels[l].c_str() : "?",
+                           samples ? format_value(value(std::min(f.sample, samples - 1), l)).c_str() : "");
+      }
+      ImGui::EndTooltip();
+    }
+  }
+}
+
+void App::draw_events(const Frame& f) {
+  if (f.tables.empty()) {
+    ImGui::TextDisabled("no event tables in this run");
+    return;
+  }
+  for (const auto& table : f.tables) {
+    const TableData& t = *table;
+    const std::string head = t.path + " (" + std::to_string(t.rows) + " rows)###" + t.path;
+    if (!ImGui::CollapsingHeader(head.c_str(), ImGuiTreeNodeFlags_DefaultOpen)) continue;
+    if (!t.description.empty()) ImGui::TextWrapped("%s", text(t.description).c_str());
+    if (t.latest.empty() || t.columns.empty()) continue;
+    if (ImGui::BeginTable(t.path.c_str(), int(std::min<size_t>(t.columns.size(), 64)),
+                          ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollX |
+                              ImGuiTableFlags_SizingFixedFit,
+                          ImVec2(0, 0))) {
+      for (size_t c = 0; c < t.columns.size() && c < 64; ++c) ImGui::TableSetupColumn(t.columns[c].c_str());
+      ImGui::TableHeadersRow();
+      for (auto row = t.latest.rbegin(); row != t.latest.rend(); ++row) {  // newest first
+        ImGui::TableNextRow();
+        for (size_t c = 0; c < row->size() && c < 64; ++c) {
+          ImGui::TableSetColumnIndex(int(c));
+          ImGui::TextUnformatted(text((*row)[c]).c_str());
+        }
+      }
+      ImGui::EndTable();
+    }
+  }
+}
+
+void App::draw_scenario() {
+  if (!live_) {
+    ImGui::TextWrapped("A replay shows a finished run. Open the scenario file to change knobs live.");
+    return;
+  }
+  ImGui::TextWrapped("Knobs apply between steps; \"Restart\" runs again from the start with them.");
+  if (ImGui::Button("Restart with these settings")) live_->restart(edited_);
+  ImGui::SetNextItemWidth(220);
+  ImGui::InputText("##save", save_path_, sizeof save_path_);
+  ImGui::SameLine();
+  if (ImGui::Button("Save TOML")) {
+    std::ofstream out(save_path_);
+    out << scenario_toml(edited_, edited_keys_);
+    save_message_ = out ? std::string("saved ") + save_path_ : std::string("cannot write ") + save_path_;
+  }
+  if (!save_message_.empty()) ImGui::TextDisabled("%s", save_message_.c_str());
+  if (const std::string e = live_->last_error(); !e.empty()) ImGui::TextColored(ImVec4(1, 0.5f, 0.3f, 1), "%s", e.c_str());
+  // every module's numeric and on/off keys, grouped by module
+  std::string open_section;
+  bool open = false;
+  for (const KeySpec& k : edited_.schema().keys()) {
+    const std::string section = k.key.substr(0, k.key.find('.'));
+    if (section == "run" || section == "city") continue;
+    if (section != open_section) {
+      open_section = section;
+      open = ImGui::CollapsingHeader(section.c_str());
+    }
+    if (!open) continue;
+    const std::string label = k.key.substr(section.size() + 1) + (k.unit.empty() ? "" : " [" + k.unit + "]");
+    std::optional<Value> changed;
+    ImGui::PushID(k.key.c_str());
+    if (k.kind == ValueKind::Bool) {
+      bool v = edited_.get_bool(k.key);
+      if (ImGui::Checkbox(label.c_str(), &v)) changed = v;
+    } else if (k.kind == ValueKind::Float) {
+      float v = float(edited_.get_double(k.key));
+      const bool ranged = k.min && k.max && *k.max - *k.min < 1e5;
+      ImGui::SetNextItemWidth(150);
+      const bool edit = ranged ? ImGui::SliderFloat(label.c_str(), &v, float(*k.min), float(*k.max))
+                               : ImGui::DragFloat(label.c_str(), &v, std::max(0.01f, std::abs(v) * 0.01f));
+      if (edit) changed = double(v);
+    } else if (k.kind == ValueKind::Int) {
+      int v = int(edited_.get_int(k.key));
+      const bool ranged = k.min && k.max && *k.max - *k.min <= 10000;
+      ImGui::SetNextItemWidth(150);
+      const bool edit = ranged ? ImGui::SliderInt(label.c_str(), &v, int(*k.min), int(*k.max)) : ImGui::DragInt(label.c_str(), &v);
+      if (edit) changed = int64_t(v);
+    }
+    if (ImGui::IsItemHovered() && !k.doc.empty()) ImGui::SetTooltip("%s\n%s", k.key.c_str(), text(k.doc).c_str());
+    ImGui::PopID();
+    if (!changed) continue;
+    try {
+      edited_.set(k.key, *changed, SourceLoc{"citysim-viz", 0});
+      edited_keys_.insert(k.key);
+      live_->set_param(k.key, *changed);
+    } catch (const std::exception& e) {
+      save_message_ = e.what();
+    }
+  }
+}
+
+void App::draw_legend(const Frame& f) {
+  const FieldData* field = f.field(layer_);
+  const float width = presentation_ ? 380 : panel_width();
+  ImGui::SetNextWindowPos(ImVec2(10, display_.y - 10), ImGuiCond_Always, ImVec2(0, 1));
+  ImGui::SetNextWindowSize(ImVec2(width, 0));
+  ImGui::SetNextWindowBgAlpha(0.85f);
+  ImGui::Begin("legend", nullptr,
+               ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs);
+  if (field) {
+    ImGui::Text("%s%s", field->path.c_str(), field->units.empty() ? "" : (" [" + field->units + "]").c_str());
+    if (!field->description.empty()) ImGui::TextWrapped("%s", text(field->description).c_str());
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    if (scale_.wbgt) {
+      for (const auto& band : wbgt_bands()) {
+        const ImVec2 p = ImGui::GetCursorScreenPos();
+        dl->AddRectFilled(p, ImVec2(p.x + 22, p.y + 14), im(band.color));
+        ImGui::Dummy(ImVec2(26, 14));
+        ImGui::SameLine();
+        ImGui::Text("%s  %s", band.label, text(band.label_ja).c_str());
+      }
+    } else {
+      // the ramp, one rectangle per pixel column so the colours are exact
+      const ImVec2 p = ImGui::GetCursorScreenPos();
+      const float w = ImGui::GetContentRegionAvail().x - 10, h = 16;
+      for (int x = 0; x < int(w); ++x)
+        dl->AddRectFilled(ImVec2(p.x + float(x), p.y), ImVec2(p.x + float(x) + 1, p.y + h), im(viridis(x / (w - 1))));
+      ImGui::Dummy(ImVec2(w, h));
+      const ImVec2 q = ImGui::GetCursorScreenPos();
+      for (double t : nice_ticks(scale_.lo, scale_.hi, 5)) {
+        const float x = p.x + float((t - scale_.lo) / (scale_.hi - scale_.lo)) * w;
+        const std::string text = format_value(t);
+        const float tw = ImGui::CalcTextSize(text.c_str()).x;
+        dl->AddLine(ImVec2(x, p.y + h), ImVec2(x, p.y + h + 4), IM_COL32(255, 255, 255, 200));
+        dl->AddText(ImVec2(std::clamp(x - tw / 2, p.x, p.x + w - tw), q.y + 3), IM_COL32(230, 230, 230, 255), text.c_str());
+      }
+      ImGui::Dummy(ImVec2(w, ImGui::GetTextLineHeight() + 4));
+    }
+  } else {
+    ImGui::TextDisabled("no field layer");
+  }
+  if (show_markers_) {
+    // one line per table drawn as markers: its colour (unless rows carry a state) and count
+    for (size_t t = 0; t < f.tables.size(); ++t) {
+      const TableData& table = *f.tables[t];
+      if (table.marker_cell.empty()) continue;
+      const ImVec2 p = ImGui::GetCursorScreenPos();
+      const ImVec2 c(p.x + 5, p.y + ImGui::GetTextLineHeight() / 2);
+      ImGui::GetWindowDrawList()->AddCircleFilled(c, 4.5f, im(state_color("", t)));
+      ImGui::GetWindowDrawList()->AddCircle(c, 5.5f, IM_COL32(255, 255, 255, 230), 0, 1.5f);
+      ImGui::Dummy(ImVec2(10, ImGui::GetTextLineHeight()));
+      ImGui::SameLine();
+      ImGui::Text("%s  %zu", table.path.c_str(), table.marker_cell.size());
+    }
+  }
+  if (show_points_ && !f.agents.cell.empty()) {
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    if (color_by_ == 0) {
+      for (int a = 0; a < kActivities; ++a) {
+        const ImVec2 p = ImGui::GetCursorScreenPos();
+        dl->AddCircleFilled(ImVec2(p.x + 5, p.y + ImGui::GetTextLineHeight() / 2), 4.5f, im(activity_color(a)));
+        ImGui::Dummy(ImVec2(10, ImGui::GetTextLineHeight()));
+        ImGui::SameLine();
+        ImGui::TextUnformatted(activity_name(Activity(a)));
+        if (a + 1 < kActivities && a != 2) ImGui::SameLine();
+      }
+    } else {
+      const char* groups[] = {"0-14", "15-64", "65-74", "75+"};
+      const int first_age[] = {0, 15, 65, 75};
+      for (int k = 0; k < 4; ++k) {
+        const ImVec2 p = ImGui::GetCursorScreenPos();
+        dl->AddCircleFilled(ImVec2(p.x + 5, p.y + ImGui::GetTextLineHeight() / 2), 4.5f, im(age_color(first_age[k])));
+        ImGui::Dummy(ImVec2(10, ImGui::GetTextLineHeight()));
+        ImGui::SameLine();
+        ImGui::TextUnformatted(groups[k]);
+        if (k < 3) ImGui::SameLine();
+      }
+    }
+  }
+  ImGui::End();
+}
+
+}  // namespace citysim::viz
