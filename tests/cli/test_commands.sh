@@ -53,7 +53,7 @@ expect 1 "differ" "$CITYSIM" compare "$TMP/a.h5" "$TMP/c.h5"
 expect 1 "" "$CITYSIM" info "$TMP/small.toml"
 
 # Ctrl-C: a long run interrupted leaves a readable file marked incomplete, exit 130
-printf '[run]\nduration_hours = 240\n[city]\npopulation_scale = 0.01\n' > "$TMP/long.toml"
+printf "[run]\nduration_hours = 8760\n[city]\npopulation_scale = 0.01\n" > "$TMP/long.toml"
 "$CITYSIM" run "$TMP/long.toml" -o "$TMP/long.h5" --quiet &
 pid=$!
 sleep 3
