@@ -6,5 +6,5 @@ set -eu
 CITYSIM="$1"
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
-"$CITYSIM" run tests/golden/small.toml -o "$OUT/small.h5" --quiet --threads 2
+"$CITYSIM" run tests/golden/small.toml -o "$OUT/small.h5" --quiet --threads 2 --fields-every 16
 "$CITYSIM" compare "$OUT/small.h5" tests/golden/small.h5 --rtol 1e-12 --atol 1e-9
