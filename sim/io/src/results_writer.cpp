@@ -202,7 +202,7 @@ void ResultsWriter::Impl::create_series(const Metrics& metrics) {
     const bool breakdown = !s.breakdown.labels.empty();
     Handle ds = h5::create_growing(group, name, H5T_NATIVE_DOUBLE,
                                    breakdown ? std::vector<hsize_t>{s.width()} : std::vector<hsize_t>{},
-                                   series_chunk_rows(s.width()));
+                                   series_chunk_rows(s.width()), /*compress=*/true);  // mostly-empty chunks shrink
     attach(ds, time, 0);
     describe(ds, s.info.units, s.info.description);
     series.push_back(std::move(ds));
