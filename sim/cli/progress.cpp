@@ -12,7 +12,7 @@ ProgressReporter::ProgressReporter(bool quiet) : quiet_(quiet), tty_(isatty(STDE
 void ProgressReporter::operator()(const Progress& p) {
   if (quiet_) return;
   const double frac = p.total_ticks > 0 ? double(p.tick) / double(p.total_ticks) : 1.0;
-  const double ticks_per_s = p.wall_seconds > 0 ? double(p.tick) / p.wall_seconds : 0;
+  const double ticks_per_s = p.wall_seconds > 0 ? double(p.ticks_run) / p.wall_seconds : 0;
   const double steps_per_s = p.wall_seconds > 0 ? p.resident_steps / p.wall_seconds : 0;
   const double eta_s = ticks_per_s > 0 ? double(p.total_ticks - p.tick) / ticks_per_s : 0;
   const std::string when = format_datetime(p.now).substr(0, 16);

@@ -121,7 +121,6 @@ void Simulation::tick_once() {
   const int64_t elapsed = clock_.elapsed_minutes();
   for (auto& m : modules_)
     if (elapsed % m->cadence_minutes() == 0) m->step(w);
-  resident_steps_ += double(residents_.count);
   // 4. output sample
   if (elapsed % run_.output_every_minutes == 0 || finished()) sample();
 }
@@ -140,14 +139,18 @@ void Simulation::step(int64_t n) {
 bool Simulation::run(std::optional<int64_t> until_tick, const std::atomic<bool>* stop,
                      const std::function<void(const Progress&)>& on_progress, double progress_every) {
   const int64_t last = std::min(until_tick.value_or(total_ticks()), total_ticks());
-  double next_report = 0;
+  const auto started = std::chrono::steady_clock::now();
+  const int64_t first_tick = clock_.tick;
+  double next_report = progress_every;
   if (!begun_) step(0);
   while (clock_.tick < last) {
     if (stop && stop->load()) return false;
     step(1);
-    if (on_progress && (wall_seconds() >= next_report || clock_.tick == last)) {
-      next_report = wall_seconds() + progress_every;
-      on_progress(Progress{clock_.tick, total_ticks(), clock_.now(), wall_seconds(), resident_steps_});
+    const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (on_progress && (wall_s >= next_report || clock_.tick == last)) {
+      next_report = wall_s + progress_every;
+      const int64_t ticks = clock_.tick - first_tick;
+      on_progress(Progress{clock_.tick, total_ticks(), clock_.now(), wall_s, ticks, double(ticks) * double(residents_.count)});
     }
   }
   if (finished()) finish(true);

@@ -48,11 +48,13 @@ class ResultSink {
   virtual void end(const class Simulation& sim, bool complete) = 0;
 };
 
+// where a run() call stands; rates are over this call only (not the setup)
 struct Progress {
   int64_t tick, total_ticks;
   LocalSeconds now;
-  double wall_seconds;
-  double resident_steps;  // residents x ticks simulated so far
+  double wall_seconds;     // since run() was called
+  int64_t ticks_run;       // ticks done by this run() call
+  double resident_steps;   // residents x ticks done by this run() call
 };
 
 class Simulation {
@@ -114,7 +116,6 @@ class Simulation {
   size_t next_event_ = 0;
   bool begun_ = false, ended_ = false;
   std::chrono::steady_clock::time_point wall_start_;
-  double resident_steps_ = 0;
 };
 
 }  // namespace citysim
