@@ -141,7 +141,7 @@ bool Simulation::run(std::optional<int64_t> until_tick, const std::atomic<bool>*
   const int64_t last = std::min(until_tick.value_or(total_ticks()), total_ticks());
   const auto started = std::chrono::steady_clock::now();
   const int64_t first_tick = clock_.tick;
-  double next_report = progress_every;
+  double next_report = 0;  // the first call comes after the first tick (front ends check Ctrl-C there)
   if (!begun_) step(0);
   while (clock_.tick < last) {
     if (stop && stop->load()) return false;
