@@ -12,23 +12,8 @@ namespace {
 
 const SourceLoc kScheduleLoc{"schedule", 0};
 
-// apply one timeline event the way Simulation::fire_timeline does: a "set" changes the
-// key, then every module sees the event. World's metrics and couplings are reachable
-// only as const from the facade; they are non-const members of the live simulation.
-// (core change wanted: Simulation::schedule(TimelineEvent) so this lives in the core)
-void fire_event(Simulation& sim, const TimelineEvent& ev) {
-  if (ev.kind == "set") {
-    Scenario probe(sim.scenario());
-    probe.set_from_string(ev.get_string("key"), ev.get_string("value"), ev.loc);
-    sim.set_param(ev.get_string("key"), probe.get(ev.get_string("key")));
-  }
-  World w{sim.grid(), sim.clock(), sim.residents_mut(), sim.events(), const_cast<Metrics&>(sim.metrics()),
-          const_cast<Couplings&>(sim.couplings()), sim.run_params().seed};
-  for (const auto& name : sim.module_names()) sim.module(name)->on_event(ev, w);
-}
-
 void apply(Simulation& sim, const Intervention& it) {
-  if (it.event) fire_event(sim, *it.event);
+  if (it.event) sim.apply_event(*it.event);
   else sim.set_param(it.key, it.value);
 }
 
@@ -96,7 +81,7 @@ bool PySimulation::advance(int64_t target_tick, py::object on_progress, double c
     sim_->step(0);  // the initial sample, before any event fires
     for (;;) {
       while (!pending_.empty() && fire_tick(pending_.front().at) - 1 <= sim_->clock().tick) {
-        fire_event(*sim_, pending_.front());
+        sim_->apply_event(pending_.front());
         log_.push_back({sim_->clock().tick, "", {}, pending_.front()});
         pending_.erase(pending_.begin());
       }

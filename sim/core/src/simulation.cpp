@@ -88,17 +88,20 @@ void Simulation::set_param(const std::string& key, const Value& value) {
 }
 
 void Simulation::fire_timeline(LocalSeconds from_exclusive, LocalSeconds to_inclusive) {
-  World w = world();
   const auto& events = scenario_.events();
   while (next_event_ < events.size() && events[next_event_].at <= to_inclusive) {
     const TimelineEvent& ev = events[next_event_++];
-    if (ev.at <= from_exclusive) continue;
-    if (ev.kind == "set") {
-      scenario_.set_from_string(ev.get_string("key"), ev.get_string("value"), ev.loc);
-      for (auto& m : modules_) m->update_params(scenario_);
-    }
-    for (auto& m : modules_) m->on_event(ev, w);
+    if (ev.at > from_exclusive) apply_event(ev);
   }
+}
+
+void Simulation::apply_event(const TimelineEvent& ev) {
+  World w = world();
+  if (ev.kind == "set") {
+    scenario_.set_from_string(ev.get_string("key"), ev.get_string("value"), ev.loc);
+    for (auto& m : modules_) m->update_params(scenario_);
+  }
+  for (auto& m : modules_) m->on_event(ev, w);
 }
 
 void Simulation::sample() {

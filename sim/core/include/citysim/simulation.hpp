@@ -77,6 +77,9 @@ class Simulation {
   void add_sink(ResultSink* sink);
   // change a scenario key between steps (same validation as the scenario file)
   void set_param(const std::string& key, const Value& value);
+  // apply one timeline event now, as the timeline does at its time (front ends that
+  // schedule events themselves call this between steps)
+  void apply_event(const TimelineEvent& event);
 
   const Scenario& scenario() const { return scenario_; }
   const RunParams& run_params() const { return run_; }
