@@ -130,3 +130,19 @@ BOOST_AUTO_TEST_CASE(a_run_started_mid_day_sees_people_already_out) {
   BOOST_TEST(sim.residents().by_activity[size_t(Activity::Work)] > 0);
   BOOST_TEST(sim.residents().trips_started[size_t(Mode::Rail)] == 0);  // the catch-up does not count trips
 }
+
+BOOST_AUTO_TEST_CASE(the_65plus_alone_subset_keeps_only_older_people_living_alone) {
+  Scenario all = test::small_city(2), subset = test::small_city(2);
+  subset.set("residents.subset", std::string("65plus_alone"));
+  Simulation a(all, 2), b(subset, 2);
+  size_t expected = 0;
+  for (size_t i = 0; i < a.residents().count; ++i) expected += a.residents().age[i] >= 65 && a.residents().has(i, LivesAlone);
+  BOOST_TEST(b.residents().count == expected);  // the same people, drawn the same way
+  for (size_t i = 0; i < b.residents().count; ++i) {
+    BOOST_TEST(b.residents().age[i] >= 65);
+    BOOST_TEST(b.residents().has(i, LivesAlone));
+  }
+  b.run();
+  const double total = double(b.residents().count) * b.residents().weight;
+  BOOST_TEST(series_at(b, "residents/at_home", 0) == total);
+}

@@ -46,6 +46,10 @@ void ResidentsParams::describe(Schema& s) {
   s.key("residents.day_type", ValueKind::String, d.day_type,
         "weekday or holiday plans; auto = Saturday and Sunday are holidays")
       .one_of({"auto", "weekday", "holiday"});
+  s.key("residents.subset", ValueKind::String, d.subset,
+        "who is simulated: everyone, or only people aged 65+ living alone (a month of watch-over at full scale "
+        "without stepping everyone else; counts of other people are then absent)")
+      .one_of({"all", "65plus_alone"});
   prob("residents.employment_rate_15_64", d.employment_rate_15_64, "share of people aged 15-64 (not in school) in work (Tokyo, Labour Force Survey: about 0.78)");
   prob("residents.employment_rate_65plus", d.employment_rate_65plus, "share of people aged 65+ in work (Japan 2023: 25.2%)");
   prob("residents.university_share_19_22", d.university_share_19_22, "share of 19-22 year olds at university or college");
@@ -85,6 +89,7 @@ ResidentsParams ResidentsParams::from(const Scenario& sc) {
   ResidentsParams p;
   p.enabled = sc.get_bool("residents.enabled");
   p.day_type = sc.get_string("residents.day_type");
+  p.subset = sc.get_string("residents.subset");
   p.employment_rate_15_64 = sc.get_double("residents.employment_rate_15_64");
   p.employment_rate_65plus = sc.get_double("residents.employment_rate_65plus");
   p.university_share_19_22 = sc.get_double("residents.university_share_19_22");
@@ -169,6 +174,25 @@ struct MunicipalityMix {
   double elder_in_family = 0;            // expected elderly members per family household
   int64_t first_household = 0;           // global number of its first household
 };
+
+// drop every resident `keep` rejects, keeping the others in order (one-person
+// households stay whole, so household ids still mean something)
+template <class Keep>
+void keep_only(Residents& R, Keep keep) {
+  size_t k = 0;
+  for (size_t i = 0; i < R.count; ++i) {
+    if (!keep(i)) continue;
+    R.age[k] = R.age[i]; R.role[k] = R.role[i]; R.flags[k] = R.flags[i]; R.household[k] = R.household[i];
+    R.home_cell[k] = R.home_cell[i]; R.day_cell[k] = R.day_cell[i]; R.cell[k] = R.cell[i];
+    ++k;
+  }
+  R.count = k;
+  for (auto* v : {&R.age, &R.role, &R.flags, &R.activity, &R.mode}) v->resize(k), v->shrink_to_fit();
+  for (auto* v : {&R.household, &R.home_cell, &R.day_cell, &R.cell}) v->resize(k), v->shrink_to_fit();
+  R.plan.resize(k);
+  R.plan.shrink_to_fit();
+  R.households = k;
+}
 
 }  // namespace
 
@@ -352,8 +376,9 @@ Residents synthesize_residents(const Grid& g, const ResidentsParams& p, double s
     }
   });
   R.households = size_t(std::count_if(size.begin(), size.end(), [](uint8_t s) { return s > 0; }));
-  for (size_t r = 0; r < n; ++r) ++R.present[R.home_cell[r]];
-  R.by_activity[size_t(Activity::Home)] = int64_t(n);
+  if (p.subset == "65plus_alone") keep_only(R, [&](size_t i) { return R.age[i] >= 65 && R.has(i, LivesAlone); });
+  for (size_t r = 0; r < R.count; ++r) ++R.present[R.home_cell[r]];
+  R.by_activity[size_t(Activity::Home)] = int64_t(R.count);
   return R;
 }
 

@@ -55,6 +55,7 @@ constexpr int kMaxSegments = 16;
 struct ResidentsParams {
   bool enabled = true;
   std::string day_type = "auto";  // auto (from the date: Sat/Sun = holiday), weekday, holiday
+  std::string subset = "all";     // all, or only "65plus_alone" (long watch-over runs at full scale)
   double employment_rate_15_64 = 0.78, employment_rate_65plus = 0.26;
   double university_share_19_22 = 0.55;
   double nursery_share_1_5 = 0.55;
