@@ -6,18 +6,13 @@
 #include <functional>
 
 #include "modules/vertiport.hpp"
-#include "support.hpp"
+#include "core/vertiport_support.hpp"
 
 using namespace citysim;
+using namespace citysim::test;
 namespace tt = boost::test_tools;
 
 namespace {
-
-// a vertiport-only run on the small test city (residents off), `hours` long
-Scenario vertiport_run(double hours, const std::string& vertiport_toml, const std::string& events = "") {
-  return test::small_city(hours, "[residents]\nenabled = false\n[vertiport]\nenabled = true\n" + vertiport_toml + events,
-                          "2026-08-03T00:00");
-}
 
 // two sites about 6 km apart, Ariake and Marunouchi, 8 Joby S4 at each; extra site keys
 std::string two_sites(const std::string& site_keys = "") {
@@ -34,17 +29,6 @@ std::string message_of(const std::function<void()>& f) {
   return "";
 }
 
-const Table& table(const Simulation& sim, const std::string& path) {
-  const Table* t = sim.metrics().find_table(path);
-  BOOST_REQUIRE(t);
-  return *t;
-}
-size_t column(const Table& t, const std::string& name) {
-  for (size_t c = 0; c < t.columns.size(); ++c)
-    if (t.columns[c].name == name) return c;
-  BOOST_FAIL("no column " + name);
-  return 0;
-}
 
 }  // namespace
 

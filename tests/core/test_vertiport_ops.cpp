@@ -7,34 +7,13 @@
 #include <map>
 
 #include "modules/vertiport.hpp"
-#include "support.hpp"
+#include "core/vertiport_support.hpp"
 
 using namespace citysim;
+using namespace citysim::test;
 namespace tt = boost::test_tools;
 
 namespace {
-
-Scenario vertiport_run(double hours, const std::string& vertiport_toml, const std::string& events = "") {
-  return test::small_city(hours, "[residents]\nenabled = false\n[vertiport]\nenabled = true\n" + vertiport_toml + events,
-                          "2026-08-03T00:00");
-}
-
-const Table& table(const Simulation& sim, const std::string& path) {
-  const Table* t = sim.metrics().find_table(path);
-  BOOST_REQUIRE(t);
-  return *t;
-}
-size_t column(const Table& t, const std::string& name) {
-  for (size_t c = 0; c < t.columns.size(); ++c)
-    if (t.columns[c].name == name) return c;
-  BOOST_FAIL("no column " + name);
-  return 0;
-}
-double num(const Table& t, size_t row, const std::string& name) {
-  const Cell c = t.at(row, column(t, name));
-  return std::holds_alternative<double>(c) ? std::get<double>(c) : double(std::get<int64_t>(c));
-}
-std::string text(const Table& t, size_t row, const std::string& name) { return std::get<std::string>(t.at(row, column(t, name))); }
 
 // departures and arrivals at `site` with a pad start in [from_min, to_min)
 size_t movements(const Simulation& sim, const std::string& site, double from_min, double to_min) {
