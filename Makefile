@@ -26,7 +26,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	bench/run.sh
+	bench/run.sh 5 1 $(JOBS)
 
 # regenerate docs/scenario-reference.md from the schema
 docs: build
