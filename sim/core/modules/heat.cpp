@@ -406,10 +406,16 @@ void step_heat(const HeatParams& p, HeatState& s, World& w) {
         heat_risk = s.indoor_risk[cell];
       }
       ++o.person_hours[size_t(group)][size_t(heat_level(wbgt))];
+      // most people carry no dose: keep their hour to one comparison
       float& dose = s.dose_c_h[r];
-      if (dose > 0 || wbgt > p.dose_threshold_c) dose = float(dose * decay + std::max(0.0, wbgt - p.dose_threshold_c));
-      const double d = dose;
-      ++o.dose[size_t((d > 0) + (d > 10) + (d > 30) + (d > 60) + (d > 100))];
+      double d = 0;
+      if (dose > 0 || wbgt > p.dose_threshold_c) {
+        dose = float(dose * decay + std::max(0.0, wbgt - p.dose_threshold_c));
+        d = dose;
+        ++o.dose[size_t((d > 0) + (d > 10) + (d > 30) + (d > 60) + (d > 100))];
+      } else {
+        ++o.dose[0];
+      }
       if (heat_risk > 0) {
         // the hour's cumulative hazard runs down an Exp(1) clock: a case when it runs out
         // (the same law as an hourly Bernoulli draw, with one draw per case instead of per hour)
