@@ -22,19 +22,6 @@ namespace citysim {
 
 // ---- [SECTION] formulas -------------------------------------------------------------
 
-double erlang_b(double a, int c) {
-  // B(0) = 1; B(k) = A B(k-1) / (k + A B(k-1)), the stable recursion
-  double b = 1.0;
-  for (int k = 1; k <= c; ++k) b = a * b / (k + a * b);
-  return b;
-}
-
-double erlang_c(double a, int c) {
-  if (a >= c) return 1.0;
-  const double b = erlang_b(a, c);
-  return c * b / (c - a * (1 - b));
-}
-
 double nr_peak_rate_mbps(int layers, int modulation_order, double scaling, int prbs, int numerology, double overhead) {
   // TS 38.306 §4.1.2: 1e-6 v Qm f Rmax (N_PRB 12 / Ts) (1 - OH), Rmax = 948/1024,
   // Ts = 1e-3 / (14 2^mu) the average OFDM symbol duration

@@ -14,16 +14,13 @@
 #include <vector>
 
 #include "citysim/module.hpp"
+#include "citysim/queueing.hpp"
 #include "citysim/rng.hpp"
 
 namespace citysim {
 
 // ---- queueing and capacity formulas ----------------------------------------------
 
-// Erlang B blocking probability for A erlangs offered to c channels (blocked calls cleared)
-double erlang_b(double offered_erlangs, int channels);
-// Erlang C probability of waiting (blocked calls wait); 1 when A >= c
-double erlang_c(double offered_erlangs, int channels);
 // 5G NR peak data rate of one carrier, Mbit/s (3GPP TS 38.306 §4.1.2): layers, modulation
 // order (8 = 256QAM), scaling factor, PRBs in the bandwidth, numerology mu, overhead
 double nr_peak_rate_mbps(int layers, int modulation_order, double scaling, int prbs, int numerology,

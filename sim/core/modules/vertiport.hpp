@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "citysim/module.hpp"
+#include "citysim/queueing.hpp"
 #include "modules/vertiport_queue.hpp"
 
 namespace citysim {
@@ -99,8 +100,6 @@ std::vector<AircraftType> default_aircraft_types();
 // read a sites CSV (name,lat,lon,pads,gates,stands,chargers,charger_kw,checkin_counters,
 // security_lanes,open_h,close_h); throws ScenarioError naming the file and line
 std::vector<VertiportSite> read_sites_csv(const std::string& path);
-// M/M/c mean wait in queue (Erlang C), minutes: arrival rate per min, mean service min
-double erlang_c_wait_min(int servers, double arrivals_per_min, double service_min);
 
 // ---- state ----------------------------------------------------------------------------
 
