@@ -9,10 +9,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
-#include <sstream>
 
+#include "citysim/city.hpp"
 #include "citysim/residents.hpp"
 #include "citysim/rng.hpp"
 
@@ -111,48 +110,27 @@ void check_site(const VertiportSite& v, const SourceLoc& loc, const std::string&
 }  // namespace
 
 std::vector<VertiportSite> read_sites_csv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ScenarioError({path, 0}, "vertiport.sites_file", "cannot open the sites file");
-  static const std::vector<std::string> kColumns = {"name", "lat", "lon", "pads", "gates", "stands", "chargers",
-                                                    "charger_kw", "checkin_counters", "security_lanes", "open_h", "close_h"};
+  const std::string key = "vertiport.sites_file";
+  const CsvTable t = read_csv(path, key);
+  const auto col = [&](const char* name) { return t.column(name, key); };
+  const int name = col("name"), lat = col("lat"), lon = col("lon"), pads = col("pads"), gates = col("gates");
+  const int stands = col("stands"), chargers = col("chargers"), kw = col("charger_kw"), counters = col("checkin_counters");
+  const int lanes = col("security_lanes"), open = col("open_h"), close = col("close_h");
   std::vector<VertiportSite> sites;
-  std::string line;
-  int line_no = 0;
-  bool header = false;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
-    const SourceLoc loc{path, line_no};
-    if (!header) {
-      if (cells != kColumns)
-        throw ScenarioError(loc, "vertiport.sites_file",
-                            "expected the header name,lat,lon,pads,gates,stands,chargers,charger_kw,checkin_counters,"
-                            "security_lanes,open_h,close_h");
-      header = true;
-      continue;
-    }
-    if (cells.size() != kColumns.size())
-      throw ScenarioError(loc, "vertiport.sites_file",
-                          "expected " + std::to_string(kColumns.size()) + " columns, got " + std::to_string(cells.size()));
-    double x[11];
-    for (int i = 0; i < 11; ++i) {
-      char* end = nullptr;
-      x[i] = std::strtod(cells[size_t(i) + 1].c_str(), &end);
-      if (cells[size_t(i) + 1].empty() || *end != '\0')
-        throw ScenarioError(loc, "vertiport.sites_file",
-                            "column " + kColumns[size_t(i) + 1] + ": expected a number, got \"" + cells[size_t(i) + 1] + "\"");
-      if (i >= 2 && i != 6 && i < 9 && x[i] != std::floor(x[i]))
-        throw ScenarioError(loc, "vertiport.sites_file", "column " + kColumns[size_t(i) + 1] + ": expected a whole number");
-    }
-    VertiportSite v{cells[0], x[0], x[1], int(x[2]), int(x[3]), int(x[4]), int(x[5]), x[6], int(x[7]), int(x[8]), x[9], x[10]};
-    check_site(v, loc, "vertiport.sites_file");
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    const SourceLoc loc{path, t.lines[r]};
+    const auto whole = [&](int c) {
+      const double x = t.number(r, c, key);
+      if (x != std::floor(x)) throw ScenarioError(loc, key, "column " + t.header[size_t(c)] + ": expected a whole number");
+      return int(x);
+    };
+    VertiportSite v{t.rows[r][size_t(name)], t.number(r, lat, key), t.number(r, lon, key), whole(pads), whole(gates),
+                    whole(stands), whole(chargers), t.number(r, kw, key), whole(counters), whole(lanes),
+                    t.number(r, open, key), t.number(r, close, key)};
+    check_site(v, loc, key);
     sites.push_back(v);
   }
-  if (sites.empty()) throw ScenarioError({path, line_no}, "vertiport.sites_file", "no sites in the file");
+  if (sites.empty()) throw ScenarioError({path, 0}, key, "no sites in the file");
   return sites;
 }
 
@@ -405,18 +383,6 @@ VertiportParams VertiportParams::from(const Scenario& sc) {
 
 // Erlang C (M/M/c): P(wait) = (a^c / c!) / (1 - rho) / (sum_{k<c} a^k / k! + (a^c / c!) / (1 - rho)),
 // mean wait Wq = P(wait) / (c mu - lambda), with offered load a = lambda / mu and rho = a / c
-double erlang_c_wait_min(int c, double lambda_per_min, double service_min) {
-  const double a = lambda_per_min * service_min, rho = a / c;
-  if (rho >= 1) return INFINITY;
-  double term = 1, sum = 0;  // term = a^k / k!
-  for (int k = 0; k < c; ++k) {
-    sum += term;
-    term *= a / (k + 1);
-  }
-  const double top = term / (1 - rho);
-  return top / (sum + top) * service_min / (c - a);
-}
-
 // ---- [SECTION] engine ---------------------------------------------------------------
 
 namespace {
