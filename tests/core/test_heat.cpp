@@ -23,7 +23,7 @@ std::string write_file(const std::string& name, const std::string& text) {
 // the message of the ScenarioError that reading the CSV throws
 std::string csv_error(const std::string& name, const std::string& text) {
   try {
-    read_weather_csv(write_file(name, text), "heat.weather.csv");
+    read_weather_csv(write_file(name, text), "heat.weather.file");
   } catch (const ScenarioError& e) {
     return e.what();
   }
@@ -103,7 +103,7 @@ BOOST_AUTO_TEST_CASE(weather_csv_reads_jma_units_and_repeats_days) {
   for (int h = 0; h < 48; ++h)
     text += "2026-08-0" + std::to_string(3 + h / 24) + "T" + (h % 24 < 10 ? "0" : "") + std::to_string(h % 24) + ":00," +
             std::to_string(25 + h % 24 * 0.5) + ",60,1.8,2.0\n";
-  const WeatherTable w = read_weather_csv(write_file("heat_ok.csv", text), "heat.weather.csv");
+  const WeatherTable w = read_weather_csv(write_file("heat_ok.csv", text), "heat.weather.file");
   BOOST_REQUIRE(w.hours.size() == 48u);
   const LocalSeconds t0 = *parse_datetime("2026-08-03T00:00");
   BOOST_TEST(w.at(t0 + 5 * 3600).air_c == 27.5f);
@@ -148,7 +148,7 @@ BOOST_AUTO_TEST_CASE(bad_heat_keys_are_rejected) {
   e = error("[heat.illness]\nhazard_per_million_h = [1, 2]\n");
   BOOST_TEST(e.find("expected 4 values (ages 0-17, 18-64, 65-74, 75+), got 2") != std::string::npos, e);
   e = error("[heat.weather]\nsource = \"csv\"\n");
-  BOOST_TEST(e.find("heat.weather.csv") != std::string::npos, e);
+  BOOST_TEST(e.find("heat.weather.file") != std::string::npos, e);
   e = error("[heat.weather]\nrh_at_tmax_pct = 120\n");
   BOOST_TEST(e.find("small.toml:") != std::string::npos, e);
 }

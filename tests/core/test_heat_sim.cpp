@@ -60,8 +60,8 @@ BOOST_AUTO_TEST_CASE(heat_island_parks_and_the_diurnal_cycle) {
 
 BOOST_AUTO_TEST_CASE(weather_from_a_csv_and_shelters_from_a_list) {
   const std::string data = CITYSIM_SOURCE_DIR "/scenarios/data/";
-  Simulation sim(test::small_city(24, "[heat]\nenabled = true\n[heat.weather]\nsource = \"csv\"\ncsv = \"" + data +
-                                          "heat_weather_sample.csv\"\n[heat.shelters]\ncsv = \"" + data + "heat_shelters_wards.csv\"\n",
+  Simulation sim(test::small_city(24, "[heat]\nenabled = true\n[heat.weather]\nsource = \"csv\"\nfile = \"" + data +
+                                          "heat_weather_sample.csv\"\n[heat.shelters]\nfile = \"" + data + "heat_shelters_wards.csv\"\n",
                                   "2026-08-04T00:00"),
                  2);
   sim.run();
@@ -80,7 +80,7 @@ BOOST_AUTO_TEST_CASE(bad_shelter_list_is_rejected_with_file_and_line) {
   const std::string path = CITYSIM_BINARY_DIR "/heat_bad_shelters.csv";
   std::ofstream(path) << "lat,lon,capacity_people,open_hour,close_hour\n35.69,139.75,50,9,18\n35.69,139.75,50,18,9\n";
   try {
-    Simulation sim(test::small_city(1, "[heat]\nenabled = true\n[heat.shelters]\ncsv = \"" + path + "\"\n"), 1);
+    Simulation sim(test::small_city(1, "[heat]\nenabled = true\n[heat.shelters]\nfile = \"" + path + "\"\n"), 1);
     BOOST_FAIL("no error");
   } catch (const ScenarioError& e) {
     BOOST_TEST(std::string(e.what()).find("heat_bad_shelters.csv:3:") != std::string::npos, e.what());

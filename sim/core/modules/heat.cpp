@@ -26,9 +26,9 @@ void HeatParams::describe(Schema& s) {
   const HeatParams d;
   s.key("heat.enabled", ValueKind::Bool, d.enabled, "simulate heat exposure and illness");
   s.key("heat.weather.source", ValueKind::String, d.weather_source,
-        "profile: daily max/min temperature, humidity and sky below; csv: hourly observations from heat.weather.csv")
+        "profile: daily max/min temperature, humidity and sky below; csv: hourly observations from heat.weather.file")
       .one_of({"profile", "csv"});
-  s.key("heat.weather.csv", ValueKind::Path, std::string(""),
+  s.key("heat.weather.file", ValueKind::Path, std::string(""),
         "hourly weather `datetime,temp_c,rh_pct,solar_mj_m2,wind_m_s` (JMA units: °C, %, MJ/m² in the hour, m/s)");
   s.key("heat.weather.tmax_c", ValueKind::FloatList, d.tmax_c, "daily maximum air temperature, one per day of the run (the last repeats)")
       .units("°C").range(-20, 50);
@@ -73,7 +73,7 @@ void HeatParams::describe(Schema& s) {
   s.key("heat.forecast.sd_1h_c", ValueKind::Float, d.forecast_sd_1h_c, "spread of the WBGT forecast error one hour ahead").units("°C").range(0, 10);
   s.key("heat.forecast.sd_48h_c", ValueKind::Float, d.forecast_sd_48h_c, "spread of the WBGT forecast error 48 hours ahead").units("°C").range(0, 10);
   s.key("heat.forecast.sd_per_day_c", ValueKind::Float, d.forecast_sd_per_day_c, "growth of the daily-max forecast error spread per day of lead").units("°C").range(0, 5);
-  s.key("heat.shelters.csv", ValueKind::Path, std::string(""), "cooling shelters `lat,lon,capacity_people,open_hour,close_hour`; empty = generated per municipality");
+  s.key("heat.shelters.file", ValueKind::Path, std::string(""), "cooling shelters `lat,lon,capacity_people,open_hour,close_hour`; empty = generated per municipality");
   s.key("heat.shelters.per_municipality", ValueKind::Int, int64_t(d.shelters_per_municipality), "generated cooling shelters (クーリングシェルター) per municipality, placed where people live").range(0, 10000);
   s.key("heat.shelters.capacity_people", ValueKind::Float, d.shelter_capacity_people, "places in each generated shelter").units("people").at_least(0);
   s.key("heat.shelters.open_hour", ValueKind::Float, d.shelter_open_hour, "generated shelters open at").units("h").range(0, 24);
@@ -105,9 +105,9 @@ HeatParams HeatParams::from(const Scenario& sc) {
   auto list = [&](const char* key) { return std::get<std::vector<double>>(sc.get(key)); };
   p.enabled = sc.get_bool("heat.enabled");
   p.weather_source = sc.get_string("heat.weather.source");
-  p.weather_csv = sc.get_path("heat.weather.csv");
+  p.weather_csv = sc.get_path("heat.weather.file");
   if (p.weather_source == "csv" && p.weather_csv.empty())
-    throw ScenarioError(sc.loc_of("heat.weather.source"), "heat.weather.csv", "weather source csv needs a file in heat.weather.csv");
+    throw ScenarioError(sc.loc_of("heat.weather.source"), "heat.weather.file", "weather source csv needs a file in heat.weather.file");
   p.tmax_c = list("heat.weather.tmax_c");
   p.tmin_c = list("heat.weather.tmin_c");
   for (const char* key : {"heat.weather.tmax_c", "heat.weather.tmin_c"})
@@ -151,7 +151,7 @@ HeatParams HeatParams::from(const Scenario& sc) {
   p.forecast_sd_1h_c = sc.get_double("heat.forecast.sd_1h_c");
   p.forecast_sd_48h_c = sc.get_double("heat.forecast.sd_48h_c");
   p.forecast_sd_per_day_c = sc.get_double("heat.forecast.sd_per_day_c");
-  p.shelters_csv = sc.get_path("heat.shelters.csv");
+  p.shelters_csv = sc.get_path("heat.shelters.file");
   p.shelters_per_municipality = int(sc.get_int("heat.shelters.per_municipality"));
   p.shelter_capacity_people = sc.get_double("heat.shelters.capacity_people");
   p.shelter_open_hour = sc.get_double("heat.shelters.open_hour");
@@ -185,7 +185,7 @@ std::vector<Shelter> make_shelters(const HeatParams& p, const Grid& g, double we
   std::vector<Shelter> out;
   const Rng rng(seed, Stream::Heat);
   if (!p.shelters_csv.empty()) {
-    const std::string key = "heat.shelters.csv";
+    const std::string key = "heat.shelters.file";
     const CsvTable t = read_csv(p.shelters_csv, key);
     const int c_lat = t.column("lat", key), c_lon = t.column("lon", key), c_cap = t.column("capacity_people", key);
     const int c_open = t.column("open_hour", key), c_close = t.column("close_hour", key);

@@ -129,7 +129,7 @@ constexpr double kTokyoLat = 35.69, kTokyoLon = 139.75;
 HeatWeather::HeatWeather(const HeatParams& p, const Grid& g, LocalSeconds run_start, std::vector<Heatwave> heatwaves)
     : params_(std::make_shared<HeatParams>(p)), grid_(&g), heatwaves_(std::move(heatwaves)),
       first_midnight_(midnight_of(run_start)) {
-  if (p.weather_source == "csv") table_ = read_weather_csv(p.weather_csv, "heat.weather.csv");
+  if (p.weather_source == "csv") table_ = read_weather_csv(p.weather_csv, "heat.weather.file");
   const size_t n = g.size();
   urban_.assign(n, 0);
   cooling_c_.assign(n, 0);
