@@ -44,7 +44,8 @@ const SeriesData& series(const ResultsSummary& r, const std::string& path) {
 
 BOOST_AUTO_TEST_CASE(file_holds_what_the_metrics_held) {
   const std::string path = scratch("complete"), crash_copy = path + ".crash.h5";
-  const Scenario scenario = test::small_city(6);
+  Scenario scenario = test::small_city(6);
+  io::apply_override(scenario, "residents.walk_kmh=5");
   Simulation sim(scenario, 2);
   ResultsWriter writer(path);
   sim.add_sink(&writer);
@@ -85,8 +86,11 @@ BOOST_AUTO_TEST_CASE(file_holds_what_the_metrics_held) {
   }
 
   BOOST_TEST_REQUIRE(r.fields.size() == sim.metrics().fields().size());
-  BOOST_TEST(r.fields[0].second == (std::vector<size_t>{7, size_t(r.rows), size_t(r.cols)}),
+  BOOST_TEST(r.fields[0].shape == (std::vector<size_t>{7, size_t(r.rows), size_t(r.cols)}),
              boost::test_tools::per_element());
+  BOOST_TEST(r.fields[0].units == "people");
+  BOOST_TEST(r.overrides == std::vector<std::string>{"residents.walk_kmh=5"}, boost::test_tools::per_element());
+  BOOST_TEST(r.fields_every == 1);
   BOOST_TEST(read_field(path, "residents/present", 3) == present_at_9, boost::test_tools::per_element());
   BOOST_CHECK_THROW(read_field(path, "residents/present", 7), std::runtime_error);
 
@@ -111,7 +115,7 @@ BOOST_AUTO_TEST_CASE(run_ended_early_is_readable_and_incomplete) {
   const ResultsSummary r = read_results(path);
   BOOST_TEST(!r.complete);
   BOOST_TEST(r.time_s.size() == 4u);
-  BOOST_TEST(r.fields[0].second.at(0) == 2u);
+  BOOST_TEST(r.fields[0].shape.at(0) == 2u);
   BOOST_TEST(r.meta.at("fields_every") == "2");
   BOOST_TEST(describe_results(r, path).find("stopped before the end") != std::string::npos);
 }
@@ -148,6 +152,14 @@ BOOST_AUTO_TEST_CASE(tables_and_breakdowns_sharing_a_dimension_name) {
   BOOST_TEST_REQUIRE(r.tables.size() == 1u);
   BOOST_TEST(r.tables[0].first == "test/alerts");
   BOOST_TEST(r.tables[0].second == 3u);
+  // rows read back as written, units per column, long text cut at 32 bytes
+  const Table back = read_table(path, "test/alerts");
+  BOOST_TEST_REQUIRE(back.rows == 3u);
+  BOOST_TEST(std::get<int64_t>(back.at(1, 0)) == 2);
+  BOOST_TEST(std::get<double>(back.at(2, 1)) == 2.5);
+  BOOST_TEST(std::get<std::string>(back.at(0, 2)) == "before the start");
+  BOOST_TEST(std::get<std::string>(back.at(1, 2)) == std::string(32, 'x'));
+  BOOST_TEST(back.columns[1].units == "m");
   for (const Series& s : metrics.series()) {
     BOOST_TEST_CONTEXT(s.info.path) {
       const SeriesData& got = series(r, s.info.path);

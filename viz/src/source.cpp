@@ -3,7 +3,6 @@
 // [SECTION] replay      results files: grid rebuilt from the stored scenario, fields read per sample
 #include "source.hpp"
 
-#include <hdf5.h>
 
 #include <algorithm>
 #include <chrono>
@@ -348,124 +347,6 @@ void LiveSource::loop() {
 // [SECTION] replay
 namespace {
 
-// /meta/overrides: the --set lines of the run (variable-length strings)
-std::vector<std::string> read_overrides(const std::string& path) {
-  std::vector<std::string> out;
-  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (file < 0) return out;
-  if (H5Lexists(file, "/meta/overrides", H5P_DEFAULT) > 0) {
-    const hid_t ds = H5Dopen2(file, "/meta/overrides", H5P_DEFAULT);
-    const hid_t space = H5Dget_space(ds);
-    const hssize_t n = H5Sget_simple_extent_npoints(space);
-    const hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, H5T_VARIABLE);
-    std::vector<char*> texts(size_t(std::max<hssize_t>(n, 0)), nullptr);
-    if (n > 0 && H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, texts.data()) >= 0) {
-      for (char* t : texts) out.emplace_back(t ? t : "");
-      H5Dvlen_reclaim(type, space, H5P_DEFAULT, texts.data());
-    }
-    H5Tclose(type);
-    H5Sclose(space);
-    H5Dclose(ds);
-  }
-  H5Fclose(file);
-  return out;
-}
-
-// a text attribute of a dataset ("units", "description"); "" when absent
-std::string read_text_attr(hid_t file, const std::string& dataset, const char* name) {
-  std::string out;
-  if (H5Aexists_by_name(file, dataset.c_str(), name, H5P_DEFAULT) <= 0) return out;
-  const hid_t attr = H5Aopen_by_name(file, dataset.c_str(), name, H5P_DEFAULT, H5P_DEFAULT);
-  const hid_t type = H5Aget_type(attr);
-  if (H5Tget_class(type) == H5T_STRING) {
-    const hid_t mem = H5Tcopy(H5T_C_S1);
-    if (H5Tis_variable_str(type) > 0) {
-      H5Tset_size(mem, H5T_VARIABLE);
-      char* text = nullptr;
-      if (H5Aread(attr, mem, &text) >= 0 && text) out = text, H5free_memory(text);
-    } else {
-      std::vector<char> buf(H5Tget_size(type) + 1, '\0');
-      H5Tset_size(mem, buf.size());
-      if (H5Aread(attr, mem, buf.data()) >= 0) out = buf.data();
-    }
-    H5Tclose(mem);
-  }
-  H5Tclose(type);
-  H5Aclose(attr);
-  return out;
-}
-
-// a /tables/<path> compound dataset read back into a Table (text columns are fixed width)
-Table read_table(hid_t file, const std::string& path) {
-  Table t;
-  t.info.path = path;
-  const std::string name = "/tables/" + path;
-  t.info.description = read_text_attr(file, name, "description");
-  const hid_t ds = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
-  if (ds < 0) return t;
-  const hid_t file_type = H5Dget_type(ds);
-  const hid_t type = H5Tget_native_type(file_type, H5T_DIR_ASCEND);
-  const hid_t space = H5Dget_space(ds);
-  const auto rows = size_t(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space)));
-  const size_t size = H5Tget_size(type);
-  std::vector<unsigned char> buf(rows * size);
-  struct Member {
-    size_t offset, size;
-    H5T_class_t cls;
-  };
-  std::vector<Member> members;
-  if (H5Tget_class(type) == H5T_COMPOUND && (rows == 0 || H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) >= 0)) {
-    for (int k = 0; k < H5Tget_nmembers(type); ++k) {
-      char* member_name = H5Tget_member_name(type, unsigned(k));
-      const hid_t mt = H5Tget_member_type(type, unsigned(k));
-      const Member m{H5Tget_member_offset(type, unsigned(k)), H5Tget_size(mt), H5Tget_class(mt)};
-      const bool variable = m.cls == H5T_STRING && H5Tis_variable_str(mt) > 0;
-      H5Tclose(mt);
-      if (variable || (m.cls != H5T_INTEGER && m.cls != H5T_FLOAT && m.cls != H5T_STRING)) {
-        H5free_memory(member_name);
-        continue;
-      }
-      t.columns.push_back({member_name, m.cls == H5T_INTEGER ? ColumnType::Int : m.cls == H5T_FLOAT ? ColumnType::Float : ColumnType::Text, ""});
-      members.push_back(m);
-      H5free_memory(member_name);
-    }
-    for (const auto& c : t.columns) {
-      t.index.push_back(c.type == ColumnType::Int ? t.ints.size() : c.type == ColumnType::Float ? t.floats.size() : t.texts.size());
-      if (c.type == ColumnType::Int) t.ints.emplace_back();
-      else if (c.type == ColumnType::Float) t.floats.emplace_back();
-      else t.texts.emplace_back();
-    }
-    for (size_t r = 0; r < rows; ++r) {
-      const unsigned char* rec = buf.data() + r * size;
-      for (size_t k = 0; k < members.size(); ++k) {
-        const Member& m = members[k];
-        const unsigned char* at = rec + m.offset;
-        if (m.cls == H5T_INTEGER) {
-          int64_t v = 0;
-          if (m.size == 8) std::memcpy(&v, at, 8);
-          else if (m.size == 4) v = *reinterpret_cast<const int32_t*>(at);
-          t.ints[t.index[k]].push_back(v);
-        } else if (m.cls == H5T_FLOAT) {
-          double v = 0;
-          if (m.size == 8) std::memcpy(&v, at, 8);
-          else if (m.size == 4) v = *reinterpret_cast<const float*>(at);
-          t.floats[t.index[k]].push_back(v);
-        } else {
-          const char* text = reinterpret_cast<const char*>(at);
-          t.texts[t.index[k]].emplace_back(text, strnlen(text, m.size));
-        }
-      }
-    }
-    t.rows = rows;
-  }
-  H5Sclose(space);
-  H5Tclose(type);
-  H5Tclose(file_type);
-  H5Dclose(ds);
-  return t;
-}
-
 // rows of a table written by time t: tables are appended in time order, so the rows
 // whose "time"/"at" text column is <= t (all rows when there is no such column)
 size_t rows_by(const Table& t, LocalSeconds now) {
@@ -495,7 +376,7 @@ ReplaySource::ReplaySource(const std::string& path) : path_(path), summary_(io::
   // the grid is not stored cell by cell: rebuild it from the scenario the run used
   const std::string base = std::filesystem::path(path).parent_path().string();
   scenario_ = io::parse_scenario(summary_.scenario_toml, path + " (stored scenario)", base.empty() ? "." : base);
-  for (const auto& o : read_overrides(path)) io::apply_override(scenario_, o);
+  for (const auto& o : summary_.overrides) io::apply_override(scenario_, o);
   grid_ = build_city(CityParams::from(scenario_), uint64_t(scenario_.get_int("run.seed")));
   if (grid_.rows != summary_.rows || grid_.cols != summary_.cols)
     throw std::runtime_error(path + ": the stored scenario gives a " + std::to_string(grid_.rows) + "x" +
@@ -508,14 +389,7 @@ ReplaySource::ReplaySource(const std::string& path) : path_(path), summary_(io::
   for (double s : summary_.time_s) times->push_back(start + LocalSeconds(std::llround(s)));
   times_ = std::move(times);
   series_ = std::make_shared<const std::vector<io::SeriesData>>(summary_.series);
-  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  for (const auto& [field, shape] : summary_.fields)
-    field_info_.emplace_back(file < 0 ? "" : read_text_attr(file, "/fields/" + field, "units"),
-                             file < 0 ? "" : read_text_attr(file, "/fields/" + field, "description"));
-  if (file >= 0) {
-    for (const auto& [table, rows] : summary_.tables) tables_.push_back(read_table(file, table));
-    H5Fclose(file);
-  }
+  for (const auto& [table, rows] : summary_.tables) tables_.push_back(io::read_table(path, table));
 }
 
 size_t ReplaySource::sample_at(LocalSeconds t) const {
@@ -538,13 +412,11 @@ std::shared_ptr<const Frame> ReplaySource::frame() {
   f->series = series_;
   f->finished = sample + 1 == ts.size();
   auto fields = std::make_shared<std::vector<FieldData>>();
-  for (size_t k = 0; k < summary_.fields.size(); ++k) {
-    const auto& [path, shape] = summary_.fields[k];
-    if (shape.empty() || shape[0] == 0) continue;
-    // fields may be written every k-th sample only
-    const size_t stride = (ts.size() + shape[0] - 1) / shape[0];
-    fields->push_back({path, field_info_[k].first, field_info_[k].second,
-                       io::read_field(path_, path, std::min(sample / stride, shape[0] - 1))});
+  for (const io::FieldSummary& field : summary_.fields) {
+    if (field.shape.empty() || field.shape[0] == 0) continue;
+    // fields may be written every N-th sample only: show the latest one written
+    const size_t field_sample = std::min(sample / size_t(summary_.fields_every), field.shape[0] - 1);
+    fields->push_back({field.path, field.units, field.description, io::read_field(path_, field.path, field_sample)});
   }
   f->fields = std::move(fields);
   for (const Table& t : tables_) f->tables.push_back(std::make_shared<const TableData>(copy_table(t, grid_, rows_by(t, f->now))));

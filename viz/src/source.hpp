@@ -166,7 +166,6 @@ class ReplaySource final : public Source {
   size_t sample_at(LocalSeconds t) const;
   std::string path_, name_;
   io::ResultsSummary summary_;
-  std::vector<std::pair<std::string, std::string>> field_info_;  // units, description per field
   std::vector<Table> tables_;                                    // every table, read once
   Scenario scenario_;
   Grid grid_;

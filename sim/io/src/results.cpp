@@ -87,9 +87,9 @@ std::string describe_results(const ResultsSummary& r, const std::string& path) {
   for (const auto& s : r.series)
     out += "  " + s.path + " [" + s.units + "]  " + s.description + "\n      " + series_values(s) + "\n";
   out += "fields (" + std::to_string(r.fields.size()) + "), time x rows x columns\n";
-  for (const auto& [field, shape] : r.fields) {
-    out += "  " + field + "  ";
-    for (size_t i = 0; i < shape.size(); ++i) out += (i ? " x " : "") + std::to_string(shape[i]);
+  for (const auto& f : r.fields) {
+    out += "  " + f.path + "  ";
+    for (size_t i = 0; i < f.shape.size(); ++i) out += (i ? " x " : "") + std::to_string(f.shape[i]);
     out += "\n";
   }
   out += "tables (" + std::to_string(r.tables.size()) + ")\n";

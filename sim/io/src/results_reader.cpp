@@ -1,4 +1,6 @@
 // Reading results files back: read_results (the whole summary) and read_field (one slab).
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 #include "citysim/io/results.hpp"
@@ -80,6 +82,8 @@ ResultsSummary read_results(const std::string& path) {
     for (const auto& name : h5::attr_names(meta)) r.meta[name] = h5::attr_text(meta, name.c_str());
     r.complete = r.meta.count("complete") && r.meta.at("complete") == "1";
     r.scenario_toml = h5::read_all_strings(h5::open_dataset(meta, "scenario_toml")).at(0);
+    if (h5::exists(meta, "overrides")) r.overrides = h5::read_all_strings(h5::open_dataset(meta, "overrides"));
+    if (r.meta.count("fields_every")) r.fields_every = std::stoi(r.meta.at("fields_every"));
     r.time_s = h5::read_all<double>(h5::open_dataset(file, "time"));
     r.time_iso = h5::read_all_strings(h5::open_dataset(file, "time_iso"));
     Handle grid = h5::open_group(file, "grid");
@@ -88,7 +92,8 @@ ResultsSummary read_results(const std::string& path) {
     for_each_metric(file, "series", [&](hid_t ds, const std::string& p) { r.series.push_back(read_series(ds, p)); });
     for_each_metric(file, "fields", [&](hid_t ds, const std::string& p) {
       const std::vector<hsize_t> dims = h5::shape(ds);
-      r.fields.emplace_back(p, std::vector<size_t>(dims.begin(), dims.end()));
+      r.fields.push_back({p, h5::attr_text(ds, "units"), h5::attr_text(ds, "description"),
+                          std::vector<size_t>(dims.begin(), dims.end())});
     });
     for_each_metric(file, "tables",
                     [&](hid_t ds, const std::string& p) { r.tables.emplace_back(p, size_t(h5::shape(ds).at(0))); });
@@ -109,6 +114,73 @@ std::vector<float> read_field(const std::string& path, const std::string& field,
     check(H5Dread(ds, H5T_NATIVE_FLOAT, sel.mem_space, sel.file_space, H5P_DEFAULT, values.data()),
           "cannot read " + field);
     return values;
+  });
+}
+
+Table read_table(const std::string& path, const std::string& table) {
+  return h5::guarded(path, [&] {
+    Handle file = open_file(path);
+    Handle ds = h5::open_dataset(file, "tables/" + table);
+    Table t;
+    t.info.path = table;
+    t.info.description = h5::attr_text(ds, "description");
+    Handle type(check(H5Dget_type(ds), "table type"), H5Tclose);
+    if (H5Tget_class(type) != H5T_COMPOUND) throw std::runtime_error(table + ": not a table (compound records)");
+    // read every member as the writer made it: int64, float64 or fixed text
+    struct Member {
+      size_t offset, size;
+      ColumnType type;
+      Handle text_type;  // text members keep the file's own string type (its padding)
+    };
+    std::vector<Member> members;
+    size_t record_bytes = 0;
+    for (int k = 0; k < H5Tget_nmembers(type); ++k) {
+      char* raw_name = H5Tget_member_name(type, unsigned(k));
+      const std::string name(raw_name);
+      H5free_memory(raw_name);
+      Handle member(check(H5Tget_member_type(type, unsigned(k)), "member type"), H5Tclose);
+      const H5T_class_t cls = H5Tget_class(member);
+      const ColumnType ct = cls == H5T_INTEGER ? ColumnType::Int : cls == H5T_FLOAT ? ColumnType::Float : ColumnType::Text;
+      const size_t size = ct == ColumnType::Text ? H5Tget_size(member) : 8;
+      members.push_back({record_bytes, size, ct,
+                         ct == ColumnType::Text ? Handle(check(H5Tcopy(member), "text type"), H5Tclose) : Handle()});
+      record_bytes += size;
+      const std::string units_attr = name + "_units";
+      t.columns.push_back({name, ct, H5Aexists(ds, units_attr.c_str()) > 0 ? h5::attr_text(ds, units_attr.c_str()) : ""});
+    }
+    Handle memory(check(H5Tcreate(H5T_COMPOUND, std::max<size_t>(record_bytes, 1)), "memory type"), H5Tclose);
+    for (size_t k = 0; k < members.size(); ++k) {
+      const hid_t mt = members[k].type == ColumnType::Int ? H5T_NATIVE_INT64
+                     : members[k].type == ColumnType::Float ? H5T_NATIVE_DOUBLE : hid_t(members[k].text_type);
+      check(H5Tinsert(memory, t.columns[k].name.c_str(), members[k].offset, mt), "member " + t.columns[k].name);
+    }
+    const size_t rows = size_t(h5::shape(ds).at(0));
+    std::vector<unsigned char> buf(rows * record_bytes);
+    if (rows > 0) check(H5Dread(ds, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), "cannot read " + table);
+    for (const auto& c : t.columns) {
+      t.index.push_back(c.type == ColumnType::Int ? t.ints.size() : c.type == ColumnType::Float ? t.floats.size() : t.texts.size());
+      if (c.type == ColumnType::Int) t.ints.emplace_back();
+      else if (c.type == ColumnType::Float) t.floats.emplace_back();
+      else t.texts.emplace_back();
+    }
+    for (size_t r = 0; r < rows; ++r)
+      for (size_t k = 0; k < members.size(); ++k) {
+        const unsigned char* at = buf.data() + r * record_bytes + members[k].offset;
+        if (members[k].type == ColumnType::Int) {
+          int64_t v;
+          std::memcpy(&v, at, 8);
+          t.ints[t.index[k]].push_back(v);
+        } else if (members[k].type == ColumnType::Float) {
+          double v;
+          std::memcpy(&v, at, 8);
+          t.floats[t.index[k]].push_back(v);
+        } else {
+          const char* text = reinterpret_cast<const char*>(at);
+          t.texts[t.index[k]].emplace_back(text, strnlen(text, members[k].size));
+        }
+      }
+    t.rows = rows;
+    return t;
   });
 }
 

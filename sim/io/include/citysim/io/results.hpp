@@ -46,21 +46,29 @@ struct SeriesData {
   std::vector<double> values;        // samples x width
   size_t width = 1;
 };
+struct FieldSummary {
+  std::string path, units, description;
+  std::vector<size_t> shape;  // field samples x rows x cols
+};
 struct ResultsSummary {
   std::map<std::string, std::string> meta;  // attribute name -> text
   std::string scenario_toml;
+  std::vector<std::string> overrides;  // the --set lines the run was started with
   std::vector<double> time_s;
   std::vector<std::string> time_iso;
   int rows = 0, cols = 0;
   std::vector<SeriesData> series;
-  std::vector<std::pair<std::string, std::vector<size_t>>> fields;  // path, shape
+  std::vector<FieldSummary> fields;
+  int fields_every = 1;  // fields were written at samples 0, N, 2N... of /time
   std::vector<std::pair<std::string, size_t>> tables;               // path, rows
   bool complete = false;
 };
 // throws std::runtime_error naming the file when it cannot be read
 ResultsSummary read_results(const std::string& path);
-// one field at one sample (rows x cols)
+// one field at one field sample (rows x cols); field sample k is /time sample k * fields_every
 std::vector<float> read_field(const std::string& path, const std::string& field, size_t sample);
+// one table, all its rows (text columns as written: at most 32 bytes)
+Table read_table(const std::string& path, const std::string& table);
 
 // `citysim info`: what is inside, in plain words
 std::string describe_results(const ResultsSummary& results, const std::string& path);
