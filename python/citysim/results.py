@@ -102,7 +102,8 @@ class Result:
         if values.ndim == 2:
             scale = ds.dims[1][0]
             info["labels"] = [_text(x) for x in scale[:]]
-            info["dimension"] = scale.name.rsplit("/", 1)[-1]
+            # the scale's NAME is the plain dimension; its dataset may be renamed to keep two apart
+            info["dimension"] = _text(scale.attrs.get("NAME", scale.name.rsplit("/", 1)[-1])).rstrip("\0")
         return series_frame(values.reshape(len(values), -1), info, self.times[: len(values)])
 
     @property
