@@ -94,9 +94,9 @@ BOOST_AUTO_TEST_CASE(erlang_formulas_match_published_values) {
 BOOST_AUTO_TEST_CASE(one_cell_reproduces_erlang_b) {
   const Grid g = one_cell();
   struct Case { double a; int c; };
-  // the sub-step batches arrivals, which adds a little blocking: allow 6% at h / 36 and
-  // 15% at the default 20 s (h / 9) on top of the sampling error
-  for (const auto& [substep_s, bias] : {std::pair{5, 0.06}, std::pair{20, 0.15}}) {
+  // the step batches arrivals and departures: allow 6% at h / 36, 10% at 20 s (h / 9) and
+  // 20% at the default one-minute step (h / 3) on top of the sampling error
+  for (const auto& [substep_s, bias] : {std::pair{5, 0.06}, std::pair{20, 0.10}, std::pair{60, 0.20}}) {
     const NetworkParams p = plain_params(0, 0, substep_s);
     for (const Case k : {Case{10, 17}, Case{1, 2}, Case{5, 8}, Case{20, 20}}) {
       const Counts c = run_cell(p, g, one_site(g, k.c), k.a, 12000);

@@ -10,10 +10,10 @@
 #include "modules/network.hpp"
 
 #include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 
 #include "citysim/residents.hpp"
@@ -119,9 +119,9 @@ void NetworkParams::describe(Schema& s) {
       .at_least(0);
   s.key("network.holding_min", ValueKind::Float, d.holding_min, "mean session length (exponential)").units("min").above(0);
   s.key("network.substep_s", ValueKind::Int, int64_t(d.substep_s),
-        "sub-step of the session model; short against holding_min so blocking follows Erlang B").units("s").range(1, 60);
-  s.key("network.adaptive_substeps", ValueKind::Bool, d.adaptive_substeps,
-        "sub-step only the ticks where a full site could block a session (else one step per tick)");
+        "step of the session model (a divisor of 60); sessions that end within a step free their slot in it, so the "
+        "default one-minute step keeps blocking within about 20% of Erlang B at holding_min = 3; shorter is closer and slower")
+      .units("s").range(1, 60);
   s.key("network.demand_update_minutes", ValueKind::Int, int64_t(d.demand_update_minutes),
         "how often the demand mix (age groups, activities) is recounted from the residents; the counts present follow every minute")
       .units("min").range(1, 1440);
@@ -198,7 +198,6 @@ NetworkParams NetworkParams::from(const Scenario& sc) {
   if (60 % p.substep_s != 0)
     throw ScenarioError(sc.loc_of("network.substep_s"), "network.substep_s",
                         "expected a divisor of 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60), got " + std::to_string(p.substep_s));
-  p.adaptive_substeps = sc.get_bool("network.adaptive_substeps");
   p.demand_update_minutes = int(sc.get_int("network.demand_update_minutes"));
   p.emergency_share = sc.get_double("network.emergency_share");
   p.priority_reserve_share = sc.get_double("network.priority_reserve_share");
@@ -229,10 +228,24 @@ NetworkState make_network_state(Sites sites, const Grid& g) {
   s.tracked.assign(n, 0);
   s.reached.assign(n, 0);
   s.admitted.assign(n, 0);
+  s.fresh.assign(n, 0);
+  s.split.assign(s.coverage.site.size(), 0);
+  s.split_end.assign(s.coverage.start.begin(), s.coverage.start.end() - 1);
+  // stripe width: the most rows a site's links span
+  std::vector<int> first_row(n, g.rows), last_row(n, -1);
+  for (size_t c = 0; c < cells; ++c)
+    for (uint32_t l = s.coverage.start[c]; l < s.coverage.start[c + 1]; ++l) {
+      const uint32_t i = s.coverage.site[l];
+      first_row[i] = std::min(first_row[i], g.row_of(c));
+      last_row[i] = std::max(last_row[i], g.row_of(c));
+    }
+  int rows_per_stripe = 1;
+  for (size_t i = 0; i < n; ++i) rows_per_stripe = std::max(rows_per_stripe, last_row[i] - first_row[i] + 1);
+  for (int r = 0; r < g.rows; r += rows_per_stripe) s.stripe_start.push_back(uint32_t(size_t(r) * size_t(g.cols)));
+  s.stripe_start.push_back(uint32_t(cells));
   s.group_count.assign(cells * kGroups, 0);
   s.base_rate_per_min.assign(cells, 0.0);
   s.rate_per_resident.assign(cells, 0.0);
-  s.last_site_demand.assign(n, 0.0);
   s.retry_pool.assign(cells, 0);
   s.arrivals.assign(cells, 0);
   s.emergency.assign(cells, 0);
@@ -245,15 +258,16 @@ NetworkState make_network_state(Sites sites, const Grid& g) {
 }
 
 void update_demand(const NetworkParams& p, NetworkState& s, const Residents& R, size_t cells) {
-  std::fill(s.group_count.begin(), s.group_count.end(), 0);
-  // integer counts by atomics: the result does not depend on the order of the adds
+  // integer counts per thread, then summed: the result does not depend on the order of the adds
+  tbb::enumerable_thread_specific<std::vector<int32_t>> counts([&] { return std::vector<int32_t>(s.group_count.size(), 0); });
   tbb::parallel_for(tbb::blocked_range<size_t>(0, R.count, 1 << 14), [&](const auto& range) {
-    for (size_t r = range.begin(); r < range.end(); ++r) {
-      if (!R.has(r, Smartphone)) continue;
-      const size_t g = size_t(age_group(R.age[r]) * kActivities + R.activity[r]);
-      std::atomic_ref<int32_t>(s.group_count[R.cell[r] * kGroups + g]).fetch_add(1, std::memory_order_relaxed);
-    }
+    auto& count = counts.local();
+    for (size_t r = range.begin(); r < range.end(); ++r)
+      if (R.has(r, Smartphone)) ++count[R.cell[r] * kGroups + size_t(age_group(R.age[r]) * kActivities + R.activity[r])];
   });
+  std::fill(s.group_count.begin(), s.group_count.end(), 0);
+  for (const auto& count : counts)
+    for (size_t i = 0; i < count.size(); ++i) s.group_count[i] += count[i];
   std::array<double, kGroups> rate_per_min{};  // sessions per minute of one person in each group
   for (int a = 0; a < kAgeGroups; ++a)
     for (int act = 0; act < kActivities; ++act)
@@ -299,30 +313,101 @@ int32_t limit(const NetworkParams& p, const NetworkState& s, size_t site, bool p
   return priority ? cap : int32_t(std::floor(cap * (1 - p.priority_reserve_share)));
 }
 
-// attach n sessions arriving in a cell, in link order; returns how many were carried.
-// `one_site` receives the site of the last admitted session (for tracked sessions)
-uint32_t attach(const NetworkParams& p, NetworkState& s, size_t cell, uint32_t n, bool priority, Draws& d,
-                int64_t* one_site = nullptr) {
+// a probability with log(1 - p), for many binomial draws with one p
+struct Prob {
+  double p, log1m_p;
+};
+
+// a working site takes up to `reach` sessions. When it is full, sessions it admitted
+// earlier in this step that end within the step free their slots for the ones it would
+// refuse, in rounds (each round's newcomers may end within the step too). Without the
+// rounds, a one-minute step overstates blocking by about a third at h = 3 min.
+uint32_t admit(const NetworkParams& p, NetworkState& s, size_t site, uint32_t reach, bool priority, const Prob& ends_within,
+               Draws& d, bool bulk = true) {
+  if (!working(s, site)) return 0;
+  const int32_t lim = limit(p, s, site, priority);
+  uint32_t take = std::min<uint32_t>(reach, uint32_t(std::max(0, lim - s.busy[site])));
+  s.busy[site] += int32_t(take);
+  if (!bulk) return take;  // a tracked priority session keeps its own end time
+  s.fresh[site] += int32_t(take);
+  uint32_t refused = reach - take;
+  while (refused > 0 && s.fresh[site] > 0) {
+    const uint32_t ended = binomial(d, uint32_t(s.fresh[site]), ends_within.p, ends_within.log1m_p);
+    s.fresh[site] = 0;  // the rest stay to the end of the step
+    if (ended == 0) break;
+    s.busy[site] -= int32_t(ended);
+    const uint32_t more = std::min<uint32_t>(refused, uint32_t(std::max(0, lim - s.busy[site])));
+    s.busy[site] += int32_t(more);
+    s.fresh[site] = int32_t(more);
+    take += more;
+    refused -= more;
+  }
+  return take;
+}
+
+// counters of one stripe, added to the state's after the stripes ran
+struct Tally {
+  std::array<int64_t, kSiteKinds> carried_kind{}, reached_kind{}, refused_kind{};
+  int64_t offered = 0, attempts = 0, carried = 0, blocked = 0, priority_offered = 0, priority_blocked = 0;
+  void add_to(NetworkState& s) const {
+    for (size_t k = 0; k < size_t(kSiteKinds); ++k) {
+      s.carried_kind[k] += carried_kind[k];
+      s.reached_kind[k] += reached_kind[k];
+      s.refused_kind[k] += refused_kind[k];
+    }
+    s.offered += offered;
+    s.attempts += attempts;
+    s.carried += carried;
+    s.blocked += blocked;
+    s.priority_offered += priority_offered;
+    s.priority_blocked += priority_blocked;
+  }
+};
+
+// sessions that reached a site: counters
+void count_reach(NetworkState& s, Tally& t, uint32_t site, uint32_t reach, uint32_t take) {
+  const size_t k = s.sites.kind[site];
+  s.reached[site] += int32_t(reach);
+  s.admitted[site] += int32_t(take);
+  t.reached_kind[k] += reach;
+  t.refused_kind[k] += reach - take;
+  t.carried_kind[k] += take;
+}
+
+// attach n sessions arriving in a cell along its links from `from`, a binomial share of
+// those left reaching each site; returns how many were carried. `one_site` receives the
+// site of the last admitted session (for tracked sessions)
+uint32_t attach(const NetworkParams& p, NetworkState& s, Tally& t, size_t cell, uint32_t from, uint32_t n, bool priority,
+                const Prob& ends_within, Draws& d, bool bulk = true, int64_t* one_site = nullptr) {
   uint32_t left = n;
-  for (uint32_t l = s.coverage.start[cell]; l < s.coverage.start[cell + 1] && left > 0; ++l) {
+  for (uint32_t l = from; l < s.coverage.start[cell + 1] && left > 0; ++l) {
     const uint32_t site = s.coverage.site[l];
     if (SiteStatus(s.status[site]) == SiteStatus::Stored) continue;
     const uint32_t reach = binomial(d, left, s.coverage.share[l], s.coverage.log1m_share[l]);
     if (reach == 0) continue;
-    const size_t k = s.sites.kind[site];
-    s.reached[site] += int32_t(reach);
-    s.reached_kind[k] += reach;
-    const uint32_t take =
-        working(s, site) ? std::min<uint32_t>(reach, uint32_t(std::max(0, limit(p, s, site, priority) - s.busy[site]))) : 0;
-    s.refused_kind[k] += reach - take;
-    if (take == 0) continue;
-    s.busy[site] += int32_t(take);
-    s.admitted[site] += int32_t(take);
-    s.carried_kind[k] += take;
+    const uint32_t take = admit(p, s, site, reach, priority, ends_within, d, bulk);
+    count_reach(s, t, site, reach, take);
     left -= take;
-    if (one_site) *one_site = site;
+    if (take > 0 && one_site) *one_site = site;
   }
   return n - left;
+}
+
+// regular sessions of a cell: the split drawn in parallel holds while every site takes
+// all that reach it; from the first site that refuses some, the rest walk on with new draws
+uint32_t attach_split(const NetworkParams& p, NetworkState& s, Tally& t, size_t cell, uint32_t n, const Prob& ends_within,
+                      Draws& d) {
+  uint32_t carried = 0;
+  for (uint32_t l = s.coverage.start[cell]; l < s.split_end[cell]; ++l) {
+    const uint32_t reach = s.split[l];
+    if (reach == 0) continue;
+    const uint32_t site = s.coverage.site[l];
+    const uint32_t take = admit(p, s, site, reach, false, ends_within, d);
+    count_reach(s, t, site, reach, take);
+    carried += take;
+    if (take < reach) return carried + attach(p, s, t, cell, l + 1, n - carried, false, ends_within, d);
+  }
+  return carried;
 }
 
 }  // namespace
@@ -332,66 +417,97 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
   const Rng rng(seed, Stream::Network);
   const uint32_t step = s.substep++;
   const size_t cells = rate_per_min.size();
-  // departures: exponential holding -> each session ends in dt with 1 - exp(-dt/h)
+  // departures: exponential holding -> each session ends in dt with 1 - exp(-dt/h); one
+  // that starts at a uniform time in the step ends within it with 1 - h/dt (1 - exp(-dt/h))
   const double leave = -std::expm1(-dt_min / p.holding_min), log_stay = -dt_min / p.holding_min;
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, s.sites.size(), 1024), [&](const auto& range) {
-    for (size_t i = range.begin(); i < range.end(); ++i) {
-      const int32_t bulk = s.busy[i] - s.tracked[i];
-      if (bulk <= 0) continue;
-      Draws d(rng, kDepart | i, step);
-      s.busy[i] -= int32_t(binomial(d, uint32_t(bulk), leave, log_stay));
-    }
-  });
+  const double within = 1 - p.holding_min / dt_min * leave;
+  const Prob ends_within{within, std::log1p(-within)};
+  const auto depart = [&](size_t i) {
+    s.fresh[i] = 0;
+    const int32_t bulk = s.busy[i] - s.tracked[i];
+    if (bulk <= 0) return;
+    Draws d(rng, kDepart | i, step);
+    s.busy[i] -= int32_t(binomial(d, uint32_t(bulk), leave, log_stay));
+  };
   // arrivals: Poisson per cell, split into regular and emergency (Poisson splitting);
-  // waiting blocked sessions retry after an exponential delay
+  // waiting blocked sessions retry after an exponential delay. The regular ones are then
+  // split along the cell's links as if no site refused any (the common case)
   const double retry_now = -std::expm1(-dt_min * 60 / p.retry_delay_mean_s);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, cells, 256), [&](const auto& range) {
-    for (size_t c = range.begin(); c < range.end(); ++c) {
-      Draws d(rng, kArrive | c, step);
-      const double mean = rate_per_min[c] * dt_min;
-      s.arrivals[c] = d.poisson(mean * (1 - p.emergency_share));
-      s.emergency[c] = d.poisson(mean * p.emergency_share);
-      s.retries[c] = binomial(d, s.retry_pool[c], retry_now);
-      s.retry_pool[c] -= s.retries[c];
+  const auto arrive = [&](size_t c) {
+    s.split_end[c] = s.coverage.start[c];
+    if (rate_per_min[c] <= 0 && s.retry_pool[c] == 0) {
+      s.arrivals[c] = s.emergency[c] = s.retries[c] = 0;
+      return;
     }
+    Draws d(rng, kArrive | c, step);
+    const double mean = rate_per_min[c] * dt_min;
+    s.arrivals[c] = d.poisson(mean * (1 - p.emergency_share));
+    s.emergency[c] = d.poisson(mean * p.emergency_share);
+    s.retries[c] = binomial(d, s.retry_pool[c], retry_now);
+    s.retry_pool[c] -= s.retries[c];
+    uint32_t left = s.arrivals[c] + s.retries[c], l = s.coverage.start[c];
+    for (; l < s.coverage.start[c + 1] && left > 0; ++l) {
+      s.split[l] = SiteStatus(s.status[s.coverage.site[l]]) == SiteStatus::Stored
+                       ? 0
+                       : binomial(d, left, s.coverage.share[l], s.coverage.log1m_share[l]);
+      left -= s.split[l];
+    }
+    s.split_end[c] = l;
+  };
+  // both in one parallel pass: sites, then cells
+  const size_t sites = s.sites.size();
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, sites + cells, 512), [&](const auto& range) {
+    for (size_t i = range.begin(); i < range.end(); ++i) i < sites ? depart(i) : arrive(i - sites);
   });
-  // attachment: cells share sites, so one pass in cell order, starting from a
-  // rotating cell so that no cell is always served first
-  if (cells == 0) return;
-  const size_t first = Draws(rng, kRotate, step).below(uint32_t(cells));
-  for (size_t i = 0; i < cells; ++i) {
-    const size_t c = (first + i) % cells;
-    const uint32_t regular = s.arrivals[c] + s.retries[c], emergency = s.emergency[c];
-    if (regular + emergency == 0) continue;
-    Draws d(rng, kAttach | c, step);
-    // priority first (admission control with allocation priority, 3GPP TS 23.501 ARP)
-    const uint32_t carried_e = attach(p, s, c, emergency, true, d);
-    const uint32_t carried = attach(p, s, c, regular, false, d);
-    const uint32_t blocked = regular - carried, blocked_e = emergency - carried_e;
-    if (p.retry) s.retry_pool[c] += binomial(d, blocked, p.retry_persistence);
-    s.offered += s.arrivals[c] + emergency;
-    s.attempts += regular + emergency;
-    s.carried += carried + carried_e;
-    s.blocked += blocked + blocked_e;
-    s.priority_offered += emergency;
-    s.priority_blocked += blocked_e;
-    s.offered_cell[c] += regular + emergency;
-    s.blocked_cell[c] += blocked + blocked_e;
-  }
+  // attachment: cells share sites, so each stripe runs in cell order, starting from a
+  // cell drawn each step so that no cell is always served first
+  const size_t stripes = s.stripe_start.size() - 1;
+  std::vector<Tally> tally(stripes);
+  for (size_t parity = 0; parity < 2; ++parity)
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, (stripes + 1 - parity) / 2, 1), [&](const auto& range) {
+      for (size_t j = range.begin(); j < range.end(); ++j) {
+        const size_t stripe = 2 * j + parity, begin = s.stripe_start[stripe], n = s.stripe_start[stripe + 1] - begin;
+        Tally& t = tally[stripe];
+        const size_t first = Draws(rng, kRotate | stripe, step).below(uint32_t(n));
+        for (size_t i = 0; i < n; ++i) {
+          const size_t c = begin + (first + i) % n;
+          const uint32_t regular = s.arrivals[c] + s.retries[c], emergency = s.emergency[c];
+          if (regular + emergency == 0) continue;
+          Draws d(rng, kAttach | c, step);
+          // priority first (admission control with allocation priority, 3GPP TS 23.501 ARP)
+          const uint32_t carried_e =
+              emergency > 0 ? attach(p, s, t, c, s.coverage.start[c], emergency, true, ends_within, d) : 0;
+          const uint32_t carried = attach_split(p, s, t, c, regular, ends_within, d);
+          const uint32_t blocked = regular - carried, blocked_e = emergency - carried_e;
+          if (p.retry) s.retry_pool[c] += binomial(d, blocked, p.retry_persistence);
+          t.offered += s.arrivals[c] + emergency;
+          t.attempts += regular + emergency;
+          t.carried += carried + carried_e;
+          t.blocked += blocked + blocked_e;
+          t.priority_offered += emergency;
+          t.priority_blocked += blocked_e;
+          s.offered_cell[c] += regular + emergency;
+          s.blocked_cell[c] += blocked + blocked_e;
+        }
+      }
+    });
+  for (const Tally& t : tally) t.add_to(s);
 }
 
 void network_ok(const NetworkState& s, std::span<float> ok) {
   // measured acceptance this tick, or whether there is room when nobody tried; 0 when down
-  std::vector<double> accept(s.sites.size(), 0.0);
-  for (size_t i = 0; i < s.sites.size(); ++i)
-    if (working(s, i))
-      accept[i] = s.reached[i] > 0 ? double(s.admitted[i]) / s.reached[i] : (s.busy[i] < s.sites.capacity[i] ? 1.0 : 0.0);
-  for (size_t c = 0; c + 1 < s.coverage.start.size(); ++c) {
-    double fail = 1;
-    for (uint32_t l = s.coverage.start[c]; l < s.coverage.start[c + 1]; ++l)
-      fail *= 1 - s.coverage.share[l] * accept[s.coverage.site[l]];
-    ok[c] = float(1 - fail);
-  }
+  const auto accept = [&](size_t i) {
+    if (!working(s, i)) return 0.0;
+    return s.reached[i] > 0 ? double(s.admitted[i]) / s.reached[i] : (s.busy[i] < s.sites.capacity[i] ? 1.0 : 0.0);
+  };
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, s.coverage.start.size() - 1, 512), [&](const auto& range) {
+    for (size_t c = range.begin(); c < range.end(); ++c) {
+      double fail = 1;
+      for (uint32_t l = s.coverage.start[c]; l < s.coverage.start[c + 1] && fail > 0; ++l)
+        fail *= 1 - s.coverage.share[l] * accept(s.coverage.site[l]);
+      ok[c] = float(1 - fail);
+    }
+  });
 }
 
 // ---- [SECTION] sites ----------------------------------------------------------------
@@ -409,7 +525,12 @@ namespace {
 // the clock until operators see it
 void update_sites(const NetworkParams& p, NetworkState& s, LocalSeconds now) {
   s.newly_seen.clear();
+  if (now < s.next_site_change) return;
   bool dropped_tracked = false;
+  LocalSeconds next = kNever;
+  const auto due = [&](LocalSeconds at) {
+    if (at > now) next = std::min(next, at);
+  };
   for (size_t i = 0; i < s.sites.size(); ++i) {
     if (s.restore_at[i] <= now) {
       s.mains[i] = 1;
@@ -435,7 +556,13 @@ void update_sites(const NetworkParams& p, NetworkState& s, LocalSeconds now) {
       s.seen_at[i] = kNever;
     }
     s.status[i] = uint8_t(after);
+    // the next time anything about this site changes by itself
+    due(s.restore_at[i]);
+    due(s.seen_at[i]);
+    due(s.sites.deploy_at[i]);
+    if (!s.mains[i]) due(s.battery_empty_at[i]);
   }
+  s.next_site_change = next;
   if (dropped_tracked)
     std::erase_if(s.priority_sessions, [&](const auto& x) { return SiteStatus(s.status[x.site]) == SiteStatus::Down; });
 }
@@ -450,13 +577,14 @@ void serve_priority(const NetworkParams& p, NetworkState& s, const std::vector<P
     return true;
   });
   const Rng rng(seed, Stream::Network);
+  Tally t;
   for (size_t j = 0; j < events.size(); ++j) {
     const auto& e = events[j];
     if (e.cell + 1 >= s.coverage.start.size()) continue;
     Draws d(rng, kPriority | j, s.substep);
     int64_t site = -1;
     ++s.priority_offered;
-    if (attach(p, s, e.cell, 1, true, d, &site) == 0) {
+    if (attach(p, s, t, e.cell, s.coverage.start[e.cell], 1, true, Prob{0, 0}, d, false, &site) == 0) {
       ++s.priority_blocked;
       continue;
     }
@@ -464,47 +592,10 @@ void serve_priority(const NetworkParams& p, NetworkState& s, const std::vector<P
     const LocalSeconds end = now + std::max<LocalSeconds>(1, LocalSeconds(std::llround(d.exponential(e.holding_min) * 60)));
     s.priority_sessions.push_back({uint32_t(site), end});
   }
+  t.add_to(s);
 }
 
 // ---- [SECTION] tick -----------------------------------------------------------------
-
-// whether a full site could block a session in the coming tick anywhere. A site's
-// arrivals are estimated from the sessions that reached it in the last tick, scaled by the
-// change of the demand around it; it is roomy when those cannot fill it (four standard
-// deviations to spare). A cell is safe when a roomy site reaches everyone in it or all
-// its working sites are roomy (then only being out of reach blocks, whatever the sub-step)
-bool may_block(const NetworkParams& p, NetworkState& s, const std::vector<double>& rate, double tick_min) {
-  const size_t n = s.sites.size();
-  std::vector<double> demand_now(n, 0.0);
-  for (size_t c = 0; c < rate.size(); ++c) {
-    if (rate[c] <= 0) continue;
-    for (uint32_t l = s.coverage.start[c]; l < s.coverage.start[c + 1]; ++l)
-      demand_now[s.coverage.site[l]] += rate[c] * s.coverage.share[l];
-  }
-  const std::vector<double>& demand_before = s.last_site_demand;
-  std::vector<uint8_t> roomy(n, 0);
-  for (size_t i = 0; i < n; ++i) {
-    if (!working(s, i)) continue;
-    const double expected = demand_before[i] > 0 ? s.reached[i] * demand_now[i] / demand_before[i] : demand_now[i] * tick_min;
-    roomy[i] = s.busy[i] + expected + 4 * std::sqrt(expected) + 1 < limit(p, s, i, false);
-  }
-  for (size_t c = 0; c < rate.size(); ++c) {
-    if (rate[c] <= 0 && s.retry_pool[c] == 0) continue;
-    bool reaches_all = false, all_roomy = true;
-    for (uint32_t l = s.coverage.start[c]; l < s.coverage.start[c + 1]; ++l) {
-      const uint32_t site = s.coverage.site[l];
-      if (!working(s, site)) continue;
-      all_roomy &= roomy[site] != 0;
-      reaches_all |= roomy[site] && s.coverage.share[l] >= 1.0f;
-    }
-    if (!reaches_all && !all_roomy) {
-      s.last_site_demand.swap(demand_now);
-      return true;
-    }
-  }
-  s.last_site_demand.swap(demand_now);
-  return false;
-}
 
 }  // namespace
 
@@ -533,22 +624,19 @@ void step_network(const NetworkParams& p, NetworkState& s, World& w) {
     refresh_demand(s, w.residents);
   }
   const double factor = demand_factor(p, s, now);
-  std::vector<double> rate(s.base_rate_per_min.size());
-  for (size_t c = 0; c < rate.size(); ++c) rate[c] = s.base_rate_per_min[c] * factor;
+  s.rate_now.resize(s.base_rate_per_min.size());
+  for (size_t c = 0; c < s.rate_now.size(); ++c) s.rate_now[c] = s.base_rate_per_min[c] * factor;
   std::erase_if(s.crowds, [&](const auto& crowd) { return crowd.until <= now; });
   for (const auto& crowd : s.crowds)
-    for (const uint32_t c : crowd.cells) rate[c] += crowd.rate_per_cell_per_min;
-  // sub-steps only when a session could be blocked within the tick: otherwise one step
-  // gives the same counts at a fraction of the cost
-  const bool fine = !p.adaptive_substeps || may_block(p, s, rate, w.clock.tick_minutes);
-  const int substeps = fine ? w.clock.tick_minutes * 60 / p.substep_s : 1;
+    for (const uint32_t c : crowd.cells) s.rate_now[c] += crowd.rate_per_cell_per_min;
   std::fill(s.reached.begin(), s.reached.end(), 0);
   std::fill(s.admitted.begin(), s.admitted.end(), 0);
   // 3. priority sessions reported by other modules in the previous tick
   serve_priority(p, s, w.events.previous_tick<PrioritySessionEvent>(), now, w.seed);
-  // 4. sub-steps of the loss system
+  // 4. (sub-)steps of the loss system
+  const int substeps = std::max(1, w.clock.tick_minutes * 60 / p.substep_s);
   const double dt_min = double(w.clock.tick_minutes) / substeps;
-  for (int k = 0; k < substeps; ++k) serve_sessions(p, s, rate, dt_min, w.seed);
+  for (int k = 0; k < substeps; ++k) serve_sessions(p, s, s.rate_now, dt_min, w.seed);
   // 5. what other modules see: the chance a session started now is carried
   network_ok(s, w.couplings.network_ok);
 }

@@ -81,8 +81,7 @@ struct NetworkParams {
   std::vector<double> hourly_profile = {0.55, 0.35, 0.2,  0.12, 0.1, 0.12, 0.3, 0.55, 0.75, 0.7,  0.7, 0.75,
                                         0.9,  0.8,  0.75, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0,  1.0,  0.95, 0.8};
   double holding_min = 3.0;
-  int substep_s = 20;
-  bool adaptive_substeps = true;  // one step per tick where nothing can be blocked
+  int substep_s = 60;  // one step per 1-minute tick: sessions that end within a step free their slot in it
   int demand_update_minutes = 60;
   double emergency_share = 0.001;     // share of sessions that are emergency calls (priority)
   double priority_reserve_share = 0.05;
@@ -151,13 +150,19 @@ struct NetworkState {
   std::vector<int32_t> tracked;    // of which individual priority sessions
   std::vector<int32_t> reached;    // sessions that reached the site this tick
   std::vector<int32_t> admitted;   // of which admitted
+  std::vector<int32_t> fresh;      // admitted this step, not yet thinned of those that end within it
   struct PrioritySession { uint32_t site; LocalSeconds end; };
   std::vector<PrioritySession> priority_sessions;  // individual priority sessions in progress
   // demand (cells)
   std::vector<int32_t> group_count;     // smartphone owners present per cell x age group x activity
   std::vector<double> rate_per_resident;  // sessions per minute per resident present, by the last count (cells)
   std::vector<double> base_rate_per_min;  // sessions per minute at hourly profile 1, no surge (cells)
-  std::vector<double> last_site_demand;   // sessions per minute that could reach each site, last tick (sites)
+  std::vector<double> rate_now;           // sessions per minute now, crowds included (cells)
+  std::vector<uint32_t> split;            // links: regular arrivals drawn to reach each site if none is refused
+  std::vector<uint32_t> split_end;        // cells: the link after the last drawn one
+  // attachment runs in stripes of whole rows, wide enough that no site reaches cells in
+  // two stripes of the same parity: the even stripes run in parallel, then the odd ones
+  std::vector<uint32_t> stripe_start;     // first cell of each stripe (stripes + 1)
   std::vector<uint32_t> retry_pool;     // blocked sessions waiting to retry (cells)
   std::vector<uint32_t> arrivals, emergency, retries;  // this sub-step's attempts (cells)
   struct Crowd { std::vector<uint32_t> cells; double rate_per_cell_per_min; LocalSeconds until; };
@@ -175,6 +180,7 @@ struct NetworkState {
   std::vector<uint32_t> newly_seen;  // sites whose outage operators saw this tick
   std::vector<uint8_t> down_cause;   // why each site went down: 0 battery, 1 destroyed (sites)
   int64_t demand_updated_minute = -1;
+  LocalSeconds next_site_change = kAlways;  // sites need no update before this (events reset it)
   uint32_t substep = 0;  // sub-steps done, the draw index of session draws
 };
 

@@ -162,6 +162,7 @@ class NetworkModule : public Module {
   void on_event(const TimelineEvent& ev, World&) override {
     NetworkState& s = state_;
     const Rng rng(seed_, Stream::Network);
+    s.next_site_change = kAlways;  // look at every site at the next tick
     if (ev.kind == "power_cut") {
       const Area a = area_of(ev, grid_);
       for (size_t i = 0; i < s.sites.size(); ++i)
