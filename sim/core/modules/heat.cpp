@@ -380,49 +380,85 @@ void step_heat(const HeatParams& p, HeatState& s, World& w) {
     std::array<int64_t, kDoseBins> dose{};
     std::array<double, kHeatAgeGroups> expected{}, expected_at_home{};
   };
+  // where a resident can be, per cell: cool (air conditioning or a shelter), indoors
+  // without AC, outdoors; the hour's WBGT, risk level and relative risk of each
+  enum Place : uint8_t { kCool = 0, kWarmIndoors = 1, kOutdoors = 2 };
+  s.place_wbgt.resize(n_cells * 3);
+  s.place_risk.resize(n_cells * 3);
+  s.place_level.resize(n_cells * 3);
+  for (size_t c = 0; c < n_cells; ++c) {
+    const double wbgt[3] = {p.ac_wbgt_c, s.indoor_wbgt_c[c], s.wbgt_c[c]}, risk[3] = {ac_risk, s.indoor_risk[c], s.outdoor_risk[c]};
+    for (size_t k = 0; k < 3; ++k) {
+      s.place_wbgt[c * 3 + k] = wbgt[k];
+      s.place_risk[c * 3 + k] = risk[k];
+      s.place_level[c * 3 + k] = uint8_t(heat_level(wbgt[k]));
+    }
+  }
+  // hazard per hour at relative risk 1 and no dose, by age group and place
+  std::array<std::array<double, 3>, kHeatAgeGroups> base_hazard{};
+  for (size_t a = 0; a < size_t(kHeatAgeGroups); ++a)
+    for (size_t k = 0; k < 3; ++k) base_hazard[a][k] = p.hazard_per_million_h[a] * 1e-6 * (k == kOutdoors ? p.outdoor_factor[a] : 1.0);
+  std::array<uint8_t, 256> group_of_age{};
+  for (size_t age = 0; age < group_of_age.size(); ++age) group_of_age[age] = uint8_t(heat_age_group(int(age)));
   const size_t n = R.count, blocks = (n + kBlock - 1) / kBlock;
   std::vector<BlockOut> out(blocks);
+  s.block_has_dose.resize(blocks, 1);
+  const bool any_sheltered = std::any_of(s.shelters.begin(), s.shelters.end(), [](const Shelter& sh) { return sh.occupancy > 0; });
   tbb::parallel_for(size_t(0), blocks, [&](size_t b) {
     BlockOut& o = out[b];
+    // local pointers: the stores below cannot make the compiler reload them
+    const uint8_t *age = R.age.data(), *activity = R.activity.data(), *flags = R.flags.data(), *traits = s.traits.data();
+    const uint32_t* cell_of = R.cell.data();
+    const double *place_wbgt = s.place_wbgt.data(), *place_risk = s.place_risk.data();
+    const uint8_t* place_level = s.place_level.data();
+    float* dose_c_h = s.dose_c_h.data();
+    double* hazard_left = s.hazard_left.data();
+    const double threshold = p.dose_threshold_c;
+    const bool quiet_cool = ac_risk == 0 && p.ac_wbgt_c <= threshold && !seek;
+    const bool block_dose = s.block_has_dose[b];  // anyone in the block carried a dose an hour ago
+    bool dose_now = false;
     for (size_t r = b * kBlock; r < std::min(n, (b + 1) * kBlock); ++r) {
-      const int group = heat_age_group(R.age[r]);
-      const uint32_t cell = R.cell[r];
-      const bool home = R.activity[r] == uint8_t(Activity::Home), powered = !any_cut || s.power_cut_until[cell] <= now;
-      const int32_t sh = s.shelter_of[r];
+      const bool home = activity[r] == uint8_t(Activity::Home);
+      const bool powered = !any_cut || s.power_cut_until[cell_of[r]] <= now;
+      const int32_t sh = any_sheltered ? s.shelter_of[r] : -1;
       // where they were: a shelter and AC are cool; homes without AC follow the outdoors
-      const bool ac_home = (s.traits[r] & kAcWorks) && powered;
-      double wbgt = p.ac_wbgt_c, heat_risk = ac_risk, exertion = 1;
+      const bool ac_home = (traits[r] & kAcWorks) && powered;
+      size_t place = kCool;
       if (sh >= 0) {
         if (!home || !shelter_open(s, s.shelters[size_t(sh)], now)) {
           std::atomic_ref<int>(s.shelters[size_t(sh)].occupancy).fetch_sub(1, std::memory_order_relaxed);
           s.shelter_of[r] = -1;
         }
-      } else if (R.flags[r] & Outdoors) {
-        wbgt = s.wbgt_c[cell];
-        heat_risk = s.outdoor_risk[cell];
-        exertion = p.outdoor_factor[size_t(group)];
+      } else if (flags[r] & Outdoors) {
+        place = kOutdoors;
       } else if (home ? !ac_home : !powered) {  // workplaces, shops and trains have AC unless the power is cut
-        wbgt = s.indoor_wbgt_c[cell];
-        heat_risk = s.indoor_risk[cell];
+        place = kWarmIndoors;
       }
-      ++o.person_hours[size_t(group)][size_t(heat_level(wbgt))];
-      // most people carry no dose: keep their hour to one comparison
-      float& dose = s.dose_c_h[r];
+      // most people are somewhere cool and carry no dose: nothing to add for them
+      if (place == kCool && quiet_cool && (!block_dose || dose_c_h[r] == 0)) continue;
+      const size_t group = group_of_age[age[r]];
+      const uint32_t cell = cell_of[r];
+      const size_t at = cell * 3 + place;
+      const double wbgt = place_wbgt[at], heat_risk = place_risk[at];
+      // the cool are counted as everyone less the others, after the loop
+      if (place != kCool) ++o.person_hours[group][place_level[at]];
+      // most people carry no dose: keep their hour to one comparison (bin 0 is counted
+      // as everyone less the other bins)
+      float& dose = dose_c_h[r];
       double d = 0;
-      if (dose > 0 || wbgt > p.dose_threshold_c) {
-        dose = float(dose * decay + std::max(0.0, wbgt - p.dose_threshold_c));
+      if (dose > 0 || wbgt > threshold) {
+        dose = float(dose * decay + std::max(0.0, wbgt - threshold));
         d = dose;
+        dose_now |= d > 0;
         ++o.dose[size_t((d > 0) + (d > 10) + (d > 30) + (d > 60) + (d > 100))];
-      } else {
-        ++o.dose[0];
       }
       if (heat_risk > 0) {
         // the hour's cumulative hazard runs down an Exp(1) clock: a case when it runs out
         // (the same law as an hourly Bernoulli draw, with one draw per case instead of per hour)
-        const double hazard = p.hazard_per_million_h[size_t(group)] * 1e-6 * exertion * heat_risk * (1 + d * per_dose);
-        o.expected[size_t(group)] += hazard;
-        if (home && sh < 0) o.expected_at_home[size_t(group)] += hazard;
-        double& left = s.hazard_left[r];
+        const double hazard = base_hazard[group][place] * heat_risk * (1 + d * per_dose);
+        o.expected[group] += hazard;
+        if (home && sh < 0) o.expected_at_home[group] += hazard;
+        double& left = hazard_left[r];
         left -= hazard;
         if (left <= 0) {
           Draws draw(rng, r, uint32_t(s.hour));
@@ -434,11 +470,22 @@ void step_heat(const HeatParams& p, HeatState& s, World& w) {
         }
       }
       // vulnerable residents at home may set off for a shelter for the coming hours
-      if (seek && s.shelter_of[r] < 0 && home && cell == R.home_cell[r] && R.age[r] >= 65 && !ac_home && s.visit_day[r] != today &&
+      if (seek && s.shelter_of[r] < 0 && home && cell == R.home_cell[r] && age[r] >= 65 && !ac_home && s.visit_day[r] != today &&
           s.near_start[cell] < s.near_start[cell + 1] && Draws(rng, r, kShelterTripTick | uint32_t(s.hour)).bernoulli(trip_prob_h))
         o.seekers.push_back(uint32_t(r));
     }
+    s.block_has_dose[b] = dose_now;
   });
+  // the cool: everyone in the age group less those counted elsewhere; dose bin 0 likewise
+  const size_t cool_level = size_t(heat_level(p.ac_wbgt_c));
+  std::array<int64_t, kHeatAgeGroups> cool = s.residents_by_group;
+  int64_t no_dose = int64_t(n);
+  for (const BlockOut& o : out) {
+    for (size_t a = 0; a < size_t(kHeatAgeGroups); ++a)
+      for (int64_t x : o.person_hours[a]) cool[a] -= x;
+    for (int64_t x : o.dose) no_dose -= x;
+  }
+  for (size_t a = 0; a < size_t(kHeatAgeGroups); ++a) s.person_hours[a][cool_level] += cool[a];
   // merge in block order; seats go first come (resident order) first served
   for (BlockOut& o : out) {
     for (int a = 0; a < kHeatAgeGroups; ++a) {
@@ -477,8 +524,9 @@ void step_heat(const HeatParams& p, HeatState& s, World& w) {
     }
   }
   s.dose_histogram.assign(kDoseBins, 0);
+  s.dose_histogram[0] = no_dose;
   for (const BlockOut& o : out)
-    for (int i = 0; i < kDoseBins; ++i) s.dose_histogram[size_t(i)] += o.dose[size_t(i)];
+    for (int i = 1; i < kDoseBins; ++i) s.dose_histogram[size_t(i)] += o.dose[size_t(i)];
 }
 
 // ---- [SECTION] module ---------------------------------------------------------------
@@ -523,8 +571,10 @@ class HeatModule final : public Module {
       if (d.bernoulli(params_.ac_use_share) && R.has(r, AirConditioning)) s.traits[r] = kAcWorks;
       s.hazard_left[r] = d.exponential(1.0);
     });
-    for (size_t r = 0; r < n; ++r)
+    for (size_t r = 0; r < n; ++r) {
       if (R.age[r] >= 65 && !(s.traits[r] & kAcWorks)) ++s.vulnerable;
+      ++s.residents_by_group[size_t(heat_age_group(R.age[r]))];
+    }
     s.shelters = make_shelters(params_, grid_, R.weight, w.seed);
     walking_catchments(grid_, params_.shelter_walk_km, s.shelters, s);
     s.transports_by_muni.assign(grid_.municipalities.size(), 0);

@@ -173,6 +173,11 @@ struct HeatState {
   // weather now (cells)
   std::vector<float> air_c, rh_pct, wbgt_c, indoor_c, indoor_wbgt_c;
   std::vector<float> outdoor_risk, indoor_risk;  // exp(b·(WBGT − 28)) outdoors / indoors without AC; 0 below the minimum
+  // per cell x place (cool, indoors without AC, outdoors), this hour: WBGT, relative risk, level
+  std::vector<double> place_wbgt, place_risk;
+  std::vector<uint8_t> place_level;
+  std::array<int64_t, kHeatAgeGroups> residents_by_group{};  // ages do not change during a run
+  std::vector<uint8_t> block_has_dose;  // per block of residents: anyone with a dose after the last hour
   WeatherHour city;                   // city-wide mainland weather now
   // forecasts issued at the last step
   std::vector<float> forecast_48h_max_c;   // city max of the hourly forecast per lead hour 1..48
