@@ -47,10 +47,10 @@ Counts run_cell(const NetworkParams& p, const Grid& g, Sites sites, double erlan
   for (int k = 0; k < warm; ++k) serve_sessions(p, s, rate, dt, seed);
   s.offered = s.blocked = s.priority_offered = s.priority_blocked = 0;
   Counts c;
-  c.mean_busy.assign(s.sites.size(), 0.0);
+  c.mean_busy.assign(s.busy.size(), 0.0);
   for (int k = 0; k < steps; ++k) {
     serve_sessions(p, s, rate, dt, seed);
-    for (size_t i = 0; i < s.sites.size(); ++i) c.mean_busy[i] += double(s.busy[i]) / steps;
+    for (size_t i = 0; i < s.busy.size(); ++i) c.mean_busy[i] += double(s.busy[i]) / steps;  // one pool per site here
   }
   c.offered = double(s.offered);
   c.blocked = double(s.blocked);
@@ -109,6 +109,21 @@ BOOST_AUTO_TEST_CASE(one_cell_reproduces_erlang_b) {
       if (k.a == 10 && k.c == 17) BOOST_TEST(measured <= 0.02);
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(sites_of_one_kind_in_one_cell_pool_their_capacity) {
+  // two 4G sites of 10 sessions in the cell carry like one of 20: Erlang B(15, 20), not
+  // overflow through two of 10
+  const Grid g = one_cell();
+  Sites two = one_site(g, 10);
+  two.add(SiteKind::Lte, 0, g.lat[0], g.lon[0], 1500, 10, 3, -1);
+  const NetworkState s = make_network_state(two, g);
+  BOOST_TEST(s.busy.size() == 1u);
+  BOOST_TEST(s.capacity[0] == 20);
+  const Counts c = run_cell(plain_params(), g, two, 15, 6000);
+  const double b = erlang_b(15, 20), sigma = 1.5 * std::sqrt(b * (1 - b) / c.offered);
+  BOOST_TEST_MESSAGE("two pooled sites: blocking " << c.blocked / c.offered << ", Erlang B(15, 20) " << b);
+  BOOST_TEST(std::abs(c.blocked / c.offered - b) <= 3 * sigma + 0.06 * b);
 }
 
 BOOST_AUTO_TEST_CASE(wifi_offload_takes_load_off_the_cell) {
@@ -181,6 +196,29 @@ BOOST_AUTO_TEST_CASE(site_on_backup_goes_down_exactly_when_its_battery_runs_out)
   BOOST_TEST(std::get<std::string>(outages->at(1, 4)) == "2026-08-03T08:30:00+09:00");
   BOOST_TEST(std::get<double>(outages->at(1, 5)) == 1.0);
   BOOST_TEST(at(sim, "network/outage_seen_delay_min", 151) == 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(a_pool_that_loses_one_of_two_sites_drops_half_its_sessions) {
+  // two 4G sites 220 m apart in one cell, without batteries; the power goes off around one
+  const std::string csv = write_file("network_pool.csv",
+                                     "kind,lat,lon,radius_m,capacity_sessions,backup_hours\n"
+                                     "lte,35.6940,139.7536,1500,400,0\n"
+                                     "lte,35.6960,139.7536,1500,400,0\n");
+  Scenario sc = test::small_city(1, "[network]\nenabled = true\nsites_file = \"" + csv +
+                                        "\"\n[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:30\"\n"
+                                        "lat = 35.6940\nlon = 139.7536\nradius_km = 0.1\n");
+  sc.set("run.output_every_minutes", int64_t(1));
+  Simulation sim(sc, 2);
+  sim.run();
+  const double before = at(sim, "network/active", 29), dropped = at(sim, "network/dropped", 30);
+  BOOST_TEST_MESSAGE("sessions before the cut " << before << ", dropped " << dropped << ", after "
+                                                 << at(sim, "network/active", 30));
+  BOOST_TEST(at(sim, "network/sites_down", 30) == 1.0);
+  BOOST_TEST(before > 20.0);
+  BOOST_TEST(dropped == before / 2, tt::tolerance(0.01));
+  // the pool goes on with the other site's 400 sessions, 5% of them kept for priority
+  BOOST_TEST(at(sim, "network/active", 30) <= 400.0);
+  BOOST_TEST(at(sim, "network/active", 31) > 0.0);
 }
 
 BOOST_AUTO_TEST_CASE(outage_areas_by_municipality_code_and_by_circle) {

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "citysim/residents.hpp"
 
@@ -211,6 +212,28 @@ NetworkParams NetworkParams::from(const Scenario& sc) {
 
 // ---- [SECTION] demand ---------------------------------------------------------------
 
+namespace {
+
+bool site_working(const NetworkState& s, size_t site) {
+  const auto st = SiteStatus(s.status[site]);
+  return st == SiteStatus::Up || st == SiteStatus::Backup;
+}
+
+// pool capacities and link shares from the sites working now
+void refresh_pools(NetworkState& s) {
+  std::fill(s.capacity.begin(), s.capacity.end(), 0);
+  for (size_t i = 0; i < s.sites.size(); ++i)
+    if (site_working(s, i)) s.capacity[s.pool_of[i]] += s.sites.capacity[i];
+  Coverage& pc = s.pool_coverage;
+  std::fill(pc.log1m_share.begin(), pc.log1m_share.end(), 0.0);
+  for (size_t l = 0; l < s.coverage.to.size(); ++l)
+    if (site_working(s, s.coverage.to[l])) pc.log1m_share[s.pool_link_of[l]] += s.coverage.log1m_share[l];
+  for (size_t l = 0; l < pc.to.size(); ++l) pc.share[l] = float(-std::expm1(pc.log1m_share[l]));
+  s.pools_stale = false;
+}
+
+}  // namespace
+
 NetworkState make_network_state(Sites sites, const Grid& g) {
   NetworkState s;
   const size_t n = sites.size(), cells = g.size();
@@ -224,26 +247,55 @@ NetworkState make_network_state(Sites sites, const Grid& g) {
   s.down_since.assign(n, kNever);
   s.seen_at.assign(n, kNever);
   s.down_cause.assign(n, 0);
-  s.busy.assign(n, 0);
-  s.tracked.assign(n, 0);
-  s.reached.assign(n, 0);
-  s.admitted.assign(n, 0);
-  s.fresh.assign(n, 0);
-  s.split.assign(s.coverage.site.size(), 0);
-  s.split_end.assign(s.coverage.start.begin(), s.coverage.start.end() - 1);
-  // stripe width: the most rows a site's links span
-  std::vector<int> first_row(n, g.rows), last_row(n, -1);
-  for (size_t c = 0; c < cells; ++c)
+  for (size_t i = 0; i < n; ++i)
+    if (s.sites.deploy_at[i] != kAlways) s.status[i] = uint8_t(SiteStatus::Stored);
+  // pools: the sites of one kind in one cell, numbered in the order of their first site
+  std::map<std::pair<uint32_t, uint8_t>, uint32_t> pool_at;
+  s.pool_of.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto [it, added] = pool_at.try_emplace({s.sites.cell[i], s.sites.kind[i]}, uint32_t(s.pool_kind.size()));
+    if (added) {
+      s.pool_kind.push_back(s.sites.kind[i]);
+      s.pool_cell.push_back(s.sites.cell[i]);
+    }
+    s.pool_of[i] = it->second;
+  }
+  const size_t pools = s.pool_kind.size();
+  // pool links: each pool once per cell, where its best site comes in the cell's order
+  Coverage& pc = s.pool_coverage;
+  pc.start.assign(cells + 1, 0);
+  s.pool_link_of.resize(s.coverage.to.size());
+  std::vector<uint32_t> in_cell(pools, UINT32_MAX), link_of_pool(pools, 0);
+  for (size_t c = 0; c < cells; ++c) {
+    pc.start[c] = uint32_t(pc.to.size());
     for (uint32_t l = s.coverage.start[c]; l < s.coverage.start[c + 1]; ++l) {
-      const uint32_t i = s.coverage.site[l];
-      first_row[i] = std::min(first_row[i], g.row_of(c));
-      last_row[i] = std::max(last_row[i], g.row_of(c));
+      const uint32_t pool = s.pool_of[s.coverage.to[l]];
+      if (in_cell[pool] != c) {
+        in_cell[pool] = uint32_t(c);
+        link_of_pool[pool] = uint32_t(pc.to.size());
+        pc.to.push_back(pool);
+      }
+      s.pool_link_of[l] = link_of_pool[pool];
+    }
+  }
+  pc.start[cells] = uint32_t(pc.to.size());
+  pc.share.assign(pc.to.size(), 0.0f);
+  pc.log1m_share.assign(pc.to.size(), 0.0);
+  for (auto* v : {&s.capacity, &s.busy, &s.tracked, &s.reached, &s.admitted, &s.fresh}) v->assign(pools, 0);
+  refresh_pools(s);
+  s.split.assign(pc.to.size(), 0);
+  s.split_end.assign(pc.start.begin(), pc.start.end() - 1);
+  // stripe width: the most rows a pool's links span
+  std::vector<int> first_row(pools, g.rows), last_row(pools, -1);
+  for (size_t c = 0; c < cells; ++c)
+    for (uint32_t l = pc.start[c]; l < pc.start[c + 1]; ++l) {
+      first_row[pc.to[l]] = std::min(first_row[pc.to[l]], g.row_of(c));
+      last_row[pc.to[l]] = std::max(last_row[pc.to[l]], g.row_of(c));
     }
   int rows_per_stripe = 1;
-  for (size_t i = 0; i < n; ++i) rows_per_stripe = std::max(rows_per_stripe, last_row[i] - first_row[i] + 1);
+  for (size_t i = 0; i < pools; ++i) rows_per_stripe = std::max(rows_per_stripe, last_row[i] - first_row[i] + 1);
   for (int r = 0; r < g.rows; r += rows_per_stripe) s.stripe_start.push_back(uint32_t(size_t(r) * size_t(g.cols)));
   s.stripe_start.push_back(uint32_t(cells));
-  s.group_count.assign(cells * kGroups, 0);
   s.base_rate_per_min.assign(cells, 0.0);
   s.rate_per_resident.assign(cells, 0.0);
   s.retry_pool.assign(cells, 0);
@@ -252,32 +304,33 @@ NetworkState make_network_state(Sites sites, const Grid& g) {
   s.retries.assign(cells, 0);
   s.offered_cell.assign(cells, 0);
   s.blocked_cell.assign(cells, 0);
-  for (size_t i = 0; i < n; ++i)
-    if (s.sites.deploy_at[i] != kAlways) s.status[i] = uint8_t(SiteStatus::Stored);
   return s;
 }
 
 void update_demand(const NetworkParams& p, NetworkState& s, const Residents& R, size_t cells) {
-  // integer counts per thread, then summed: the result does not depend on the order of the adds
-  tbb::enumerable_thread_specific<std::vector<int32_t>> counts([&] { return std::vector<int32_t>(s.group_count.size(), 0); });
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, R.count, 1 << 14), [&](const auto& range) {
-    auto& count = counts.local();
-    for (size_t r = range.begin(); r < range.end(); ++r)
-      if (R.has(r, Smartphone)) ++count[R.cell[r] * kGroups + size_t(age_group(R.age[r]) * kActivities + R.activity[r])];
-  });
-  std::fill(s.group_count.begin(), s.group_count.end(), 0);
-  for (const auto& count : counts)
-    for (size_t i = 0; i < count.size(); ++i) s.group_count[i] += count[i];
-  std::array<double, kGroups> rate_per_min{};  // sessions per minute of one person in each group
+  // sessions per minute of one smartphone owner by age group and activity, in integer
+  // units of 1e-9 so that per-thread sums do not depend on the order of the adds
+  constexpr double kUnit = 1e-9;
+  std::array<int64_t, kGroups> units{};
   for (int a = 0; a < kAgeGroups; ++a)
     for (int act = 0; act < kActivities; ++act)
-      rate_per_min[size_t(a * kActivities + act)] =
-          R.weight * p.sessions_per_hour_by_age[size_t(a)] / 60.0 * p.activity_factor[size_t(act)];
+      units[size_t(a * kActivities + act)] =
+          std::llround(R.weight * p.sessions_per_hour_by_age[size_t(a)] / 60.0 * p.activity_factor[size_t(act)] / kUnit);
+  std::array<uint8_t, 256> group_of_age{};
+  for (size_t age = 0; age < group_of_age.size(); ++age) group_of_age[age] = uint8_t(age_group(int(age)));
+  tbb::enumerable_thread_specific<std::vector<int64_t>> sums([&] { return std::vector<int64_t>(cells, 0); });
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, R.count, 1 << 14), [&](const auto& range) {
+    auto& sum = sums.local();
+    for (size_t r = range.begin(); r < range.end(); ++r)
+      if (R.has(r, Smartphone)) sum[R.cell[r]] += units[group_of_age[R.age[r]] * size_t(kActivities) + R.activity[r]];
+  });
+  std::vector<int64_t> total(cells, 0);
+  for (const auto& sum : sums)
+    for (size_t c = 0; c < cells; ++c) total[c] += sum[c];
   // cells empty at the count take the city's mean mix when people arrive
   double rate_all = 0, present_all = 0;
   for (size_t c = 0; c < cells; ++c) {
-    double rate = 0;
-    for (int g = 0; g < kGroups; ++g) rate += s.group_count[c * kGroups + size_t(g)] * rate_per_min[size_t(g)];
+    const double rate = double(total[c]) * kUnit;
     const double present = R.present.empty() ? 0.0 : double(R.present[c]);
     s.rate_per_resident[c] = present > 0 ? rate / present : -1.0;
     rate_all += rate;
@@ -303,13 +356,8 @@ namespace {
 constexpr uint64_t kDepart = 10ull << 40, kArrive = 11ull << 40, kAttach = 12ull << 40, kRotate = 13ull << 40,
                    kPriority = 14ull << 40;
 
-bool working(const NetworkState& s, size_t site) {
-  const auto st = SiteStatus(s.status[site]);
-  return st == SiteStatus::Up || st == SiteStatus::Backup;
-}
-
-int32_t limit(const NetworkParams& p, const NetworkState& s, size_t site, bool priority) {
-  const int32_t cap = s.sites.capacity[site];
+int32_t limit(const NetworkParams& p, const NetworkState& s, size_t pool, bool priority) {
+  const int32_t cap = s.capacity[pool];
   return priority ? cap : int32_t(std::floor(cap * (1 - p.priority_reserve_share)));
 }
 
@@ -318,27 +366,27 @@ struct Prob {
   double p, log1m_p;
 };
 
-// a working site takes up to `reach` sessions. When it is full, sessions it admitted
+// a working pool takes up to `reach` sessions. When it is full, sessions it admitted
 // earlier in this step that end within the step free their slots for the ones it would
 // refuse, in rounds (each round's newcomers may end within the step too). Without the
 // rounds, a one-minute step overstates blocking by about a third at h = 3 min.
-uint32_t admit(const NetworkParams& p, NetworkState& s, size_t site, uint32_t reach, bool priority, const Prob& ends_within,
+uint32_t admit(const NetworkParams& p, NetworkState& s, size_t pool, uint32_t reach, bool priority, const Prob& ends_within,
                Draws& d, bool bulk = true) {
-  if (!working(s, site)) return 0;
-  const int32_t lim = limit(p, s, site, priority);
-  uint32_t take = std::min<uint32_t>(reach, uint32_t(std::max(0, lim - s.busy[site])));
-  s.busy[site] += int32_t(take);
+  if (s.capacity[pool] == 0) return 0;
+  const int32_t lim = limit(p, s, pool, priority);
+  uint32_t take = std::min<uint32_t>(reach, uint32_t(std::max(0, lim - s.busy[pool])));
+  s.busy[pool] += int32_t(take);
   if (!bulk) return take;  // a tracked priority session keeps its own end time
-  s.fresh[site] += int32_t(take);
+  s.fresh[pool] += int32_t(take);
   uint32_t refused = reach - take;
-  while (refused > 0 && s.fresh[site] > 0) {
-    const uint32_t ended = binomial(d, uint32_t(s.fresh[site]), ends_within.p, ends_within.log1m_p);
-    s.fresh[site] = 0;  // the rest stay to the end of the step
+  while (refused > 0 && s.fresh[pool] > 0) {
+    const uint32_t ended = binomial(d, uint32_t(s.fresh[pool]), ends_within.p, ends_within.log1m_p);
+    s.fresh[pool] = 0;  // the rest stay to the end of the step
     if (ended == 0) break;
-    s.busy[site] -= int32_t(ended);
-    const uint32_t more = std::min<uint32_t>(refused, uint32_t(std::max(0, lim - s.busy[site])));
-    s.busy[site] += int32_t(more);
-    s.fresh[site] = int32_t(more);
+    s.busy[pool] -= int32_t(ended);
+    const uint32_t more = std::min<uint32_t>(refused, uint32_t(std::max(0, lim - s.busy[pool])));
+    s.busy[pool] += int32_t(more);
+    s.fresh[pool] = int32_t(more);
     take += more;
     refused -= more;
   }
@@ -364,46 +412,46 @@ struct Tally {
   }
 };
 
-// sessions that reached a site: counters
-void count_reach(NetworkState& s, Tally& t, uint32_t site, uint32_t reach, uint32_t take) {
-  const size_t k = s.sites.kind[site];
-  s.reached[site] += int32_t(reach);
-  s.admitted[site] += int32_t(take);
+// sessions that reached a pool: counters
+void count_reach(NetworkState& s, Tally& t, uint32_t pool, uint32_t reach, uint32_t take) {
+  const size_t k = s.pool_kind[pool];
+  s.reached[pool] += int32_t(reach);
+  s.admitted[pool] += int32_t(take);
   t.reached_kind[k] += reach;
   t.refused_kind[k] += reach - take;
   t.carried_kind[k] += take;
 }
 
-// attach n sessions arriving in a cell along its links from `from`, a binomial share of
-// those left reaching each site; returns how many were carried. `one_site` receives the
-// site of the last admitted session (for tracked sessions)
+// attach n sessions arriving in a cell along its pool links from `from`, a binomial share
+// of those left reaching each pool; returns how many were carried. `one_pool` receives the
+// pool of the last admitted session (for tracked sessions)
 uint32_t attach(const NetworkParams& p, NetworkState& s, Tally& t, size_t cell, uint32_t from, uint32_t n, bool priority,
-                const Prob& ends_within, Draws& d, bool bulk = true, int64_t* one_site = nullptr) {
+                const Prob& ends_within, Draws& d, bool bulk = true, int64_t* one_pool = nullptr) {
+  const Coverage& pc = s.pool_coverage;
   uint32_t left = n;
-  for (uint32_t l = from; l < s.coverage.start[cell + 1] && left > 0; ++l) {
-    const uint32_t site = s.coverage.site[l];
-    if (SiteStatus(s.status[site]) == SiteStatus::Stored) continue;
-    const uint32_t reach = binomial(d, left, s.coverage.share[l], s.coverage.log1m_share[l]);
+  for (uint32_t l = from; l < pc.start[cell + 1] && left > 0; ++l) {
+    const uint32_t pool = pc.to[l];
+    const uint32_t reach = binomial(d, left, pc.share[l], pc.log1m_share[l]);
     if (reach == 0) continue;
-    const uint32_t take = admit(p, s, site, reach, priority, ends_within, d, bulk);
-    count_reach(s, t, site, reach, take);
+    const uint32_t take = admit(p, s, pool, reach, priority, ends_within, d, bulk);
+    count_reach(s, t, pool, reach, take);
     left -= take;
-    if (take > 0 && one_site) *one_site = site;
+    if (take > 0 && one_pool) *one_pool = pool;
   }
   return n - left;
 }
 
-// regular sessions of a cell: the split drawn in parallel holds while every site takes
-// all that reach it; from the first site that refuses some, the rest walk on with new draws
+// regular sessions of a cell: the split drawn in parallel holds while every pool takes
+// all that reach it; from the first pool that refuses some, the rest walk on with new draws
 uint32_t attach_split(const NetworkParams& p, NetworkState& s, Tally& t, size_t cell, uint32_t n, const Prob& ends_within,
                       Draws& d) {
   uint32_t carried = 0;
-  for (uint32_t l = s.coverage.start[cell]; l < s.split_end[cell]; ++l) {
+  for (uint32_t l = s.pool_coverage.start[cell]; l < s.split_end[cell]; ++l) {
     const uint32_t reach = s.split[l];
     if (reach == 0) continue;
-    const uint32_t site = s.coverage.site[l];
-    const uint32_t take = admit(p, s, site, reach, false, ends_within, d);
-    count_reach(s, t, site, reach, take);
+    const uint32_t pool = s.pool_coverage.to[l];
+    const uint32_t take = admit(p, s, pool, reach, false, ends_within, d);
+    count_reach(s, t, pool, reach, take);
     carried += take;
     if (take < reach) return carried + attach(p, s, t, cell, l + 1, n - carried, false, ends_within, d);
   }
@@ -431,10 +479,11 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
   };
   // arrivals: Poisson per cell, split into regular and emergency (Poisson splitting);
   // waiting blocked sessions retry after an exponential delay. The regular ones are then
-  // split along the cell's links as if no site refused any (the common case)
+  // split along the cell's links as if no pool refused any (the common case)
   const double retry_now = -std::expm1(-dt_min * 60 / p.retry_delay_mean_s);
   const auto arrive = [&](size_t c) {
-    s.split_end[c] = s.coverage.start[c];
+    const Coverage& pc = s.pool_coverage;
+    s.split_end[c] = pc.start[c];
     if (rate_per_min[c] <= 0 && s.retry_pool[c] == 0) {
       s.arrivals[c] = s.emergency[c] = s.retries[c] = 0;
       return;
@@ -445,21 +494,19 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
     s.emergency[c] = d.poisson(mean * p.emergency_share);
     s.retries[c] = binomial(d, s.retry_pool[c], retry_now);
     s.retry_pool[c] -= s.retries[c];
-    uint32_t left = s.arrivals[c] + s.retries[c], l = s.coverage.start[c];
-    for (; l < s.coverage.start[c + 1] && left > 0; ++l) {
-      s.split[l] = SiteStatus(s.status[s.coverage.site[l]]) == SiteStatus::Stored
-                       ? 0
-                       : binomial(d, left, s.coverage.share[l], s.coverage.log1m_share[l]);
+    uint32_t left = s.arrivals[c] + s.retries[c], l = pc.start[c];
+    for (; l < pc.start[c + 1] && left > 0; ++l) {
+      s.split[l] = binomial(d, left, pc.share[l], pc.log1m_share[l]);
       left -= s.split[l];
     }
     s.split_end[c] = l;
   };
-  // both in one parallel pass: sites, then cells
-  const size_t sites = s.sites.size();
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, sites + cells, 512), [&](const auto& range) {
-    for (size_t i = range.begin(); i < range.end(); ++i) i < sites ? depart(i) : arrive(i - sites);
+  // both in one parallel pass: pools, then cells
+  const size_t pools = s.busy.size();
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, pools + cells, 512), [&](const auto& range) {
+    for (size_t i = range.begin(); i < range.end(); ++i) i < pools ? depart(i) : arrive(i - pools);
   });
-  // attachment: cells share sites, so each stripe runs in cell order, starting from a
+  // attachment: cells share pools, so each stripe runs in cell order, starting from a
   // cell drawn each step so that no cell is always served first
   const size_t stripes = s.stripe_start.size() - 1;
   std::vector<Tally> tally(stripes);
@@ -476,7 +523,7 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
           Draws d(rng, kAttach | c, step);
           // priority first (admission control with allocation priority, 3GPP TS 23.501 ARP)
           const uint32_t carried_e =
-              emergency > 0 ? attach(p, s, t, c, s.coverage.start[c], emergency, true, ends_within, d) : 0;
+              emergency > 0 ? attach(p, s, t, c, s.pool_coverage.start[c], emergency, true, ends_within, d) : 0;
           const uint32_t carried = attach_split(p, s, t, c, regular, ends_within, d);
           const uint32_t blocked = regular - carried, blocked_e = emergency - carried_e;
           if (p.retry) s.retry_pool[c] += binomial(d, blocked, p.retry_persistence);
@@ -497,14 +544,14 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
 void network_ok(const NetworkState& s, std::span<float> ok) {
   // measured acceptance this tick, or whether there is room when nobody tried; 0 when down
   const auto accept = [&](size_t i) {
-    if (!working(s, i)) return 0.0;
-    return s.reached[i] > 0 ? double(s.admitted[i]) / s.reached[i] : (s.busy[i] < s.sites.capacity[i] ? 1.0 : 0.0);
+    if (s.capacity[i] == 0) return 0.0;
+    return s.reached[i] > 0 ? double(s.admitted[i]) / s.reached[i] : (s.busy[i] < s.capacity[i] ? 1.0 : 0.0);
   };
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, s.coverage.start.size() - 1, 512), [&](const auto& range) {
+  const Coverage& pc = s.pool_coverage;
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, pc.start.size() - 1, 512), [&](const auto& range) {
     for (size_t c = range.begin(); c < range.end(); ++c) {
       double fail = 1;
-      for (uint32_t l = s.coverage.start[c]; l < s.coverage.start[c + 1] && fail > 0; ++l)
-        fail *= 1 - s.coverage.share[l] * accept(s.coverage.site[l]);
+      for (uint32_t l = pc.start[c]; l < pc.start[c + 1] && fail > 0; ++l) fail *= 1 - pc.share[l] * accept(pc.to[l]);
       ok[c] = float(1 - fail);
     }
   });
@@ -521,12 +568,12 @@ SiteStatus site_status(const NetworkState& s, size_t i, LocalSeconds now) {
 
 namespace {
 
-// restorations due, status changes; a site going down drops its sessions and starts
-// the clock until operators see it
+// restorations due, status changes; a site going down starts the clock until operators
+// see it, and its pool loses its share of the sessions
 void update_sites(const NetworkParams& p, NetworkState& s, LocalSeconds now) {
   s.newly_seen.clear();
   if (now < s.next_site_change) return;
-  bool dropped_tracked = false;
+  bool changed = false;
   LocalSeconds next = kNever;
   const auto due = [&](LocalSeconds at) {
     if (at > now) next = std::min(next, at);
@@ -538,10 +585,8 @@ void update_sites(const NetworkParams& p, NetworkState& s, LocalSeconds now) {
       s.restore_at[i] = kNever;
     }
     const SiteStatus before = SiteStatus(s.status[i]), after = site_status(s, i, now);
+    changed |= after != before;
     if (after == SiteStatus::Down && before != SiteStatus::Down) {
-      s.dropped += s.busy[i];
-      dropped_tracked |= s.tracked[i] > 0;
-      s.busy[i] = s.tracked[i] = 0;
       s.down_since[i] = now;
       s.down_cause[i] = s.destroyed[i];
       const double wifi_min = s.wifi_monitoring_delay_min >= 0 ? s.wifi_monitoring_delay_min : p.wifi_monitoring_delay_min;
@@ -563,8 +608,25 @@ void update_sites(const NetworkParams& p, NetworkState& s, LocalSeconds now) {
     if (!s.mains[i]) due(s.battery_empty_at[i]);
   }
   s.next_site_change = next;
-  if (dropped_tracked)
-    std::erase_if(s.priority_sessions, [&](const auto& x) { return SiteStatus(s.status[x.site]) == SiteStatus::Down; });
+  if (!changed && !s.pools_stale) return;
+  // a pool that lost capacity drops the sessions of the sites it lost, in proportion;
+  // individual priority sessions go only with the pool's last site
+  const std::vector<int32_t> before = s.capacity;
+  refresh_pools(s);
+  bool dropped_tracked = false;
+  for (size_t k = 0; k < s.capacity.size(); ++k) {
+    if (s.capacity[k] >= before[k]) continue;
+    const int32_t bulk = s.busy[k] - s.tracked[k];
+    const int32_t keep = s.capacity[k] == 0 ? 0 : int32_t(std::llround(double(bulk) * s.capacity[k] / before[k]));
+    s.dropped += bulk - keep;
+    s.busy[k] = s.tracked[k] + keep;
+    if (s.capacity[k] == 0 && s.tracked[k] > 0) {
+      s.dropped += s.tracked[k];
+      s.busy[k] = s.tracked[k] = 0;
+      dropped_tracked = true;
+    }
+  }
+  if (dropped_tracked) std::erase_if(s.priority_sessions, [&](const auto& x) { return s.capacity[x.pool] == 0; });
 }
 
 // watch-over reports and other priority sessions, one by one, with their own lengths
@@ -572,25 +634,25 @@ void serve_priority(const NetworkParams& p, NetworkState& s, const std::vector<P
                     LocalSeconds now, uint64_t seed) {
   std::erase_if(s.priority_sessions, [&](const auto& x) {
     if (x.end > now) return false;
-    --s.busy[x.site];
-    --s.tracked[x.site];
+    --s.busy[x.pool];
+    --s.tracked[x.pool];
     return true;
   });
   const Rng rng(seed, Stream::Network);
   Tally t;
   for (size_t j = 0; j < events.size(); ++j) {
     const auto& e = events[j];
-    if (e.cell + 1 >= s.coverage.start.size()) continue;
+    if (e.cell + 1 >= s.pool_coverage.start.size()) continue;
     Draws d(rng, kPriority | j, s.substep);
-    int64_t site = -1;
+    int64_t pool = -1;
     ++s.priority_offered;
-    if (attach(p, s, t, e.cell, s.coverage.start[e.cell], 1, true, Prob{0, 0}, d, false, &site) == 0) {
+    if (attach(p, s, t, e.cell, s.pool_coverage.start[e.cell], 1, true, Prob{0, 0}, d, false, &pool) == 0) {
       ++s.priority_blocked;
       continue;
     }
-    ++s.tracked[size_t(site)];
+    ++s.tracked[size_t(pool)];
     const LocalSeconds end = now + std::max<LocalSeconds>(1, LocalSeconds(std::llround(d.exponential(e.holding_min) * 60)));
-    s.priority_sessions.push_back({uint32_t(site), end});
+    s.priority_sessions.push_back({uint32_t(pool), end});
   }
   t.add_to(s);
 }

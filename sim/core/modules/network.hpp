@@ -1,7 +1,7 @@
 // Network load (つながる東京): 4G/5G cells, OpenRoaming Wi-Fi and satellite terminals on
 // the grid; sessions from the residents present in each cell; blocking, outages and
-// recovery. The session model is a loss system per site (Erlang B) simulated in bulk:
-// per site and sub-step a binomial count of departures, per cell a Poisson count of
+// recovery. The session model is a loss system per pool of sites (Erlang B) simulated in
+// bulk: per pool and step a binomial count of departures, per cell a Poisson count of
 // arrivals, attached in the order Wi-Fi -> cell -> satellite -> blocked. Work per tick
 // is proportional to cells and sites, never to residents.
 #pragma once
@@ -121,11 +121,11 @@ Sites generate_sites(const NetworkParams& params, const Grid& grid, uint64_t see
 // ScenarioError naming file and line on a bad row
 Sites load_sites(const std::string& path, const Grid& grid, const std::string& key = "network.sites_file");
 
-// which sites reach each cell, in attachment order (Wi-Fi, cells by distance, satellite);
-// share = probability a person in the cell is within the site's radius
+// which sites (or pools) reach each cell, in attachment order (Wi-Fi, cells by distance,
+// satellite); share = probability a person in the cell is within reach
 struct Coverage {
   std::vector<uint32_t> start;  // first link of each cell (cells + 1)
-  std::vector<uint32_t> site;   // links
+  std::vector<uint32_t> to;     // links: the site or pool reached
   std::vector<float> share;     // links, 0..1
   std::vector<double> log1m_share;  // links, log(1 - share) for the binomial draws
 };
@@ -136,7 +136,7 @@ enum class SiteStatus : uint8_t { Up = 0, Backup, Down, Stored };
 // everything that changes
 struct NetworkState {
   Sites sites;
-  Coverage coverage;
+  Coverage coverage;  // site links
   // site power and repair (sites)
   std::vector<uint8_t> mains;               // 1 = mains power on
   std::vector<uint8_t> destroyed;           // 1 = destroyed
@@ -145,22 +145,30 @@ struct NetworkState {
   std::vector<uint8_t> status;              // SiteStatus now
   std::vector<LocalSeconds> down_since;     // when the site went down (status Down)
   std::vector<LocalSeconds> seen_at;        // when operators see the outage
-  // sessions (sites)
+  // the sites of one kind standing in one cell pool their sessions (a session in reach of
+  // any of them may use the room of all); pools are what the session model steps
+  std::vector<uint32_t> pool_of;      // pool of each site (sites)
+  std::vector<uint8_t> pool_kind;     // (pools)
+  std::vector<uint32_t> pool_cell;    // (pools)
+  Coverage pool_coverage;             // links cell -> pool; shares from the working sites only
+  std::vector<uint32_t> pool_link_of; // the pool link each site link belongs to (site links)
+  bool pools_stale = true;            // site statuses changed: capacities and shares to redo
+  // sessions (pools)
+  std::vector<int32_t> capacity;   // concurrent sessions of the working sites
   std::vector<int32_t> busy;       // sessions in progress
   std::vector<int32_t> tracked;    // of which individual priority sessions
-  std::vector<int32_t> reached;    // sessions that reached the site this tick
+  std::vector<int32_t> reached;    // sessions that reached the pool this tick
   std::vector<int32_t> admitted;   // of which admitted
   std::vector<int32_t> fresh;      // admitted this step, not yet thinned of those that end within it
-  struct PrioritySession { uint32_t site; LocalSeconds end; };
+  struct PrioritySession { uint32_t pool; LocalSeconds end; };
   std::vector<PrioritySession> priority_sessions;  // individual priority sessions in progress
   // demand (cells)
-  std::vector<int32_t> group_count;     // smartphone owners present per cell x age group x activity
   std::vector<double> rate_per_resident;  // sessions per minute per resident present, by the last count (cells)
   std::vector<double> base_rate_per_min;  // sessions per minute at hourly profile 1, no surge (cells)
   std::vector<double> rate_now;           // sessions per minute now, crowds included (cells)
-  std::vector<uint32_t> split;            // links: regular arrivals drawn to reach each site if none is refused
+  std::vector<uint32_t> split;            // pool links: regular arrivals drawn to reach each pool if none is refused
   std::vector<uint32_t> split_end;        // cells: the link after the last drawn one
-  // attachment runs in stripes of whole rows, wide enough that no site reaches cells in
+  // attachment runs in stripes of whole rows, wide enough that no pool reaches cells in
   // two stripes of the same parity: the even stripes run in parallel, then the odd ones
   std::vector<uint32_t> stripe_start;     // first cell of each stripe (stripes + 1)
   std::vector<uint32_t> retry_pool;     // blocked sessions waiting to retry (cells)

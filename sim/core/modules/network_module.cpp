@@ -251,9 +251,11 @@ class NetworkModule : public Module {
         down[k] += 1;
         if (s.seen_at[i] != kNever) ++unseen;
       }
-      active += s.busy[i];
-      load[c] += float(s.busy[i]);
       if (st == SiteStatus::Up || st == SiteStatus::Backup) cap[c] += s.sites.capacity[i];
+    }
+    for (size_t k = 0; k < s.busy.size(); ++k) {
+      active += s.busy[k];
+      load[s.pool_cell[k]] += float(s.busy[k]);
     }
     m.set(s_active_, double(active));
     m.set(s_unseen_, double(unseen));
@@ -263,11 +265,8 @@ class NetworkModule : public Module {
     for (size_t c = 0; c < grid_.size(); ++c) {
       const double present = w.residents.present.empty() ? 0.0 : double(w.residents.present[c]);
       if (present == 0) continue;
-      double none = 1;
-      for (uint32_t l = s.coverage.start[c]; l < s.coverage.start[c + 1]; ++l) {
-        const auto st = SiteStatus(s.status[s.coverage.site[l]]);
-        if (st == SiteStatus::Up || st == SiteStatus::Backup) none *= 1 - s.coverage.share[l];
-      }
+      double none = 1;  // the pools' shares count their working sites only
+      for (uint32_t l = s.pool_coverage.start[c]; l < s.pool_coverage.start[c + 1]; ++l) none *= 1 - s.pool_coverage.share[l];
       people += present;
       covered += present * (1 - none);
     }

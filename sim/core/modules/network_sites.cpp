@@ -214,7 +214,7 @@ Coverage build_coverage(const Sites& s, const Grid& g) {
   for (const Link& l : links) ++cov.start[l.cell + 1];
   std::partial_sum(cov.start.begin(), cov.start.end(), cov.start.begin());
   for (const Link& l : links) {
-    cov.site.push_back(l.site);
+    cov.to.push_back(l.site);
     cov.share.push_back(l.share);
     cov.log1m_share.push_back(std::log1p(-double(l.share)));
   }
