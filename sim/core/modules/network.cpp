@@ -39,11 +39,16 @@ uint32_t binomial(Draws& d, uint32_t n, double p, double log1m_p) {
   if (p > 0.5) return n - binomial(d, n, 1 - p);
   const double mean = n * p;
   if (mean < 10) {  // inversion: walk the pmf from k = 0 (about mean steps)
-    const double ratio = p / (1 - p), u = d.uniform();
+    static constexpr auto kReciprocal = [] {
+      std::array<double, 64> r{};
+      for (size_t i = 0; i < r.size(); ++i) r[i] = 1.0 / double(i + 1);
+      return r;
+    }();
+    const double ratio = p / (1 - p), u = d.uniform32();
     double pk = std::exp(n * log1m_p), cdf = pk;
     uint32_t k = 0;
     while (u > cdf && k < n) {
-      pk *= ratio * double(n - k) / double(k + 1);
+      pk *= ratio * double(n - k) * (k < kReciprocal.size() ? kReciprocal[k] : 1.0 / double(k + 1));
       ++k;
       cdf += pk;
     }
@@ -322,7 +327,7 @@ void update_demand(const NetworkParams& p, NetworkState& s, const Residents& R, 
   tbb::parallel_for(tbb::blocked_range<size_t>(0, R.count, 1 << 14), [&](const auto& range) {
     auto& sum = sums.local();
     for (size_t r = range.begin(); r < range.end(); ++r)
-      if (R.has(r, Smartphone)) sum[R.cell[r]] += units[group_of_age[R.age[r]] * size_t(kActivities) + R.activity[r]];
+      sum[R.cell[r]] += R.has(r, Smartphone) * units[group_of_age[R.age[r]] * size_t(kActivities) + R.activity[r]];
   });
   std::vector<int64_t> total(cells, 0);
   for (const auto& sum : sums)

@@ -5,7 +5,6 @@
 #pragma once
 #include <Random123/philox.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -51,10 +50,16 @@ class Draws {
 
   // uniform in [0, 1) with 53 random bits
   double uniform() {
-    if (used_ >= 4) refill();
+    if (used_ > 2) refill();
     const uint64_t hi = words_[used_], lo = words_[used_ + 1];
     used_ += 2;
     return double(((hi << 32) | lo) >> 11) * 0x1.0p-53;
+  }
+  // uniform in (0, 1) from one 32-bit word: enough resolution for sampling by inversion,
+  // and a Philox block serves four of them
+  double uniform32() {
+    if (used_ > 3) refill();
+    return (double(words_[used_++]) + 0.5) * 0x1.0p-32;
   }
   // uniform in [lo, hi)
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
@@ -63,8 +68,8 @@ class Draws {
   bool bernoulli(double p) { return uniform() < p; }
   double exponential(double mean) { return -mean * std::log1p(-uniform()); }
   // standard normal by inverting its distribution function (Acklam's rational
-  // approximation, relative error below 1.2e-9): one uniform, and no logarithm or square
-  // root in the central 95%
+  // approximation, relative error below 1.2e-9): one 32-bit uniform (|z| up to 6.2), and
+  // no logarithm or square root in the central 95%
   double normal() {
     constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
                             1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
@@ -74,7 +79,7 @@ class Draws {
                             -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
     constexpr double e[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00};
     constexpr double low = 0.02425;
-    const double u = std::max(uniform(), 0x1.0p-54);  // in (0, 1)
+    const double u = uniform32();
     if (u > low && u < 1 - low) {
       const double q = u - 0.5, r = q * q;
       return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
@@ -93,7 +98,7 @@ class Draws {
       const double x = std::round(normal(mean, std::sqrt(mean)));
       return x < 0 ? 0 : uint32_t(x);
     }
-    double p = std::exp(-mean), cdf = p, u = uniform();
+    double p = std::exp(-mean), cdf = p, u = uniform32();
     uint32_t k = 0;
     while (u > cdf && k < 1000) { ++k; p *= mean / k; cdf += p; }
     return k;
