@@ -434,8 +434,17 @@ void step_heat(const HeatParams& p, HeatState& s, World& w) {
       } else if (home ? !ac_home : !powered) {  // workplaces, shops and trains have AC unless the power is cut
         place = kWarmIndoors;
       }
-      // most people are somewhere cool and carry no dose: nothing to add for them
-      if (place == kCool && quiet_cool && (!block_dose || dose_c_h[r] == 0)) continue;
+      // most people are somewhere cool (no risk, no dose added): at most their dose decays
+      if (place == kCool && quiet_cool) {
+        float& dose = dose_c_h[r];
+        if (block_dose && dose > 0) {
+          dose = float(dose * decay);
+          const double d = dose;
+          dose_now |= d > 0;
+          ++o.dose[size_t((d > 0) + (d > 10) + (d > 30) + (d > 60) + (d > 100))];
+        }
+        continue;
+      }
       const size_t group = group_of_age[age[r]];
       const uint32_t cell = cell_of[r];
       const size_t at = cell * 3 + place;
