@@ -112,7 +112,7 @@ class NetworkModule : public Module {
     s_dropped_ = m.add_series({"network/dropped", "sessions", "sessions cut off when their site went down"});
     s_active_ = m.add_series({"network/active", "sessions", "sessions in progress now"});
     s_blocking_ = m.add_series({"network/blocking", "1", "share of session attempts blocked since the previous sample"});
-    s_blocking_kind_ = m.add_series({"network/blocking_by_kind", "1", "share of sessions reaching a site of this kind that it refused (full or down)"},
+    s_blocking_kind_ = m.add_series({"network/blocking_by_kind", "1", "share of sessions reaching working sites of this kind that they refused (full)"},
                                     {"kind", kinds});
     s_carried_kind_ = m.add_series({"network/carried_by_kind", "sessions", "sessions carried by sites of each kind"}, {"kind", kinds});
     s_blocking_muni_ = m.add_series({"network/blocking_by_municipality", "1", "share of session attempts blocked"},
