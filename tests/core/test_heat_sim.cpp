@@ -225,14 +225,34 @@ BOOST_AUTO_TEST_CASE(person_hours_add_up_to_the_population) {
   BOOST_TEST(dose == people, tt::tolerance(1e-9));
 }
 
-BOOST_AUTO_TEST_CASE(ac_failure_raises_exposure_in_the_area) {
-  const std::string cut = "[[events]]\nkind = \"heat_ac_failure\"\nat = \"2026-08-03T00:00\"\nlat = 35.69\nlon = 139.76\nradius_km = 20\n"
+BOOST_AUTO_TEST_CASE(a_power_cut_stops_air_conditioners_in_its_area) {
+  const std::string cut = "[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T00:00\"\nlat = 35.69\nlon = 139.76\nradius_km = 20\n"
                           "duration_hours = 12\n";
   Simulation base(test::small_city(6, kHot, "2026-08-03T00:00"), 2), failed(test::small_city(6, kHot + cut, "2026-08-03T00:00"), 2);
   base.run();
   failed.run();
   const double e_base = at(base, "heat/expected_cases_total", 6, 3), e_failed = at(failed, "heat/expected_cases_total", 6, 3);
   BOOST_TEST(e_failed > 1.5 * e_base);
+}
+
+BOOST_AUTO_TEST_CASE(restoration_brings_the_air_conditioners_back) {
+  // the same cut without an end, then power back at 02:00 (all at once) or spread over 02:00-06:00
+  const std::string cut = "[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T00:00\"\nlat = 35.69\nlon = 139.76\nradius_km = 20\n";
+  const auto restore = [](double per_hour) {
+    return "[[events]]\nkind = \"restoration\"\nat = \"2026-08-03T02:00\"\nlat = 35.69\nlon = 139.76\nradius_km = 20\n"
+           "share_per_hour = " + std::to_string(per_hour) + "\n";
+  };
+  const auto expected = [](const std::string& events) {
+    Simulation sim(test::small_city(6, kHot + events, "2026-08-03T00:00"), 2);
+    sim.run();
+    return at(sim, "heat/expected_cases_total", 6, 3);
+  };
+  const double base = expected(""), cut_only = expected(cut), at_once = expected(cut + restore(0)), spread = expected(cut + restore(0.25));
+  BOOST_TEST_MESSAGE("expected cases 75+ by 06:00: no cut " << base << ", cut " << cut_only << ", back at 02:00 " << at_once
+                                                              << ", back over 02:00-06:00 " << spread);
+  BOOST_TEST(base < at_once);
+  BOOST_TEST(at_once < spread);
+  BOOST_TEST(spread < cut_only);
 }
 
 BOOST_AUTO_TEST_CASE(cases_go_to_the_event_stream_for_watch_over) {

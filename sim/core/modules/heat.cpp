@@ -15,6 +15,7 @@
 #include <cmath>
 #include <limits>
 
+#include "citysim/areas.hpp"
 #include "citysim/city.hpp"
 
 namespace citysim {
@@ -86,11 +87,6 @@ void HeatParams::describe(Schema& s) {
   auto& wave = s.event("heat_wave", "heat: a heatwave, air temperature raised everywhere for a period (known to the forecasts)");
   wave.key("offset_c", ValueKind::Float, 2.0, "added to the air temperature").units("°C").range(-15, 15);
   wave.key("duration_hours", ValueKind::Float, 72.0, "length").units("h").above(0);
-  auto& cut = s.event("heat_ac_failure", "heat: air conditioners stop in an area (power cut)");
-  cut.key("lat", ValueKind::Float, 35.69, "centre latitude").units("°").range(20, 50);
-  cut.key("lon", ValueKind::Float, 139.69, "centre longitude").units("°").range(120, 160);
-  cut.key("radius_km", ValueKind::Float, 2.0, "cells whose centre is this close lose power").units("km").at_least(0);
-  cut.key("duration_hours", ValueKind::Float, 6.0, "until power is back").units("h").above(0);
   auto& hours = s.event("heat_shelter_hours", "heat: every cooling shelter opens at new hours for a period (extended hours)");
   hours.key("open_hour", ValueKind::Float, 8.0, "open from").units("h").range(0, 24);
   hours.key("close_hour", ValueKind::Float, 21.0, "close at").units("h").range(0, 24);
@@ -167,7 +163,7 @@ namespace {
 
 // entities of the Heat stream's draws besides residents (whose index is below 2^32)
 constexpr uint64_t kForecastEntity = 1ull << 40, kShelterEntity = 2ull << 40;
-constexpr uint32_t kTraitsTick = 0xFFFFFFFFu, kShelterTripTick = 0x80000000u;
+constexpr uint32_t kTraitsTick = 0xFFFFFFFFu, kShelterTripTick = 0x80000000u, kRestoreTick = 0x40000000u;
 constexpr size_t kBlock = 1 << 14;
 
 LocalSeconds midnight_of(LocalSeconds t) { return t - (((t % 86400) + 86400) % 86400); }
@@ -546,6 +542,7 @@ class HeatModule final : public Module {
  public:
   HeatModule(const Scenario& sc, const Grid& g) : params_(HeatParams::from(sc)), grid_(g) {
     for (const TimelineEvent& ev : sc.events()) {
+      if (is_power_event(ev.kind)) area_of(ev, g);  // a bad area stops the run before it starts
       if (ev.kind == "heat_wave")
         heatwaves_.push_back({ev.at, ev.at + LocalSeconds(ev.get_double("duration_hours") * 3600), ev.get_double("offset_c")});
       if (ev.kind == "heat_shelter_hours" && ev.get_double("close_hour") <= ev.get_double("open_hour"))
@@ -607,16 +604,30 @@ class HeatModule final : public Module {
     record_tables();
   }
 
-  void on_event(const TimelineEvent& ev, World& /*world*/) override {
-    if (ev.kind != "heat_ac_failure" && ev.kind != "heat_shelter_hours" && ev.kind != "heat_outreach") return;
+  void on_event(const TimelineEvent& ev, World& w) override {
     HeatState& s = state_;
-    const LocalSeconds until = ev.at + LocalSeconds(ev.get_double("duration_hours") * 3600);
-    if (ev.kind == "heat_ac_failure") {
-      const double radius = ev.get_double("radius_km"), lat = ev.get_double("lat"), lon = ev.get_double("lon");
+    // a power cut stops the air conditioners of the area's cells until its duration ends
+    // or a restoration reaches them (the core's events, which the network reacts to too)
+    if (ev.kind == "power_cut") {
+      const double hours = ev.get_double("duration_hours");
+      const LocalSeconds back =
+          hours > 0 ? ev.at + LocalSeconds(std::llround(hours * 3600)) : std::numeric_limits<LocalSeconds>::max();
+      const Area area = area_of(ev, grid_);
       for (size_t c = 0; c < grid_.size(); ++c)
-        if (grid_.mesh_code[c] != 0 && haversine_km(lat, lon, grid_.lat[c], grid_.lon[c]) <= radius)
-          s.power_cut_until[c] = std::max(s.power_cut_until[c], until);
-    } else if (ev.kind == "heat_shelter_hours") {
+        if (area.contains_cell(grid_, c)) s.power_cut_until[c] = std::max(s.power_cut_until[c], back);
+      return;
+    }
+    if (ev.kind == "restoration") {
+      const Area area = area_of(ev, grid_);
+      const Rng rng(w.seed, Stream::Heat);
+      for (size_t c = 0; c < grid_.size(); ++c)
+        if (s.power_cut_until[c] > ev.at && area.contains_cell(grid_, c))
+          s.power_cut_until[c] = restored_at(ev, Draws(rng, c, kRestoreTick | uint32_t(ev.index)).uniform());
+      return;
+    }
+    if (ev.kind != "heat_shelter_hours" && ev.kind != "heat_outreach") return;
+    const LocalSeconds until = ev.at + LocalSeconds(ev.get_double("duration_hours") * 3600);
+    if (ev.kind == "heat_shelter_hours") {
       s.open_hour_now = ev.get_double("open_hour");
       s.close_hour_now = ev.get_double("close_hour");
       s.hours_until = until;

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <map>
 
+#include "citysim/areas.hpp"
 #include "citysim/residents.hpp"
 
 namespace citysim {
@@ -142,20 +143,11 @@ void NetworkParams::describe(Schema& s) {
   s.key("network.wifi_monitoring_delay_min", ValueKind::Float, d.wifi_monitoring_delay_min,
         "time until a down Wi-Fi access point is seen by operators").units("min").range(0, 100000);
 
-  const auto area = [](EventKindSpec& e) {
-    e.key("municipalities", ValueKind::StringList, std::vector<std::string>{}, "municipality codes or English names");
-    e.key("lat", ValueKind::Float, 0.0, "centre of a circle, degrees");
-    e.key("lon", ValueKind::Float, 0.0, "centre of a circle, degrees");
-    e.key("radius_km", ValueKind::Float, 0.0, "radius of the circle (0 = no circle)").units("km").at_least(0);
-    e.key("kinds", ValueKind::StringList, std::vector<std::string>{}, "site kinds affected (empty = all)");
-  };
-  area(s.event("power_cut", "mains power cut in an area: sites run on battery for backup_hours, then go down"));
+  // power_cut and restoration are the core's (citysim/areas.hpp): the heat module reacts too
   auto& destroy = s.event("site_destruction", "sites in an area are destroyed");
-  area(destroy);
+  describe_area(destroy);
+  destroy.key("kinds", ValueKind::StringList, std::vector<std::string>{}, "site kinds affected (empty = all)");
   destroy.key("share", ValueKind::Float, 1.0, "share of the area's sites destroyed").range(0, 1);
-  auto& restore = s.event("restoration", "mains power back and destroyed sites rebuilt in an area");
-  area(restore);
-  restore.key("share_per_hour", ValueKind::Float, 0.0, "share of the affected sites restored per hour (0 = all at once)").range(0, 1);
   auto& sat = s.event("satellite_deployment", "portable satellite terminals come up at municipal offices after a delay");
   sat.key("delay_hours", ValueKind::Float, 6.0, "hours from the event until the terminals work").units("h").range(0, 1000);
   sat.key("count", ValueKind::Int, int64_t(0), "terminals deployed, municipal offices first (0 = all)").range(0, 10000);
@@ -248,6 +240,7 @@ NetworkState make_network_state(Sites sites, const Grid& g) {
   s.destroyed.assign(n, 0);
   s.battery_empty_at.assign(n, kNever);
   s.restore_at.assign(n, kNever);
+  s.power_back_at.assign(n, kNever);
   s.status.assign(n, uint8_t(SiteStatus::Up));
   s.down_since.assign(n, kNever);
   s.seen_at.assign(n, kNever);
@@ -589,6 +582,10 @@ void update_sites(const NetworkParams& p, NetworkState& s, LocalSeconds now) {
       s.destroyed[i] = 0;
       s.restore_at[i] = kNever;
     }
+    if (s.power_back_at[i] <= now) {
+      s.mains[i] = 1;
+      s.power_back_at[i] = kNever;
+    }
     const SiteStatus before = SiteStatus(s.status[i]), after = site_status(s, i, now);
     changed |= after != before;
     if (after == SiteStatus::Down && before != SiteStatus::Down) {
@@ -608,6 +605,7 @@ void update_sites(const NetworkParams& p, NetworkState& s, LocalSeconds now) {
     s.status[i] = uint8_t(after);
     // the next time anything about this site changes by itself
     due(s.restore_at[i]);
+    due(s.power_back_at[i]);
     due(s.seen_at[i]);
     due(s.sites.deploy_at[i]);
     if (!s.mains[i]) due(s.battery_empty_at[i]);

@@ -141,7 +141,8 @@ struct NetworkState {
   std::vector<uint8_t> mains;               // 1 = mains power on
   std::vector<uint8_t> destroyed;           // 1 = destroyed
   std::vector<LocalSeconds> battery_empty_at;  // when the battery runs out (mains off)
-  std::vector<LocalSeconds> restore_at;     // scheduled restoration, kNever = none
+  std::vector<LocalSeconds> restore_at;     // scheduled restoration (power and rebuilding), kNever = none
+  std::vector<LocalSeconds> power_back_at;  // end of a power cut with a duration, kNever = none
   std::vector<uint8_t> status;              // SiteStatus now
   std::vector<LocalSeconds> down_since;     // when the site went down (status Down)
   std::vector<LocalSeconds> seen_at;        // when operators see the outage

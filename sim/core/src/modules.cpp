@@ -1,4 +1,5 @@
 // The modules and their fixed phase order. A new module adds one line here.
+#include "citysim/areas.hpp"
 #include "citysim/city.hpp"
 #include "citysim/module.hpp"
 #include "citysim/residents.hpp"
@@ -31,6 +32,7 @@ const Schema& scenario_schema() {
     auto& set = s.event("set", "change a scenario key at a time: a policy change, a new knob value");
     set.key("key", ValueKind::String, std::string(""), "the key to change, e.g. \"residents.go_out_prob_75plus\"");
     set.key("value", ValueKind::String, std::string(""), "its new value, written as on the command line");
+    describe_power_events(s);
     for (const auto& d : module_descriptors()) d.describe(s);
     return s;
   }();
