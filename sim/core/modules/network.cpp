@@ -226,7 +226,6 @@ void refresh_pools(NetworkState& s) {
   for (size_t l = 0; l < s.coverage.to.size(); ++l)
     if (site_working(s, s.coverage.to[l])) pc.log1m_share[s.pool_link_of[l]] += s.coverage.log1m_share[l];
   for (size_t l = 0; l < pc.to.size(); ++l) pc.share[l] = float(-std::expm1(pc.log1m_share[l]));
-  s.pools_stale = false;
 }
 
 }  // namespace
@@ -611,7 +610,7 @@ void update_sites(const NetworkParams& p, NetworkState& s, LocalSeconds now) {
     if (!s.mains[i]) due(s.battery_empty_at[i]);
   }
   s.next_site_change = next;
-  if (!changed && !s.pools_stale) return;
+  if (!changed) return;
   // a pool that lost capacity drops the sessions of the sites it lost, in proportion;
   // individual priority sessions go only with the pool's last site
   const std::vector<int32_t> before = s.capacity;

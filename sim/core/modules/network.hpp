@@ -153,7 +153,6 @@ struct NetworkState {
   std::vector<uint32_t> pool_cell;    // (pools)
   Coverage pool_coverage;             // links cell -> pool; shares from the working sites only
   std::vector<uint32_t> pool_link_of; // the pool link each site link belongs to (site links)
-  bool pools_stale = true;            // site statuses changed: capacities and shares to redo
   // sessions (pools)
   std::vector<int32_t> capacity;   // concurrent sessions of the working sites
   std::vector<int32_t> busy;       // sessions in progress
