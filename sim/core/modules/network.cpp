@@ -296,6 +296,7 @@ NetworkState make_network_state(Sites sites, const Grid& g) {
   s.base_rate_per_min.assign(cells, 0.0);
   s.rate_per_resident.assign(cells, 0.0);
   s.retry_pool.assign(cells, 0);
+  s.emergency_clock.assign(cells, std::numeric_limits<double>::quiet_NaN());
   s.arrivals.assign(cells, 0);
   s.emergency.assign(cells, 0);
   s.retries.assign(cells, 0);
@@ -467,12 +468,15 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
   const double leave = -std::expm1(-dt_min / p.holding_min), log_stay = -dt_min / p.holding_min;
   const double within = 1 - p.holding_min / dt_min * leave;
   const Prob ends_within{within, std::log1p(-within)};
-  const auto depart = [&](size_t i) {
-    s.fresh[i] = 0;
-    const int32_t bulk = s.busy[i] - s.tracked[i];
-    if (bulk <= 0) return;
-    Draws d(rng, kDepart | i, step);
-    s.busy[i] -= int32_t(binomial(d, uint32_t(bulk), leave, log_stay));
+  // four pools share the draws of one Philox block (a binomial takes one 32-bit word)
+  constexpr size_t kPoolsPerBlock = 4;
+  const auto depart = [&](size_t group) {
+    Draws d(rng, kDepart | group, step);
+    for (size_t i = group * kPoolsPerBlock; i < std::min(s.busy.size(), (group + 1) * kPoolsPerBlock); ++i) {
+      s.fresh[i] = 0;
+      const int32_t bulk = s.busy[i] - s.tracked[i];
+      if (bulk > 0) s.busy[i] -= int32_t(binomial(d, uint32_t(bulk), leave, log_stay));
+    }
   };
   // arrivals: Poisson per cell, split into regular and emergency (Poisson splitting);
   // waiting blocked sessions retry after an exponential delay. The regular ones are then
@@ -488,7 +492,12 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
     Draws d(rng, kArrive | c, step);
     const double mean = rate_per_min[c] * dt_min;
     s.arrivals[c] = d.poisson(mean * (1 - p.emergency_share));
-    s.emergency[c] = d.poisson(mean * p.emergency_share);
+    // emergency calls are rare: the cell's Poisson process runs down an Exp(1) clock of
+    // expected calls, drawn only when a call comes (the same law as a Poisson count per step)
+    double& clock = s.emergency_clock[c];
+    if (std::isnan(clock)) clock = d.exponential(1.0);
+    clock -= mean * p.emergency_share;
+    for (s.emergency[c] = 0; clock <= 0; ++s.emergency[c]) clock += d.exponential(1.0);
     s.retries[c] = binomial(d, s.retry_pool[c], retry_now);
     s.retry_pool[c] -= s.retries[c];
     uint32_t left = s.arrivals[c] + s.retries[c], l = pc.start[c];
@@ -498,10 +507,10 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
     }
     s.split_end[c] = l;
   };
-  // both in one parallel pass: pools, then cells
-  const size_t pools = s.busy.size();
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, pools + cells, 512), [&](const auto& range) {
-    for (size_t i = range.begin(); i < range.end(); ++i) i < pools ? depart(i) : arrive(i - pools);
+  // both in one parallel pass: groups of pools, then cells
+  const size_t groups = (s.busy.size() + kPoolsPerBlock - 1) / kPoolsPerBlock;
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, groups + cells, 512), [&](const auto& range) {
+    for (size_t i = range.begin(); i < range.end(); ++i) i < groups ? depart(i) : arrive(i - groups);
   });
   // attachment: cells share pools, so each stripe runs in cell order, starting from a
   // cell drawn each step so that no cell is always served first

@@ -172,6 +172,7 @@ struct NetworkState {
   // two stripes of the same parity: the even stripes run in parallel, then the odd ones
   std::vector<uint32_t> stripe_start;     // first cell of each stripe (stripes + 1)
   std::vector<uint32_t> retry_pool;     // blocked sessions waiting to retry (cells)
+  std::vector<double> emergency_clock;  // expected emergency calls until the next one, Exp(1) (cells; NaN = not drawn yet)
   std::vector<uint32_t> arrivals, emergency, retries;  // this sub-step's attempts (cells)
   struct Crowd { std::vector<uint32_t> cells; double rate_per_cell_per_min; LocalSeconds until; };
   std::vector<Crowd> crowds;            // extra people gathered for an event (crowd events)
