@@ -127,7 +127,8 @@ void NetworkParams::describe(Schema& s) {
   s.key("network.holding_min", ValueKind::Float, d.holding_min, "mean session length (exponential)").units("min").above(0);
   s.key("network.substep_s", ValueKind::Int, int64_t(d.substep_s),
         "step of the session model (a divisor of 60); sessions that end within a step free their slot in it, so the "
-        "default one-minute step keeps blocking within about 20% of Erlang B at holding_min = 3; shorter is closer and slower")
+        "default one-minute step keeps blocking within a few percent of Erlang B where it matters (up to a quarter high "
+        "around 1%) at holding_min = 3; shorter is closer and slower")
       .units("s").range(1, 60);
   s.key("network.demand_update_minutes", ValueKind::Int, int64_t(d.demand_update_minutes),
         "how often the demand mix (age groups, activities) is recounted from the residents; the counts present follow every minute")
