@@ -213,7 +213,8 @@ class Simulation:
 
     @property
     def scheduled(self) -> list[dict]:
-        """Events scheduled from Python that have not fired yet."""
+        """Timeline events that have not fired yet: the scenario file's and those scheduled
+        from Python, in time order."""
         return self._sim.pending_events()
 
     # -- state and outputs ------------------------------------------------------------------------

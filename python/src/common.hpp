@@ -27,12 +27,11 @@ py::object from_value(const Value& value);
 // citysim.ScenarioError (a ValueError with .key, .reason, .file, .line); registered once
 void register_scenario_error(py::module_& m);
 
-// a change applied between ticks, kept so save() can replay the run with a results writer
+// a set() between ticks, kept so save() can replay the run with a results writer
 struct Intervention {
   int64_t tick;  // applied after this many ticks
   std::string key;
-  Value value;                         // for a set()
-  std::optional<TimelineEvent> event;  // for a schedule()d event
+  Value value;
 };
 
 class PySimulation;
@@ -48,8 +47,8 @@ class BusyGuard {
   PySimulation& sim_;
 };
 
-// the Simulation plus what Python adds: events scheduled after construction, the log of
-// interventions, an optional streaming results writer, the stop flag for Ctrl-C
+// the Simulation plus what Python adds: the log of set() changes and scheduled events (for
+// save()'s replay), an optional streaming results writer, the stop flag for Ctrl-C
 class PySimulation {
  public:
   PySimulation(const Scenario& scenario, int threads);
@@ -63,14 +62,14 @@ class PySimulation {
     if (busy_) throw std::runtime_error("the simulation is running in another thread; wait for run() to return");
     return *sim_;
   }
-  // advance to `target_tick` (clamped to the end), firing scheduled events on time.
+  // advance to `target_tick` (clamped to the end); the timeline fires scheduled events.
   // The GIL is released while C++ runs; every `check_every_s` of wall time it is taken
   // back to check for signals (Ctrl-C) and call `on_progress(tick, total, now, wall_s)`.
   // Returns false when stopped early (the Python exception is then re-raised).
   bool advance(int64_t target_tick, py::object on_progress, double check_every_s);
   void set(const std::string& key, py::handle value);
   void schedule(const std::string& kind, const std::string& at, py::dict values);
-  py::list pending_events();
+  py::list pending_events();  // timeline events not fired yet (the file's and scheduled ones)
   void record(const std::string& path, int fields_every);
   void close();
   // replay the run so far with a ResultsWriter (same scenario, seed and interventions);
@@ -78,13 +77,11 @@ class PySimulation {
   void save(const std::string& path, int fields_every, py::object on_progress);
 
  private:
-  int64_t fire_tick(LocalSeconds at) const;  // the tick whose start the event precedes
-
   Scenario original_;
   int threads_;
   std::unique_ptr<io::ResultsWriter> writer_;  // declared before sim_: outlives it
   std::unique_ptr<Simulation> sim_;
-  std::vector<TimelineEvent> pending_;  // sorted by time
+  std::vector<TimelineEvent> scheduled_;  // schedule()d events, added to the replay's scenario
   std::vector<Intervention> log_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> busy_{false};  // advance() or save() is running with the GIL released

@@ -1,5 +1,6 @@
 // PySimulation: stepping with the GIL released and Ctrl-C checks, events scheduled from
-// Python, parameter changes, and results files (streamed or replayed).
+// Python (into the core's timeline), parameter changes, and results files (streamed or
+// replayed).
 #include <algorithm>
 #include <exception>
 #include <functional>
@@ -11,11 +12,6 @@ namespace citysim::py_ext {
 namespace {
 
 const SourceLoc kScheduleLoc{"schedule", 0};
-
-void apply(Simulation& sim, const Intervention& it) {
-  if (it.event) sim.apply_event(*it.event);
-  else sim.set_param(it.key, it.value);
-}
 
 }  // namespace
 
@@ -33,13 +29,6 @@ PySimulation::~PySimulation() {
     if (writer_ && sim_) sim_->finish(sim_->finished());
   } catch (...) {  // a destructor must not throw; the file stays .partial
   }
-}
-
-int64_t PySimulation::fire_tick(LocalSeconds at) const {
-  const Clock& c = sim_->clock();
-  const int64_t tick_s = int64_t(c.tick_minutes) * 60;
-  // the core fires an event in the first tick whose end time reaches it
-  return (at - c.start + tick_s - 1) / tick_s;
 }
 
 // Simulation::run's progress callback, called with the GIL released: takes the GIL back
@@ -79,17 +68,7 @@ bool PySimulation::advance(int64_t target_tick, py::object on_progress, double c
   {
     py::gil_scoped_release release;
     sim_->step(0);  // the initial sample, before any event fires
-    for (;;) {
-      while (!pending_.empty() && fire_tick(pending_.front().at) - 1 <= sim_->clock().tick) {
-        sim_->apply_event(pending_.front());
-        log_.push_back({sim_->clock().tick, "", {}, pending_.front()});
-        pending_.erase(pending_.begin());
-      }
-      int64_t stop_at = target_tick;
-      if (!pending_.empty()) stop_at = std::min(stop_at, fire_tick(pending_.front().at) - 1);
-      if (!sim_->run(stop_at, &stop_, progress, check_every_s) || check.failed()) break;
-      if (sim_->clock().tick >= target_tick) break;
-    }
+    sim_->run(target_tick, &stop_, progress, check_every_s);
   }
   check.rethrow();
   return sim_->clock().tick >= target_tick;
@@ -99,7 +78,7 @@ void PySimulation::set(const std::string& key, py::handle value) {
   const BusyGuard busy(*this);
   const Value v = to_value(value, key, SourceLoc{"set_param", 0});
   sim_->set_param(key, v);
-  log_.push_back({sim_->clock().tick, key, v, std::nullopt});
+  log_.push_back({sim_->clock().tick, key, v});
 }
 
 void PySimulation::schedule(const std::string& kind, const std::string& at, py::dict values) {
@@ -112,28 +91,13 @@ void PySimulation::schedule(const std::string& kind, const std::string& at, py::
     if (kind == "set" && name == "value" && !std::holds_alternative<std::string>(value)) value = value_to_string(value);
     vals[name] = value;
   }
-  Scenario probe(sim_->scenario());
-  const int index = int(probe.events().size());
-  probe.add_event(kind, at, vals, kScheduleLoc);
-  const auto it = std::find_if(probe.events().begin(), probe.events().end(),
-                               [&](const TimelineEvent& e) { return e.index == index; });
-  TimelineEvent ev = *it;
-  if (ev.kind == "set") probe.set_from_string(ev.get_string("key"), ev.get_string("value"), kScheduleLoc);
-  const LocalSeconds now = sim_->clock().now();
-  const LocalSeconds end = sim_->clock().start + sim_->total_ticks() * int64_t(sim_->clock().tick_minutes) * 60;
-  if (ev.at <= now || ev.at > end)
-    throw ScenarioError(kScheduleLoc, "events.at",
-                        "expected a time after the current simulation time and within the run (" + format_datetime(now) +
-                            " to " + format_datetime(end) + "), got " + format_datetime(ev.at));
-  const auto pos = std::upper_bound(pending_.begin(), pending_.end(), ev,
-                                    [](const TimelineEvent& a, const TimelineEvent& b) { return a.at < b.at; });
-  pending_.insert(pos, std::move(ev));
+  scheduled_.push_back(sim_->schedule(kind, at, std::move(vals), kScheduleLoc));
 }
 
 py::list PySimulation::pending_events() {
   const BusyGuard busy(*this);
   py::list out;
-  for (const auto& ev : pending_) {
+  for (const auto& ev : sim_->pending_events()) {
     py::dict d;
     d["kind"] = ev.kind;
     d["at"] = format_datetime(ev.at);
@@ -169,16 +133,18 @@ void PySimulation::save(const std::string& path, int fields_every, py::object on
   const std::function<void(const Progress&)> progress = std::ref(check);
   {
     py::gil_scoped_release release;
-    // same scenario, seed and interventions at the same ticks: the same results, and
-    // deterministic on any thread count
-    Simulation replay(original_, threads_);
+    // same scenario, seed, scheduled events and set() changes at the same ticks: the same
+    // results, and deterministic on any thread count
+    Scenario scenario = original_;
+    for (const auto& ev : scheduled_) scenario.add_event(ev.kind, format_datetime(ev.at), ev.values, ev.loc);
+    Simulation replay(scenario, threads_);
     io::ResultsWriter writer(path, fields_every);
     replay.add_sink(&writer);
     bool complete = true;
     for (const auto& it : log_) {
       complete = replay.run(it.tick, &stop_, progress, 0.1);
       if (!complete) break;
-      apply(replay, it);
+      replay.set_param(it.key, it.value);
     }
     if (complete) complete = replay.run(sim_->clock().tick, &stop_, progress, 0.1);
     replay.finish(complete && replay.finished());  // Ctrl-C leaves a partial file (complete = 0)

@@ -2,6 +2,7 @@
 
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <cmath>
 #include <thread>
 
@@ -93,6 +94,29 @@ void Simulation::fire_timeline(LocalSeconds from_exclusive, LocalSeconds to_incl
     const TimelineEvent& ev = events[next_event_++];
     if (ev.at > from_exclusive) apply_event(ev);
   }
+}
+
+const TimelineEvent& Simulation::schedule(const std::string& kind, const std::string& at, std::map<std::string, Value> values,
+                                          const SourceLoc& loc) {
+  Scenario probe(scenario_);  // validate on a copy: a bad event leaves the timeline as it was
+  probe.add_event(kind, at, std::move(values), loc);
+  const int index = int(probe.events().size()) - 1;
+  const auto it = std::find_if(probe.events().begin(), probe.events().end(), [&](const TimelineEvent& e) { return e.index == index; });
+  const TimelineEvent& ev = *it;
+  if (ev.kind == "set") probe.set_from_string(ev.get_string("key"), ev.get_string("value"), loc);
+  const LocalSeconds now = clock_.now(), end = run_.start + total_ticks() * int64_t(run_.tick_minutes) * 60;
+  if (ev.at <= now || ev.at > end)
+    throw ScenarioError(loc, "events.at",
+                        "expected a time after the current simulation time and within the run (" + format_datetime(now) +
+                            " to " + format_datetime(end) + "), got " + format_datetime(ev.at));
+  // it sorts after every event that has fired (those are at or before now)
+  scenario_.add_event(kind, at, ev.values, loc);
+  const auto& events = scenario_.events();
+  return *std::find_if(events.begin(), events.end(), [&](const TimelineEvent& e) { return e.index == index; });
+}
+
+std::span<const TimelineEvent> Simulation::pending_events() const {
+  return std::span<const TimelineEvent>(scenario_.events()).subspan(next_event_);
 }
 
 void Simulation::apply_event(const TimelineEvent& ev) {

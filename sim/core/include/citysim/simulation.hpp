@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -77,9 +78,13 @@ class Simulation {
   void add_sink(ResultSink* sink);
   // change a scenario key between steps (same validation as the scenario file)
   void set_param(const std::string& key, const Value& value);
-  // apply one timeline event now, as the timeline does at its time (front ends that
-  // schedule events themselves call this between steps)
-  void apply_event(const TimelineEvent& event);
+  // add an [[events]] entry to the timeline while the run is on (Python's schedule(), the
+  // viewer): validated as in a scenario file (a "set" also checks its key and value now),
+  // and it must fall after the current time and within the run; it fires at its time
+  const TimelineEvent& schedule(const std::string& kind, const std::string& at, std::map<std::string, Value> values,
+                                const SourceLoc& loc);
+  // the timeline entries that have not fired yet, in time order
+  std::span<const TimelineEvent> pending_events() const;
 
   const Scenario& scenario() const { return scenario_; }
   const RunParams& run_params() const { return run_; }
@@ -101,6 +106,7 @@ class Simulation {
   void tick_once();
   void sample();
   void fire_timeline(LocalSeconds from_exclusive, LocalSeconds to_inclusive);
+  void apply_event(const TimelineEvent& event);  // one timeline event, now
   World world();
 
   Scenario scenario_;
