@@ -2,6 +2,8 @@
 #define BOOST_TEST_MODULE heat_sim
 #include <boost/test/unit_test.hpp>
 
+#include <array>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -180,6 +182,39 @@ BOOST_AUTO_TEST_CASE(alert_issued_the_evening_before_a_hot_day) {
   BOOST_REQUIRE(alerts->rows >= 1u);
   BOOST_TEST(std::get<std::string>(alerts->at(0, 0)) == "2026-08-03T17:00:00+09:00");
   BOOST_TEST(std::get<std::string>(alerts->at(0, 1)) == "2026-08-04");
+}
+
+BOOST_AUTO_TEST_CASE(on_alert_days_residents_stay_in_as_far_as_the_scenario_says) {
+  // a mild day, then a hot one with an alert issued the evening before (perfect forecasts)
+  const auto run = [](double stay_home_65plus, double indoor_share) {
+    Scenario sc = test::small_city(48, "[heat]\nenabled = true\n[heat.weather]\ntmax_c = [29, 37]\ntmin_c = [23, 27]\n"
+                                       "[heat.forecast]\nsd_1h_c = 0\nsd_48h_c = 0\nsd_per_day_c = 0\n",
+                                   "2026-08-03T00:00");
+    sc.set("residents.alert_stay_home_65plus", stay_home_65plus);
+    sc.set("residents.alert_indoor_share", indoor_share);
+    Simulation sim(sc, 2);
+    sim.run();
+    BOOST_TEST(at(sim, "heat/alert_level", 30) == 1.0);
+    const auto day = [&](const std::string& path, size_t d) {
+      double sum = 0;
+      for (size_t h = 24 * d + 1; h <= 24 * (d + 1); ++h) sum += at(sim, path, h);
+      return sum;
+    };
+    return std::array<double, 4>{day("residents/at_errand", 0), day("residents/at_errand", 1),
+                                 day("residents/outdoors_total", 0), day("residents/outdoors_total", 1)};
+  };
+  const auto as_usual = run(0, 0), stay_home = run(1, 0), indoors = run(0, 1);
+  BOOST_TEST_MESSAGE("errand person-hours on the alert day: as usual " << as_usual[1] << ", 65+ staying home "
+                                                                      << stay_home[1] << "; outdoors " << as_usual[3]
+                                                                      << ", errands moved indoors " << indoors[3]);
+  // the day before the alert is the same person for person
+  BOOST_TEST(stay_home[0] == as_usual[0]);
+  BOOST_TEST(indoors[2] == as_usual[2]);
+  // on the alert day: fewer outings (people 65+ not in work are about a third of them), less time outdoors
+  BOOST_TEST(stay_home[1] < 0.85 * as_usual[1]);
+  BOOST_TEST(stay_home[1] > 0.3 * as_usual[1]);
+  BOOST_TEST(indoors[1] == as_usual[1]);
+  BOOST_TEST(indoors[3] < 0.9 * as_usual[3]);
 }
 
 BOOST_AUTO_TEST_CASE(shelters_never_exceed_capacity_and_shelter_time_adds_no_dose) {

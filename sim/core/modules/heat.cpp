@@ -355,6 +355,8 @@ void step_heat(const HeatParams& p, HeatState& s, World& w) {
   w.couplings.wind_m_s = s.city.wind_m_s;
   update_forecasts(p, s, w, first);
   w.couplings.heat_alert_level = s.alert_today;
+  w.couplings.heat_alert_tomorrow = s.alert_tomorrow;
+  w.couplings.heat_alert_day = w.clock.day_index();
   for (const auto& a : s.new_alerts) w.events.emit(a);
   if (first) return;  // the initial state: no hour has passed yet
 

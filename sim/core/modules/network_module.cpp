@@ -134,6 +134,9 @@ class NetworkModule : public Module {
                              {{"site", ColumnType::Int, ""}, {"kind", ColumnType::Text, ""}, {"municipality", ColumnType::Int, ""},
                               {"cause", ColumnType::Text, ""}, {"down_at", ColumnType::Text, ""}, {"seen_after_min", ColumnType::Float, "min"}});
     w.couplings.network_ok.assign(grid_.size(), 0.0f);
+  }
+
+  void start(World& w) override {
     // warm-up: five holding times of sessions at the start's demand, so the run does
     // not start from an empty network; the counters start from zero afterwards
     update_demand(params_, state_, w.residents, grid_.size());

@@ -65,6 +65,11 @@ void ResidentsParams::describe(Schema& s) {
   prob("residents.go_out_prob_65_74", d.go_out_prob_65_74, "probability a person aged 65-74 not in work goes out on a given day");
   prob("residents.go_out_prob_75plus", d.go_out_prob_75plus, "probability a person aged 75+ not in work goes out on a given day");
   prob("residents.go_out_prob_other", d.go_out_prob_other, "probability another adult not in work or study goes out");
+  prob("residents.alert_stay_home_65plus", d.alert_stay_home_65plus,
+       "on a heat-stroke alert day (heat module), share of the outings of people aged 65+ not in work that are called off "
+       "(the alert's advice: avoid going out); 0 = alerts change nothing");
+  prob("residents.alert_indoor_share", d.alert_indoor_share,
+       "on a heat-stroke alert day, share of outdoor errands and leisure moved indoors (malls, libraries)");
   s.key("residents.commute_decay_km", ValueKind::Float, d.commute_decay_km, "distance decay of the commute gravity model (weight exp(-d/decay))").units("km").above(0);
   s.key("residents.walk_max_km", ValueKind::Float, d.walk_max_km, "trips shorter than this are walked").units("km").at_least(0);
   s.key("residents.bicycle_max_km", ValueKind::Float, d.bicycle_max_km, "longest trip anyone cycles").units("km").at_least(0);
@@ -105,6 +110,8 @@ ResidentsParams ResidentsParams::from(const Scenario& sc) {
   p.go_out_prob_65_74 = sc.get_double("residents.go_out_prob_65_74");
   p.go_out_prob_75plus = sc.get_double("residents.go_out_prob_75plus");
   p.go_out_prob_other = sc.get_double("residents.go_out_prob_other");
+  p.alert_stay_home_65plus = sc.get_double("residents.alert_stay_home_65plus");
+  p.alert_indoor_share = sc.get_double("residents.alert_indoor_share");
   p.commute_decay_km = sc.get_double("residents.commute_decay_km");
   p.walk_max_km = sc.get_double("residents.walk_max_km");
   p.bicycle_max_km = sc.get_double("residents.bicycle_max_km");
@@ -388,6 +395,7 @@ namespace {
 
 constexpr int kLastMinute = 1439;
 constexpr uint32_t kStableTick = 0xFFFFFFFFu;  // draws that stay the same every day (commute mode)
+constexpr uint32_t kAlertTick = 0x40000000u;  // | day: reactions to a heat alert (apart from the day's other draws)
 
 Mode choose_mode(const ResidentsParams& p, const std::string& area, double km, double u_bike, double u_rail) {
   if (km < p.walk_max_km) return Mode::Walk;
@@ -447,9 +455,12 @@ namespace {
 
 // today's plan for resident r
 DayPlan make_plan(const Grid& g, const ResidentsParams& p, const Residents& R, const Rng& rng, size_t r,
-                  int64_t day, bool holiday) {
+                  int64_t day, bool holiday, bool alert) {
   DayPlan plan;
   Draws d(rng, r, uint32_t(day));
+  // reactions to an alert draw apart, so the rest of the plan is the same with or without them
+  Draws on_alert(rng, r, kAlertTick | uint32_t(day));
+  const auto moved_indoors = [&] { return alert && p.alert_indoor_share > 0 && on_alert.bernoulli(p.alert_indoor_share); };
   Draws stable(rng, r, kStableTick);
   const double u_bike = stable.uniform(), u_rail = stable.uniform(), u_part = stable.uniform();
   const Role role = Role(R.role[r]);
@@ -495,7 +506,7 @@ DayPlan make_plan(const Grid& g, const ResidentsParams& p, const Residents& R, c
     if (role == Role::Worker && d.bernoulli(p.after_work_errand_prob)) {
       plan.errand_cell = nearby_cell(g, home, 1, d);
       plan.errand_min = uint8_t(20 + d.below(60));
-      plan.errand_outdoors = d.bernoulli(p.outdoor_errand_share);
+      plan.errand_outdoors = d.bernoulli(p.outdoor_errand_share) && !moved_indoors();
       plan.travel_back_min = uint8_t(minutes_to(plan.errand_cell, out) > t_out ? minutes_to(plan.errand_cell, out) : t_out);
       plan.travel_errand_min = minutes_to(plan.errand_cell, Mode::Walk);
     }
@@ -508,13 +519,14 @@ DayPlan make_plan(const Grid& g, const ResidentsParams& p, const Residents& R, c
   const double go_out = role == Role::Retiree || age >= 65 ? (age >= 75 ? p.go_out_prob_75plus : p.go_out_prob_65_74)
                       : role == Role::Child ? 0.5 : p.go_out_prob_other;
   if (!d.bernoulli(go_out)) return plan;
+  if (alert && age >= 65 && p.alert_stay_home_65plus > 0 && on_alert.bernoulli(p.alert_stay_home_65plus)) return plan;
   plan.pattern = uint8_t(DayPattern::Errand);
   plan.errand_cell = nearby_cell(g, home, holiday ? 3 : 2, d);
   const Mode m = mode_to(plan.errand_cell);
   const int t = minutes_to(plan.errand_cell, m);
   plan.mode_out = plan.mode_back = uint8_t(m);
   plan.travel_out_min = plan.travel_back_min = uint8_t(t);
-  plan.errand_outdoors = d.bernoulli(p.outdoor_errand_share);
+  plan.errand_outdoors = d.bernoulli(p.outdoor_errand_share) && !moved_indoors();
   plan.leave_min = uint16_t(std::clamp(int(std::lround(d.normal(10.5, 1.5) * 60)), 7 * 60, 18 * 60));
   const int stay = 45 + int(d.below(136));
   plan.main_end_min = uint16_t(std::min(plan.leave_min + t + stay, kLastMinute - t - 15));
@@ -550,7 +562,11 @@ class ResidentsModule final : public Module {
     for (const auto& mu : grid_.municipalities) munis.push_back(mu.name_en + " (" + std::to_string(mu.code) + ")");
     s_by_muni_ = m.add_series({"residents/present_by_municipality", "people", "residents present in each municipality"},
                               {"municipality", munis});
-    // bring everyone from local midnight to the start time without counting trips
+  }
+
+  void start(World& w) override {
+    // bring everyone from local midnight to the start time without counting trips (the
+    // first day's plans see the heat alert in force, set in the heat module's init)
     const int64_t start_minute = w.clock.minute_of_day();
     minute_done_ = -start_minute - 1;  // absolute minutes since the start; -start is local midnight
     advance(w, 0);
@@ -614,13 +630,14 @@ class ResidentsModule final : public Module {
     Residents& R = w.residents;
     const Rng rng(w.seed, Stream::DayPlans);
     const bool holiday = is_holiday(w, day);
+    const bool alert = w.couplings.heat_alert_on(day) >= 1;  // announced the evening before
     const size_t n = R.count, blocks = (n + kBlock - 1) / kBlock;
     std::vector<uint32_t> counts(blocks * 1440, 0);
     tbb::parallel_for(size_t(0), blocks, [&](size_t b) {
       Segment seg[kMaxSegments];
       uint32_t* cnt = &counts[b * 1440];
       for (size_t r = b * kBlock; r < std::min(n, (b + 1) * kBlock); ++r) {
-        R.plan[r] = make_plan(grid_, params_, R, rng, r, day, holiday);
+        R.plan[r] = make_plan(grid_, params_, R, rng, r, day, holiday, alert);
         const int k = expand_plan(R.plan[r], R.home_cell[r], R.day_cell[r], Role(R.role[r]), seg);
         for (int i = 0; i < k; ++i) ++cnt[seg[i].minute];
       }

@@ -56,6 +56,7 @@ Simulation::Simulation(const Scenario& scenario, int threads)
   World w = world();
   arena_->execute([&] {
     for (auto& m : modules_) m->init(w);
+    for (auto& m : modules_) m->start(w);
   });
   // events at the start time apply before the first sample
   fire_timeline(run_.start - 1, run_.start);

@@ -12,8 +12,15 @@ namespace citysim {
 struct Couplings {
   // heat -> residents' exposure, watch-over, vertiports: outdoor WBGT now (cells), °C
   std::vector<float> wbgt_c;
-  // heat -> everyone: 0 none, 1 heat-stroke alert (警戒アラート), 2 special alert (特別警戒アラート)
-  int heat_alert_level = 0;
+  // heat -> everyone: 0 none, 1 heat-stroke alert (警戒アラート), 2 special alert (特別警戒アラート),
+  // in force on day heat_alert_day (the clock's day_index; -1 = heat off), and the one
+  // issued for the day after (announced the evening before)
+  int heat_alert_level = 0, heat_alert_tomorrow = 0;
+  int64_t heat_alert_day = -1;
+  // the alert level in force on `day`, as far as it is known now (0 = none or unknown)
+  int heat_alert_on(int64_t day) const {
+    return day == heat_alert_day ? heat_alert_level : day == heat_alert_day + 1 ? heat_alert_tomorrow : 0;
+  }
   // heat/weather -> vertiports: wind speed now, m/s, and rain, mm/h (city-wide)
   float wind_m_s = 0, rain_mm_h = 0;
   // network -> watch-over and others: probability a session started in the cell now

@@ -36,6 +36,9 @@ class Module {
   virtual int cadence_minutes() const { return 1; }
   // register series, fields and tables; called once before the first tick
   virtual void init(World& world) = 0;
+  // bring the state to the run's start time; called once after every module's init, in
+  // phase order, so what others set up in init (the heat alert in force) is known
+  virtual void start(World& /*world*/) {}
   // advance the module's state by one of its steps
   virtual void step(World& world) = 0;
   // an [[events]] entry of a kind this module declared, at its time

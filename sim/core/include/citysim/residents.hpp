@@ -63,6 +63,9 @@ struct ResidentsParams {
   double part_time_share = 0.25, weekend_work_share = 0.2;
   double after_work_errand_prob = 0.25, outdoor_errand_share = 0.3;
   double go_out_prob_65_74 = 0.7, go_out_prob_75plus = 0.5, go_out_prob_other = 0.6;
+  // reactions to a heat-stroke alert in force that day (couplings.heat_alert_on): assumptions
+  // to study, off by default
+  double alert_stay_home_65plus = 0, alert_indoor_share = 0;
   double commute_decay_km = 12.0;
   double walk_max_km = 1.2, bicycle_max_km = 4.0, bicycle_share = 0.35;
   double rail_share_ku = 0.85, rail_share_tama = 0.55;
