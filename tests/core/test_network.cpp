@@ -198,6 +198,23 @@ BOOST_AUTO_TEST_CASE(site_on_backup_goes_down_exactly_when_its_battery_runs_out)
   BOOST_TEST(at(sim, "network/outage_seen_delay_min", 151) == 1.0);
 }
 
+BOOST_AUTO_TEST_CASE(a_power_cut_with_a_duration_ends_by_itself) {
+  // a 4G site with a 2 h battery; the power is off from 06:10 for 30 min
+  const std::string csv = write_file("network_timed_cut.csv",
+                                     "kind,lat,lon,radius_m,capacity_sessions,backup_hours\n"
+                                     "lte,35.6940,139.7536,1500,100,2\n");
+  Scenario sc = test::small_city(1, "[network]\nenabled = true\nsites_file = \"" + csv +
+                                        "\"\n[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:10\"\n"
+                                        "municipalities = [\"Chiyoda\"]\nduration_hours = 0.5\n");
+  sc.set("run.output_every_minutes", int64_t(1));
+  Simulation sim(sc, 2);
+  sim.run();
+  BOOST_TEST(at(sim, "network/sites_up", 9) == 1.0);
+  BOOST_TEST(at(sim, "network/sites_on_backup", 10) == 1.0);
+  BOOST_TEST(at(sim, "network/sites_on_backup", 39) == 1.0);
+  BOOST_TEST(at(sim, "network/sites_up", 40) == 1.0);  // mains back at 06:40
+}
+
 BOOST_AUTO_TEST_CASE(a_pool_that_loses_one_of_two_sites_drops_half_its_sessions) {
   // two 4G sites 220 m apart in one cell, without batteries; the power goes off around one
   const std::string csv = write_file("network_pool.csv",

@@ -34,7 +34,7 @@ double nr_peak_rate_mbps(int layers, int modulation_order, double scaling, int p
 
 uint32_t binomial(Draws& d, uint32_t n, double p) { return n == 0 ? 0 : binomial(d, n, p, std::log1p(-p)); }
 
-uint32_t binomial(Draws& d, uint32_t n, double p, double log1m_p) {
+uint32_t binomial(Draws& d, uint32_t n, double p, double log1m_p, std::span<const double> pow_1m_p) {
   if (n == 0 || p <= 0) return 0;
   if (p >= 1) return n;
   if (p > 0.5) return n - binomial(d, n, 1 - p);
@@ -46,7 +46,7 @@ uint32_t binomial(Draws& d, uint32_t n, double p, double log1m_p) {
       return r;
     }();
     const double ratio = p / (1 - p), u = d.uniform32();
-    double pk = std::exp(n * log1m_p), cdf = pk;
+    double pk = n < pow_1m_p.size() ? pow_1m_p[n] : std::exp(n * log1m_p), cdf = pk;
     uint32_t k = 0;
     while (u > cdf && k < n) {
       pk *= ratio * double(n - k) * (k < kReciprocal.size() ? kReciprocal[k] : 1.0 / double(k + 1));
@@ -360,10 +360,16 @@ int32_t limit(const NetworkParams& p, const NetworkState& s, size_t pool, bool p
   return priority ? cap : int32_t(std::floor(cap * (1 - p.priority_reserve_share)));
 }
 
-// a probability with log(1 - p), for many binomial draws with one p
+// a probability for many binomial draws with one p: log(1 - p), and (1 - p)^n for small n
 struct Prob {
   double p, log1m_p;
+  std::array<double, 64> pow_1m_p{};
+  explicit Prob(double p_) : p(p_), log1m_p(std::log1p(-p_)) {
+    double x = 1;
+    for (double& v : pow_1m_p) v = x, x *= 1 - p;
+  }
 };
+uint32_t binomial(Draws& d, uint32_t n, const Prob& q) { return binomial(d, n, q.p, q.log1m_p, q.pow_1m_p); }
 
 // a working pool takes up to `reach` sessions. When it is full, sessions it admitted
 // earlier in this step that end within the step free their slots for the ones it would
@@ -379,7 +385,7 @@ uint32_t admit(const NetworkParams& p, NetworkState& s, size_t pool, uint32_t re
   s.fresh[pool] += int32_t(take);
   uint32_t refused = reach - take;
   while (refused > 0 && s.fresh[pool] > 0) {
-    const uint32_t ended = binomial(d, uint32_t(s.fresh[pool]), ends_within.p, ends_within.log1m_p);
+    const uint32_t ended = binomial(d, uint32_t(s.fresh[pool]), ends_within);
     s.fresh[pool] = 0;  // the rest stay to the end of the step
     if (ended == 0) break;
     s.busy[pool] -= int32_t(ended);
@@ -466,9 +472,8 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
   const size_t cells = rate_per_min.size();
   // departures: exponential holding -> each session ends in dt with 1 - exp(-dt/h); one
   // that starts at a uniform time in the step ends within it with 1 - h/dt (1 - exp(-dt/h))
-  const double leave = -std::expm1(-dt_min / p.holding_min), log_stay = -dt_min / p.holding_min;
-  const double within = 1 - p.holding_min / dt_min * leave;
-  const Prob ends_within{within, std::log1p(-within)};
+  const double leave = -std::expm1(-dt_min / p.holding_min);
+  const Prob ends_within(1 - p.holding_min / dt_min * leave), departs(leave);
   // four pools share the draws of one Philox block (a binomial takes one 32-bit word)
   constexpr size_t kPoolsPerBlock = 4;
   const auto depart = [&](size_t group) {
@@ -476,7 +481,7 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
     for (size_t i = group * kPoolsPerBlock; i < std::min(s.busy.size(), (group + 1) * kPoolsPerBlock); ++i) {
       s.fresh[i] = 0;
       const int32_t bulk = s.busy[i] - s.tracked[i];
-      if (bulk > 0) s.busy[i] -= int32_t(binomial(d, uint32_t(bulk), leave, log_stay));
+      if (bulk > 0) s.busy[i] -= int32_t(binomial(d, uint32_t(bulk), departs));
     }
   };
   // arrivals: Poisson per cell, split into regular and emergency (Poisson splitting);
@@ -550,15 +555,16 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
 
 void network_ok(const NetworkState& s, std::span<float> ok) {
   // measured acceptance this tick, or whether there is room when nobody tried; 0 when down
-  const auto accept = [&](size_t i) {
-    if (s.capacity[i] == 0) return 0.0;
-    return s.reached[i] > 0 ? double(s.admitted[i]) / s.reached[i] : (s.busy[i] < s.capacity[i] ? 1.0 : 0.0);
-  };
+  std::vector<double> accept(s.capacity.size());
+  for (size_t i = 0; i < accept.size(); ++i)
+    accept[i] = s.capacity[i] == 0 ? 0.0
+                : s.reached[i] > 0 ? double(s.admitted[i]) / s.reached[i]
+                                   : (s.busy[i] < s.capacity[i] ? 1.0 : 0.0);
   const Coverage& pc = s.pool_coverage;
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, pc.start.size() - 1, 512), [&](const auto& range) {
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, ok.size(), 512), [&](const auto& range) {
     for (size_t c = range.begin(); c < range.end(); ++c) {
       double fail = 1;
-      for (uint32_t l = pc.start[c]; l < pc.start[c + 1] && fail > 0; ++l) fail *= 1 - pc.share[l] * accept(pc.to[l]);
+      for (uint32_t l = pc.start[c]; l < pc.start[c + 1] && fail > 0; ++l) fail *= 1 - pc.share[l] * accept[pc.to[l]];
       ok[c] = float(1 - fail);
     }
   });
@@ -658,7 +664,7 @@ void serve_priority(const NetworkParams& p, NetworkState& s, const std::vector<P
     Draws d(rng, kPriority | j, s.substep);
     int64_t pool = -1;
     ++s.priority_offered;
-    if (attach(p, s, t, e.cell, s.pool_coverage.start[e.cell], 1, true, Prob{0, 0}, d, false, &pool) == 0) {
+    if (attach(p, s, t, e.cell, s.pool_coverage.start[e.cell], 1, true, Prob(0), d, false, &pool) == 0) {
       ++s.priority_blocked;
       continue;
     }

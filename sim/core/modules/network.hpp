@@ -27,8 +27,9 @@ double nr_peak_rate_mbps(int layers, int modulation_order, double scaling, int p
                          double overhead);
 // a binomial count, exact by inversion for small means, normal approximation otherwise
 uint32_t binomial(Draws& draws, uint32_t trials, double p);
-// the same with log(1 - p) given (precomputed for many draws with one p)
-uint32_t binomial(Draws& draws, uint32_t trials, double p, double log1m_p);
+// the same with log(1 - p) given, and optionally (1 - p)^n for small n (precomputed for
+// many draws with one p)
+uint32_t binomial(Draws& draws, uint32_t trials, double p, double log1m_p, std::span<const double> pow_1m_p = {});
 
 // ---- sites ---------------------------------------------------------------------
 

@@ -4,9 +4,9 @@
 // [SECTION] areas     which sites an event touches: municipalities and/or a lat/lon circle
 // [SECTION] module    init (metrics, warm-up), step, events, publish
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 
+#include "citysim/areas.hpp"
 #include "citysim/residents.hpp"
 #include "modules/network.hpp"
 
@@ -19,54 +19,28 @@ namespace {
 constexpr uint64_t kDestroy = 15ull << 40, kRestore = 16ull << 40;  // draw entities, as in network.cpp
 constexpr SiteKind kAllKinds[] = {SiteKind::Lte, SiteKind::NrLow, SiteKind::NrHigh, SiteKind::Wifi, SiteKind::Satellite};
 
-std::string lower(std::string s) {
-  for (char& ch : s) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
-
-// an event's area: municipalities (codes or English names) and/or a circle, and kinds
-struct Area {
-  std::vector<uint8_t> municipality;  // 1 = in the area (grid.municipalities)
-  double lat = 0, lon = 0, radius_km = 0;
-  std::array<bool, kSiteKinds> kinds{};
-
-  // sites in the area that stand there at `at` (stored portable terminals are elsewhere)
-  bool contains(const Sites& s, size_t i, LocalSeconds at) const {
-    if (!kinds[s.kind[i]] || s.deploy_at[i] > at) return false;
-    if (s.municipality[i] >= 0 && municipality[size_t(s.municipality[i])]) return true;
-    return radius_km > 0 && haversine_km(lat, lon, s.lat[i], s.lon[i]) <= radius_km;
-  }
-};
-
-// throws ScenarioError at the event's line for names that are not in the city
-Area area_of(const TimelineEvent& ev, const Grid& g) {
-  Area a;
-  a.municipality.assign(g.municipalities.size(), 0);
-  for (const auto& name : std::get<std::vector<std::string>>(ev.values.at("municipalities"))) {
-    bool found = false;
-    for (size_t m = 0; m < g.municipalities.size(); ++m)
-      if (name == std::to_string(g.municipalities[m].code) || lower(name) == lower(g.municipalities[m].name_en)) {
-        a.municipality[m] = 1;
-        found = true;
-      }
-    if (!found)
-      throw ScenarioError(ev.loc, "events.municipalities",
-                          "unknown municipality \"" + name + "\" (expected a code like 13101 or an English name of the city's municipalities)");
-  }
-  a.lat = ev.get_double("lat");
-  a.lon = ev.get_double("lon");
-  a.radius_km = ev.get_double("radius_km");
-  const bool any_muni = std::find(a.municipality.begin(), a.municipality.end(), 1) != a.municipality.end();
-  if (!any_muni && a.radius_km <= 0)
-    throw ScenarioError(ev.loc, "events.municipalities",
-                        "an event of kind \"" + ev.kind + "\" needs municipalities or a circle (lat, lon, radius_km > 0)");
+// the site kinds an event touches (`kinds`, empty = all); throws ScenarioError at the
+// event's line for an unknown kind
+std::array<bool, kSiteKinds> kinds_of(const TimelineEvent& ev) {
   const auto& kinds = std::get<std::vector<std::string>>(ev.values.at("kinds"));
+  std::array<bool, kSiteKinds> on{};
   for (int k = 0; k < kSiteKinds; ++k)
-    a.kinds[size_t(k)] = kinds.empty() || std::find(kinds.begin(), kinds.end(), site_kind_name(SiteKind(k))) != kinds.end();
+    on[size_t(k)] = kinds.empty() || std::find(kinds.begin(), kinds.end(), site_kind_name(SiteKind(k))) != kinds.end();
   for (const auto& k : kinds)
     if (std::none_of(std::begin(kAllKinds), std::end(kAllKinds), [&](SiteKind i) { return k == site_kind_name(i); }))
       throw ScenarioError(ev.loc, "events.kinds", "unknown site kind \"" + k + "\" (expected lte, nr_low, nr_high, wifi or satellite)");
-  return a;
+  return on;
+}
+
+// the sites an area event touches: of its kinds, in the area, standing there at the
+// event's time (stored portable terminals are elsewhere)
+std::vector<uint32_t> sites_in(const TimelineEvent& ev, const Grid& g, const Sites& s) {
+  const Area a = area_of(ev, g);
+  const auto kinds = kinds_of(ev);
+  std::vector<uint32_t> out;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (kinds[s.kind[i]] && s.deploy_at[i] <= ev.at && a.contains(s.municipality[i], s.lat[i], s.lon[i])) out.push_back(uint32_t(i));
+  return out;
 }
 
 // the cells a crowd fills: centres within the radius, at least the centre's cell;
@@ -84,7 +58,7 @@ std::vector<uint32_t> crowd_cells(const TimelineEvent& ev, const Grid& g) {
   return cells;
 }
 
-bool has_area(const std::string& kind) { return kind == "power_cut" || kind == "site_destruction" || kind == "restoration"; }
+bool has_area(const std::string& kind) { return is_power_event(kind) || kind == "site_destruction"; }
 
 // ---- [SECTION] module ---------------------------------------------------------------
 
@@ -96,7 +70,7 @@ class NetworkModule : public Module {
     state_ = make_network_state(std::move(sites), g);
     // bad event areas stop the run before it starts
     for (const auto& ev : sc.events())
-      if (has_area(ev.kind)) area_of(ev, g);
+      if (has_area(ev.kind)) kinds_of(ev), area_of(ev, g);
       else if (ev.kind == "crowd") crowd_cells(ev, g);
   }
   const char* name() const override { return "network"; }
@@ -112,7 +86,7 @@ class NetworkModule : public Module {
     s_dropped_ = m.add_series({"network/dropped", "sessions", "sessions cut off when their site went down"});
     s_active_ = m.add_series({"network/active", "sessions", "sessions in progress now"});
     s_blocking_ = m.add_series({"network/blocking", "1", "share of session attempts blocked since the previous sample"});
-    s_blocking_kind_ = m.add_series({"network/blocking_by_kind", "1", "share of sessions reaching a site of this kind that it refused (full or down)"},
+    s_blocking_kind_ = m.add_series({"network/blocking_by_kind", "1", "share of sessions reaching working sites of this kind that they refused (full)"},
                                     {"kind", kinds});
     s_carried_kind_ = m.add_series({"network/carried_by_kind", "sessions", "sessions carried by sites of each kind"}, {"kind", kinds});
     s_blocking_muni_ = m.add_series({"network/blocking_by_municipality", "1", "share of session attempts blocked"},
@@ -167,26 +141,20 @@ class NetworkModule : public Module {
     const Rng rng(seed_, Stream::Network);
     s.next_site_change = kAlways;  // look at every site at the next tick
     if (ev.kind == "power_cut") {
-      const Area a = area_of(ev, grid_);
-      for (size_t i = 0; i < s.sites.size(); ++i)
-        if (a.contains(s.sites, i, ev.at) && s.mains[i]) {
-          s.mains[i] = 0;
-          s.battery_empty_at[i] = ev.at + s.sites.backup_s[i];
-        }
-    } else if (ev.kind == "site_destruction") {
-      const Area a = area_of(ev, grid_);
-      const double share = ev.get_double("share");
-      for (size_t i = 0; i < s.sites.size(); ++i)
-        if (a.contains(s.sites, i, ev.at) && Draws(rng, kDestroy | i, uint32_t(ev.index)).uniform() < share) s.destroyed[i] = 1;
-    } else if (ev.kind == "restoration") {
-      const Area a = area_of(ev, grid_);
-      const double per_hour = ev.get_double("share_per_hour");
-      for (size_t i = 0; i < s.sites.size(); ++i) {
-        if (!a.contains(s.sites, i, ev.at) || (s.mains[i] && !s.destroyed[i])) continue;
-        // spread evenly over 1/share hours: about `share` of the sites per hour
-        const double after_h = per_hour > 0 ? Draws(rng, kRestore | i, uint32_t(ev.index)).uniform() / per_hour : 0;
-        s.restore_at[i] = ev.at + LocalSeconds(std::llround(after_h * 3600));
+      const double hours = ev.get_double("duration_hours");
+      for (const uint32_t i : sites_in(ev, grid_, s.sites)) {
+        if (!s.mains[i]) continue;
+        s.mains[i] = 0;
+        s.battery_empty_at[i] = ev.at + s.sites.backup_s[i];
+        if (hours > 0) s.power_back_at[i] = ev.at + LocalSeconds(std::llround(hours * 3600));
       }
+    } else if (ev.kind == "site_destruction") {
+      const double share = ev.get_double("share");
+      for (const uint32_t i : sites_in(ev, grid_, s.sites))
+        if (Draws(rng, kDestroy | i, uint32_t(ev.index)).uniform() < share) s.destroyed[i] = 1;
+    } else if (ev.kind == "restoration") {
+      for (const uint32_t i : sites_in(ev, grid_, s.sites))
+        if (!s.mains[i] || s.destroyed[i]) s.restore_at[i] = restored_at(ev, Draws(rng, kRestore | i, uint32_t(ev.index)).uniform());
     } else if (ev.kind == "satellite_deployment") {
       const LocalSeconds at = ev.at + LocalSeconds(std::llround(ev.get_double("delay_hours") * 3600));
       int64_t left = ev.get_int("count") > 0 ? ev.get_int("count") : int64_t(s.sites.size());
