@@ -82,7 +82,7 @@ void write_meta(hid_t file, const Simulation& sim, int fields_every) {
   Handle meta = h5::create_group(file, "meta");
   const RunParams& run = sim.run_params();
   h5::set_attr(meta, "version", kVersion);
-  h5::set_attr(meta, "git_revision", CITYSIM_GIT_REVISION);
+  h5::set_attr(meta, "git_revision", git_revision());
   h5::set_attr(meta, "seed", run.seed);
   h5::set_attr(meta, "threads", int32_t(sim.threads()));
   h5::set_attr(meta, "scenario_name", run.name);

@@ -22,6 +22,10 @@
 
 namespace citysim::io {
 
+// the source tree's git revision at build time ("+dirty" with uncommitted changes), as
+// written to every results file's /meta
+const char* git_revision();
+
 class ResultsWriter final : public ResultSink {
  public:
   // fields_every: write fields every Nth sample (1 = all); fields can be large
