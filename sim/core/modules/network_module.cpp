@@ -104,9 +104,10 @@ class NetworkModule : public Module {
     f_util_ = m.add_field({"network/utilisation", "1", "sessions in progress over capacity of the working sites in the cell (NaN: none)"});
     f_ok_ = m.add_field({"network/ok", "1", "probability a session started in the cell now is carried"});
     f_rate_ = m.add_field({"network/offered_rate", "sessions/min", "sessions starting in the cell per minute now"});
-    t_outages_ = m.add_table({"network/outages", "", "site outages when operators see them"},
+    t_outages_ = m.add_table({"network/outages", "", "site outages when operators see them (the viewer marks them where the site stands)"},
                              {{"site", ColumnType::Int, ""}, {"kind", ColumnType::Text, ""}, {"municipality", ColumnType::Int, ""},
-                              {"cause", ColumnType::Text, ""}, {"down_at", ColumnType::Text, ""}, {"seen_after_min", ColumnType::Float, "min"}});
+                              {"cause", ColumnType::Text, ""}, {"down_at", ColumnType::Text, ""}, {"seen_after_min", ColumnType::Float, "min"},
+                              {"lat", ColumnType::Float, "°"}, {"lon", ColumnType::Float, "°"}});
     w.couplings.network_ok.assign(grid_.size(), 0.0f);
   }
 
@@ -132,7 +133,8 @@ class NetworkModule : public Module {
                                           int64_t(mi >= 0 ? grid_.municipalities[size_t(mi)].code : 0),
                                           std::string(state_.down_cause[i] ? "destroyed" : "power"),
                                           format_datetime(state_.down_since[i]),
-                                          double(w.clock.now() - state_.down_since[i]) / 60.0});
+                                          double(w.clock.now() - state_.down_since[i]) / 60.0, state_.sites.lat[i],
+                                          state_.sites.lon[i]});
     }
   }
 
