@@ -6,7 +6,7 @@
 // [SECTION] demand     smartphone owners present per cell, age group and activity
 // [SECTION] sessions   departures, arrivals, attachment Wi-Fi -> cell -> satellite
 // [SECTION] sites      power, battery, restoration, outage detection, priority sessions
-// [SECTION] tick       when to sub-step, step_network
+// [SECTION] tick       demand factor, step_network
 #include "modules/network.hpp"
 
 #include <tbb/blocked_range.h>

@@ -174,7 +174,7 @@ struct NetworkState {
   std::vector<uint32_t> stripe_start;     // first cell of each stripe (stripes + 1)
   std::vector<uint32_t> retry_pool;     // blocked sessions waiting to retry (cells)
   std::vector<double> emergency_clock;  // expected emergency calls until the next one, Exp(1) (cells; NaN = not drawn yet)
-  std::vector<uint32_t> arrivals, emergency, retries;  // this sub-step's attempts (cells)
+  std::vector<uint32_t> arrivals, emergency, retries;  // this step's attempts (cells)
   struct Crowd { std::vector<uint32_t> cells; double rate_per_cell_per_min; LocalSeconds until; };
   std::vector<Crowd> crowds;            // extra people gathered for an event (crowd events)
   double wifi_monitoring_delay_min = -1;  // set by a wifi_monitoring event; < 0 = the scenario key
@@ -191,7 +191,7 @@ struct NetworkState {
   std::vector<uint8_t> down_cause;   // why each site went down: 0 battery, 1 destroyed (sites)
   int64_t demand_updated_minute = -1;
   LocalSeconds next_site_change = kAlways;  // sites need no update before this (events reset it)
-  uint32_t substep = 0;  // sub-steps done, the draw index of session draws
+  uint32_t substep = 0;  // steps done, the draw index of session draws
 };
 
 // fresh state for a set of sites: all up on mains, no sessions
@@ -207,7 +207,7 @@ void refresh_demand(NetworkState& state, const Residents& residents);
 // demand multiplier at `now`: hourly profile times the decaying surge
 double demand_factor(const NetworkParams& params, const NetworkState& state, LocalSeconds now);
 
-// one sub-step of dt_min: departures, arrivals at rate_per_min (cells), attachment
+// one step of dt_min: departures, arrivals at rate_per_min (cells), attachment
 void serve_sessions(const NetworkParams& params, NetworkState& state, std::span<const double> rate_per_min,
                     double dt_min, uint64_t seed);
 
@@ -217,7 +217,7 @@ SiteStatus site_status(const NetworkState& state, size_t site, LocalSeconds now)
 // probability a new session in each cell is carried now (written to couplings.network_ok)
 void network_ok(const NetworkState& state, std::span<float> ok);
 
-// one tick: timers and outages, demand, priority sessions, sub-steps, coupling
+// one tick: timers and outages, demand, priority sessions, the steps of the session model, coupling
 void step_network(const NetworkParams& params, NetworkState& state, World& world);
 
 // the [network] keys and event kinds (the descriptor in modules.cpp)
