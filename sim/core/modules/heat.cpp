@@ -133,11 +133,9 @@ HeatParams HeatParams::from(const Scenario& sc) {
   p.indoor_gain_c = sc.get_double("heat.indoor.gain_c");
   p.dose_threshold_c = sc.get_double("heat.dose.threshold_c");
   p.dose_recovery_h = sc.get_double("heat.dose.recovery_h");
-  p.hazard_per_million_h = list("heat.illness.hazard_per_million_h");
-  p.outdoor_factor = list("heat.illness.outdoor_factor");
-  for (const char* key : {"heat.illness.hazard_per_million_h", "heat.illness.outdoor_factor"})
-    if (list(key).size() != kHeatAgeGroups)
-      throw ScenarioError(sc.loc_of(key), key, "expected 4 values (ages 0-17, 18-64, 65-74, 75+), got " + std::to_string(list(key).size()));
+  const char* ages = "ages 0-17, 18-64, 65-74, 75+";
+  p.hazard_per_million_h = sc.get_doubles("heat.illness.hazard_per_million_h", kHeatAgeGroups, ages);
+  p.outdoor_factor = sc.get_doubles("heat.illness.outdoor_factor", kHeatAgeGroups, ages);
   p.hazard_slope_per_c = sc.get_double("heat.illness.slope_per_c");
   p.hazard_min_wbgt_c = sc.get_double("heat.illness.min_wbgt_c");
   p.hazard_dose_ref_c_h = sc.get_double("heat.illness.dose_ref_c_h");
@@ -152,8 +150,7 @@ HeatParams HeatParams::from(const Scenario& sc) {
   p.shelter_capacity_people = sc.get_double("heat.shelters.capacity_people");
   p.shelter_open_hour = sc.get_double("heat.shelters.open_hour");
   p.shelter_close_hour = sc.get_double("heat.shelters.close_hour");
-  if (p.shelter_close_hour <= p.shelter_open_hour)
-    throw ScenarioError(sc.loc_of("heat.shelters.close_hour"), "heat.shelters.close_hour", "shelters must close after they open");
+  sc.require_after("heat.shelters.open_hour", "heat.shelters.close_hour", "shelters must close after they open");
   p.shelter_walk_km = sc.get_double("heat.shelters.walk_km");
   p.outreach_share = sc.get_double("heat.shelters.outreach_share");
   return p;
@@ -711,7 +708,8 @@ class HeatModule final : public Module {
     s_wbgt_max_ = m.add_series({"heat/wbgt_max_c", "°C", "highest outdoor WBGT on land"});
     s_alert_ = m.add_series({"heat/alert_level", "1", "today's alert: 0 none, 1 熱中症警戒アラート, 2 熱中症特別警戒アラート"});
     s_alert_tomorrow_ = m.add_series({"heat/alert_level_tomorrow", "1", "alert issued at 17:00 for tomorrow"});
-    std::vector<std::string> leads, days, ages, age_levels, munis;
+    std::vector<std::string> leads, days, ages, age_levels;
+    const std::vector<std::string> munis = grid_.municipality_labels();
     auto label = [](const char* a, const std::string& b, const char* c) { return std::string(a).append(b).append(c); };
     for (int l = 1; l <= 48; ++l) leads.push_back(label("+", std::to_string(l), "h"));
     for (int d = 0; d < 7; ++d) days.push_back(label("+", std::to_string(d), "d"));
@@ -719,7 +717,6 @@ class HeatModule final : public Module {
       ages.push_back(heat_age_group_name(a));
       for (int l = 0; l < kHeatLevels; ++l) age_levels.push_back(label(heat_age_group_name(a), " ", heat_level_name(l)));
     }
-    for (const auto& mu : grid_.municipalities) munis.push_back(mu.name_en + " (" + std::to_string(mu.code) + ")");
     s_fc48_ = m.add_series({"heat/forecast_48h_max_c", "°C", "hourly forecast of the highest mainland WBGT, 1-48 h ahead"}, {"lead", leads});
     s_fc7_ = m.add_series({"heat/forecast_7d_max_c", "°C", "forecast of the highest mainland daily maximum WBGT, today to 6 days ahead"}, {"lead", days});
     s_person_hours_ = m.add_series({"heat/person_hours", "person-hours", "hours spent at each WBGT level by age group since the previous sample"},

@@ -583,8 +583,7 @@ void HousingModule::init(World& w) {
   std::make_heap(st.agenda.begin(), st.agenda.end(), std::greater<>());
 
   auto& m = w.metrics;
-  std::vector<std::string> munis;
-  for (const auto& mu : grid_.municipalities) munis.push_back(mu.name_en + " (" + std::to_string(mu.code) + ")");
+  const std::vector<std::string> munis = grid_.municipality_labels();
   const Breakdown by_muni{"municipality", munis};
   s_occupied_ = m.add_series({"housing/occupied", "units", "units with a tenant household"}, by_muni);
   s_vacant_ = m.add_series({"housing/vacant", "units", "units empty and ready to let (let or not)"}, by_muni);

@@ -68,13 +68,6 @@ constexpr int kGroups = kAgeGroups * kActivities;
 
 int age_group(int age) { return age <= 12 ? 0 : age <= 19 ? 1 : age <= 59 ? 2 : age <= 69 ? 3 : age <= 79 ? 4 : 5; }
 
-std::vector<double> float_list(const Scenario& sc, const std::string& key, size_t n, const char* what) {
-  auto v = std::get<std::vector<double>>(sc.get(key));
-  if (v.size() != n)
-    throw ScenarioError(sc.loc_of(key), key,
-                        "expected " + std::to_string(n) + " values (" + what + "), got " + std::to_string(v.size()));
-  return v;
-}
 
 }  // namespace
 
@@ -189,9 +182,9 @@ NetworkParams NetworkParams::from(const Scenario& sc) {
   p.backup_spread = sc.get_double("network.backup_spread");
   p.average_to_peak = sc.get_double("network.average_to_peak");
   p.session_rate_mbps = sc.get_double("network.session_rate_mbps");
-  p.sessions_per_hour_by_age = float_list(sc, "network.sessions_per_hour_by_age", kAgeGroups, "ages 0-12, 13-19, 20-59, 60-69, 70-79, 80+");
-  p.activity_factor = float_list(sc, "network.activity_factor", kActivities, "home, work, school, errand, travel");
-  p.hourly_profile = float_list(sc, "network.hourly_profile", 24, "hours 0..23");
+  p.sessions_per_hour_by_age = sc.get_doubles("network.sessions_per_hour_by_age", kAgeGroups, "ages 0-12, 13-19, 20-59, 60-69, 70-79, 80+");
+  p.activity_factor = sc.get_doubles("network.activity_factor", kActivities, "home, work, school, errand, travel");
+  p.hourly_profile = sc.get_doubles("network.hourly_profile", 24, "hours 0..23");
   p.holding_min = sc.get_double("network.holding_min");
   p.substep_s = int(sc.get_int("network.substep_s"));
   if (60 % p.substep_s != 0)

@@ -77,9 +77,9 @@ class NetworkModule : public Module {
 
   void init(World& w) override {
     auto& m = w.metrics;
-    std::vector<std::string> kinds, munis;
+    std::vector<std::string> kinds;
+    const std::vector<std::string> munis = grid_.municipality_labels();
     for (int k = 0; k < kSiteKinds; ++k) kinds.push_back(site_kind_name(SiteKind(k)));
-    for (const auto& mu : grid_.municipalities) munis.push_back(mu.name_en + " (" + std::to_string(mu.code) + ")");
     s_offered_ = m.add_series({"network/offered", "sessions", "new sessions started since the previous sample"});
     s_carried_ = m.add_series({"network/carried", "sessions", "session attempts carried since the previous sample"});
     s_blocked_ = m.add_series({"network/blocked", "sessions", "session attempts blocked since the previous sample"});

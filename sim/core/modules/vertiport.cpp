@@ -2,7 +2,6 @@
 //
 // [SECTION] defaults      illustrative Tokyo sites, published aircraft figures
 // [SECTION] params        [vertiport] keys, per-site and per-type arrays, the sites CSV
-// [SECTION] queueing      Erlang C
 // [SECTION] engine        passengers, flights, pads, gates, stands, chargers, dispatch
 // [SECTION] module        metrics, timeline events, publish
 #include "modules/vertiport.hpp"
@@ -379,10 +378,6 @@ VertiportParams VertiportParams::from(const Scenario& sc) {
   return p;
 }
 
-// ---- [SECTION] queueing -------------------------------------------------------------
-
-// Erlang C (M/M/c): P(wait) = (a^c / c!) / (1 - rho) / (sum_{k<c} a^k / k! + (a^c / c!) / (1 - rho)),
-// mean wait Wq = P(wait) / (c mu - lambda), with offered load a = lambda / mu and rho = a / c
 // ---- [SECTION] engine ---------------------------------------------------------------
 
 namespace {

@@ -161,10 +161,7 @@ void describe_watch(Schema& s) { WatchParams::describe(s); }
 namespace {
 template <size_t N>
 std::array<double, N> list_of(const Scenario& sc, const std::string& key, const char* what) {
-  const auto& x = std::get<std::vector<double>>(sc.get(key));
-  if (x.size() != N)
-    throw ScenarioError(sc.loc_of(key), key,
-                        "expected " + std::to_string(N) + " values (" + what + "), got " + std::to_string(x.size()));
+  const std::vector<double> x = sc.get_doubles(key, N, what);
   std::array<double, N> out{};
   std::copy(x.begin(), x.end(), out.begin());
   return out;
@@ -199,9 +196,7 @@ WatchParams WatchParams::from(const Scenario& sc) {
   p.family_notice_prob = sc.get_double("watch.family_notice_prob");
   p.family_contact_start_h = sc.get_double("watch.family_contact_start_h");
   p.family_contact_end_h = sc.get_double("watch.family_contact_end_h");
-  if (p.family_contact_end_h <= p.family_contact_start_h)
-    throw ScenarioError(sc.loc_of("watch.family_contact_end_h"), "watch.family_contact_end_h",
-                        "expected an hour after watch.family_contact_start_h");
+  sc.require_after("watch.family_contact_start_h", "watch.family_contact_end_h", "expected an hour after watch.family_contact_start_h");
   p.family_response_min = sc.get_double("watch.family_response_min");
   p.self_call_share = sc.get_double("watch.self_call_share");
   p.self_call_min = sc.get_double("watch.self_call_min");
@@ -215,8 +210,7 @@ WatchParams WatchParams::from(const Scenario& sc) {
   p.desk_24h = sc.get_bool("watch.desk_24h");
   p.desk_open_h = sc.get_double("watch.desk_open_h");
   p.desk_close_h = sc.get_double("watch.desk_close_h");
-  if (p.desk_close_h <= p.desk_open_h)
-    throw ScenarioError(sc.loc_of("watch.desk_close_h"), "watch.desk_close_h", "expected an hour after watch.desk_open_h");
+  sc.require_after("watch.desk_open_h", "watch.desk_close_h", "expected an hour after watch.desk_open_h");
   p.desk_handle_min = sc.get_double("watch.desk_handle_min");
   p.dispatch_travel_min = sc.get_double("watch.dispatch_travel_min");
   return p;
@@ -648,8 +642,8 @@ class WatchModule final : public Module {
 
   void init(World& w) override {
     auto& m = w.metrics;
-    std::vector<std::string> munis, kinds, channels;
-    for (const auto& mu : grid_.municipalities) munis.push_back(mu.name_en + " (" + std::to_string(mu.code) + ")");
+    std::vector<std::string> kinds, channels;
+    const std::vector<std::string> munis = grid_.municipality_labels();
     for (int k = 0; k < kAnomalyKinds; ++k) kinds.push_back(anomaly_kind_name(AnomalyKind(k)));
     for (const auto& k : params_.supporters) channels.push_back(k.name);
     channels.push_back("family");

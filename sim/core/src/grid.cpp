@@ -74,6 +74,12 @@ int64_t Grid::cell_of_code(uint64_t code) const {
   return -1;
 }
 
+std::vector<std::string> Grid::municipality_labels() const {
+  std::vector<std::string> labels;
+  for (const auto& mu : municipalities) labels.push_back(mu.name_en + " (" + std::to_string(mu.code) + ")");
+  return labels;
+}
+
 int64_t Grid::cell_at(double lat_deg, double lon_deg) const {
   return cell_of_code(citysim::mesh_code(level, mesh_index_of(level, lat_deg, lon_deg)));
 }

@@ -558,8 +558,7 @@ class ResidentsModule final : public Module {
     std::vector<std::string> modes;
     for (int i = 1; i < kModes; ++i) modes.push_back(mode_name(Mode(i)));
     s_trips_ = m.add_series({"residents/trips", "trips", "trips started since the previous sample, by mode"}, {"mode", modes});
-    std::vector<std::string> munis;
-    for (const auto& mu : grid_.municipalities) munis.push_back(mu.name_en + " (" + std::to_string(mu.code) + ")");
+    const std::vector<std::string> munis = grid_.municipality_labels();
     s_by_muni_ = m.add_series({"residents/present_by_municipality", "people", "residents present in each municipality"},
                               {"municipality", munis});
   }

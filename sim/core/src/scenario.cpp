@@ -370,6 +370,16 @@ double Scenario::get_double(const std::string& key) const {
 int64_t Scenario::get_int(const std::string& key) const { return std::get<int64_t>(get(key)); }
 bool Scenario::get_bool(const std::string& key) const { return std::get<bool>(get(key)); }
 const std::string& Scenario::get_string(const std::string& key) const { return std::get<std::string>(get(key)); }
+std::vector<double> Scenario::get_doubles(const std::string& key, size_t n, const std::string& what) const {
+  const auto& v = std::get<std::vector<double>>(get(key));
+  if (v.size() != n)
+    throw ScenarioError(loc_of(key), key,
+                        "expected " + std::to_string(n) + " values (" + what + "), got " + std::to_string(v.size()));
+  return v;
+}
+void Scenario::require_after(const std::string& earlier, const std::string& later, const std::string& message) const {
+  if (get_double(later) <= get_double(earlier)) throw ScenarioError(loc_of(later), later, message);
+}
 std::string Scenario::get_path(const std::string& key) const {
   const std::string& s = get_string(key);
   if (s.empty()) return s;

@@ -66,6 +66,8 @@ struct Grid {
   int64_t cell_at(double lat_deg, double lon_deg) const;
   // great-circle distance between two cells' centres, km
   double distance_km(size_t a, size_t b) const;
+  // "Chiyoda (13101)" for each municipality: the labels of every by-municipality breakdown
+  std::vector<std::string> municipality_labels() const;
 
   // allocate the layers for rows x cols and fill mesh codes and centres from the blocks
   void allocate_from_blocks();

@@ -127,6 +127,11 @@ class Scenario {
   int64_t get_int(const std::string& key) const;
   bool get_bool(const std::string& key) const;
   const std::string& get_string(const std::string& key) const;
+  // a float list of exactly n values; throws ScenarioError "expected n values (what), got m"
+  std::vector<double> get_doubles(const std::string& key, size_t n, const std::string& what) const;
+  // an hour key that must come after another (closing after opening); throws
+  // ScenarioError at `later`'s line with `message` otherwise
+  void require_after(const std::string& earlier, const std::string& later, const std::string& message) const;
   // a Path key resolved against the scenario file's folder ("" when unset)
   std::string get_path(const std::string& key) const;
   LocalSeconds get_time(const std::string& key) const;
