@@ -342,12 +342,23 @@ void step_heat(const HeatParams& p, HeatState& s, World& w) {
     const double rh_in = std::min(100.0, 100 * vapour / saturation_vapour_pressure_hpa(s.indoor_c[c]));
     s.indoor_wbgt_c[c] = float(wbgt_moe(s.indoor_c[c], rh_in, 0, 0));  // shade, still air
   }
+  // where a resident can be, per cell: cool (air conditioning or a shelter), indoors
+  // without AC, outdoors; the hour's WBGT, risk level and relative risk exp(b·(WBGT − 28))
+  // of each (0 below the minimum)
+  enum Place : uint8_t { kCool = 0, kWarmIndoors = 1, kOutdoors = 2 };
   auto risk = [&](double wbgt) { return wbgt >= p.hazard_min_wbgt_c ? std::exp(p.hazard_slope_per_c * (wbgt - 28)) : 0.0; };
-  for (size_t c = 0; c < n_cells; ++c) {
-    s.outdoor_risk[c] = std::isnan(s.wbgt_c[c]) ? 0.0f : float(risk(s.wbgt_c[c]));
-    s.indoor_risk[c] = std::isnan(s.indoor_wbgt_c[c]) ? 0.0f : float(risk(s.indoor_wbgt_c[c]));
-  }
   const double ac_risk = risk(p.ac_wbgt_c);
+  s.place_wbgt.resize(n_cells * 3);
+  s.place_risk.resize(n_cells * 3);
+  s.place_level.resize(n_cells * 3);
+  for (size_t c = 0; c < n_cells; ++c) {
+    const double wbgt[3] = {p.ac_wbgt_c, s.indoor_wbgt_c[c], s.wbgt_c[c]};
+    for (size_t k = 0; k < 3; ++k) {
+      s.place_wbgt[c * 3 + k] = wbgt[k];
+      s.place_risk[c * 3 + k] = k == kCool ? ac_risk : std::isnan(wbgt[k]) ? 0.0 : double(float(risk(wbgt[k])));
+      s.place_level[c * 3 + k] = uint8_t(heat_level(wbgt[k]));
+    }
+  }
   w.couplings.wbgt_c = s.wbgt_c;
   w.couplings.wind_m_s = s.city.wind_m_s;
   update_forecasts(p, s, w, first);
@@ -375,20 +386,6 @@ void step_heat(const HeatParams& p, HeatState& s, World& w) {
     std::array<int64_t, kDoseBins> dose{};
     std::array<double, kHeatAgeGroups> expected{}, expected_at_home{};
   };
-  // where a resident can be, per cell: cool (air conditioning or a shelter), indoors
-  // without AC, outdoors; the hour's WBGT, risk level and relative risk of each
-  enum Place : uint8_t { kCool = 0, kWarmIndoors = 1, kOutdoors = 2 };
-  s.place_wbgt.resize(n_cells * 3);
-  s.place_risk.resize(n_cells * 3);
-  s.place_level.resize(n_cells * 3);
-  for (size_t c = 0; c < n_cells; ++c) {
-    const double wbgt[3] = {p.ac_wbgt_c, s.indoor_wbgt_c[c], s.wbgt_c[c]}, risk[3] = {ac_risk, s.indoor_risk[c], s.outdoor_risk[c]};
-    for (size_t k = 0; k < 3; ++k) {
-      s.place_wbgt[c * 3 + k] = wbgt[k];
-      s.place_risk[c * 3 + k] = risk[k];
-      s.place_level[c * 3 + k] = uint8_t(heat_level(wbgt[k]));
-    }
-  }
   // hazard per hour at relative risk 1 and no dose, by age group and place
   std::array<std::array<double, 3>, kHeatAgeGroups> base_hazard{};
   for (size_t a = 0; a < size_t(kHeatAgeGroups); ++a)
@@ -565,8 +562,6 @@ class HeatModule final : public Module {
     s.power_cut_until.assign(cells, std::numeric_limits<LocalSeconds>::min());
     s.dose_c_h.assign(n, 0);
     s.hazard_left.assign(n, 0);
-    s.outdoor_risk.assign(cells, 0);
-    s.indoor_risk.assign(cells, 0);
     s.shelter_of.assign(n, -1);
     s.visit_day.assign(n, -1);
     s.traits.assign(n, 0);

@@ -172,7 +172,6 @@ struct HeatState {
   HeatWeather weather;
   // weather now (cells)
   std::vector<float> air_c, rh_pct, wbgt_c, indoor_c, indoor_wbgt_c;
-  std::vector<float> outdoor_risk, indoor_risk;  // exp(b·(WBGT − 28)) outdoors / indoors without AC; 0 below the minimum
   // per cell x place (cool, indoors without AC, outdoors), this hour: WBGT, relative risk, level
   std::vector<double> place_wbgt, place_risk;
   std::vector<uint8_t> place_level;
