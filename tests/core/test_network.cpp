@@ -45,17 +45,17 @@ Counts run_cell(const NetworkParams& p, const Grid& g, Sites sites, double erlan
   const double dt = p.substep_s / 60.0;
   const int warm = int(10 * p.holding_min / dt), steps = int(minutes / dt);
   for (int k = 0; k < warm; ++k) serve_sessions(p, s, rate, dt, seed);
-  s.offered = s.blocked = s.priority_offered = s.priority_blocked = 0;
+  s.counts = {};
   Counts c;
   c.mean_busy.assign(s.busy.size(), 0.0);
   for (int k = 0; k < steps; ++k) {
     serve_sessions(p, s, rate, dt, seed);
     for (size_t i = 0; i < s.busy.size(); ++i) c.mean_busy[i] += double(s.busy[i]) / steps;  // one pool per site here
   }
-  c.offered = double(s.offered);
-  c.blocked = double(s.blocked);
-  c.priority_offered = double(s.priority_offered);
-  c.priority_blocked = double(s.priority_blocked);
+  c.offered = double(s.counts.offered);
+  c.blocked = double(s.counts.blocked);
+  c.priority_offered = double(s.counts.priority_offered);
+  c.priority_blocked = double(s.counts.priority_blocked);
   return c;
 }
 

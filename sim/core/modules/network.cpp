@@ -341,6 +341,21 @@ void refresh_demand(NetworkState& s, const Residents& R) {
 
 // ---- [SECTION] sessions -------------------------------------------------------------
 
+SessionCounts& SessionCounts::operator+=(const SessionCounts& o) {
+  for (size_t k = 0; k < size_t(kSiteKinds); ++k) {
+    carried_kind[k] += o.carried_kind[k];
+    reached_kind[k] += o.reached_kind[k];
+    refused_kind[k] += o.refused_kind[k];
+  }
+  offered += o.offered;
+  attempts += o.attempts;
+  carried += o.carried;
+  blocked += o.blocked;
+  priority_offered += o.priority_offered;
+  priority_blocked += o.priority_blocked;
+  return *this;
+}
+
 namespace {
 
 // draw entities of the session stream: purpose in the high bits
@@ -391,27 +406,8 @@ uint32_t admit(const NetworkParams& p, NetworkState& s, size_t pool, uint32_t re
   return take;
 }
 
-// counters of one stripe, added to the state's after the stripes ran
-struct Tally {
-  std::array<int64_t, kSiteKinds> carried_kind{}, reached_kind{}, refused_kind{};
-  int64_t offered = 0, attempts = 0, carried = 0, blocked = 0, priority_offered = 0, priority_blocked = 0;
-  void add_to(NetworkState& s) const {
-    for (size_t k = 0; k < size_t(kSiteKinds); ++k) {
-      s.carried_kind[k] += carried_kind[k];
-      s.reached_kind[k] += reached_kind[k];
-      s.refused_kind[k] += refused_kind[k];
-    }
-    s.offered += offered;
-    s.attempts += attempts;
-    s.carried += carried;
-    s.blocked += blocked;
-    s.priority_offered += priority_offered;
-    s.priority_blocked += priority_blocked;
-  }
-};
-
 // sessions that reached a pool: counters
-void count_reach(NetworkState& s, Tally& t, uint32_t pool, uint32_t reach, uint32_t take) {
+void count_reach(NetworkState& s, SessionCounts& t, uint32_t pool, uint32_t reach, uint32_t take) {
   const size_t k = s.pool_kind[pool];
   s.reached[pool] += int32_t(reach);
   s.admitted[pool] += int32_t(take);
@@ -423,7 +419,7 @@ void count_reach(NetworkState& s, Tally& t, uint32_t pool, uint32_t reach, uint3
 // attach n sessions arriving in a cell along its pool links from `from`, a binomial share
 // of those left reaching each pool; returns how many were carried. `one_pool` receives the
 // pool of the last admitted session (for tracked sessions)
-uint32_t attach(const NetworkParams& p, NetworkState& s, Tally& t, size_t cell, uint32_t from, uint32_t n, bool priority,
+uint32_t attach(const NetworkParams& p, NetworkState& s, SessionCounts& t, size_t cell, uint32_t from, uint32_t n, bool priority,
                 const Prob& ends_within, Draws& d, bool bulk = true, int64_t* one_pool = nullptr) {
   const Coverage& pc = s.pool_coverage;
   uint32_t left = n;
@@ -441,7 +437,7 @@ uint32_t attach(const NetworkParams& p, NetworkState& s, Tally& t, size_t cell, 
 
 // regular sessions of a cell: the split drawn in parallel holds while every pool takes
 // all that reach it; from the first pool that refuses some, the rest walk on with new draws
-uint32_t attach_split(const NetworkParams& p, NetworkState& s, Tally& t, size_t cell, uint32_t n, const Prob& ends_within,
+uint32_t attach_split(const NetworkParams& p, NetworkState& s, SessionCounts& t, size_t cell, uint32_t n, const Prob& ends_within,
                       Draws& d) {
   uint32_t carried = 0;
   for (uint32_t l = s.pool_coverage.start[cell]; l < s.split_end[cell]; ++l) {
@@ -514,12 +510,12 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
   // attachment: cells share pools, so each stripe runs in cell order, starting from a
   // cell drawn each step so that no cell is always served first
   const size_t stripes = s.stripe_start.size() - 1;
-  std::vector<Tally> tally(stripes);
+  std::vector<SessionCounts> tally(stripes);
   for (size_t parity = 0; parity < 2; ++parity)
     tbb::parallel_for(tbb::blocked_range<size_t>(0, (stripes + 1 - parity) / 2, 1), [&](const auto& range) {
       for (size_t j = range.begin(); j < range.end(); ++j) {
         const size_t stripe = 2 * j + parity, begin = s.stripe_start[stripe], n = s.stripe_start[stripe + 1] - begin;
-        Tally& t = tally[stripe];
+        SessionCounts& t = tally[stripe];
         const size_t first = Draws(rng, kRotate | stripe, step).below(uint32_t(n));
         for (size_t i = 0; i < n; ++i) {
           const size_t c = begin + (first + i) % n;
@@ -543,7 +539,7 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
         }
       }
     });
-  for (const Tally& t : tally) t.add_to(s);
+  for (const SessionCounts& t : tally) s.counts += t;
 }
 
 void network_ok(const NetworkState& s, std::span<float> ok) {
@@ -650,22 +646,21 @@ void serve_priority(const NetworkParams& p, NetworkState& s, const std::vector<P
     return true;
   });
   const Rng rng(seed, Stream::Network);
-  Tally t;
+  SessionCounts& t = s.counts;
   for (size_t j = 0; j < events.size(); ++j) {
     const auto& e = events[j];
     if (e.cell + 1 >= s.pool_coverage.start.size()) continue;
     Draws d(rng, kPriority | j, s.substep);
     int64_t pool = -1;
-    ++s.priority_offered;
+    ++t.priority_offered;
     if (attach(p, s, t, e.cell, s.pool_coverage.start[e.cell], 1, true, Prob(0), d, false, &pool) == 0) {
-      ++s.priority_blocked;
+      ++t.priority_blocked;
       continue;
     }
     ++s.tracked[size_t(pool)];
     const LocalSeconds end = now + std::max<LocalSeconds>(1, LocalSeconds(std::llround(d.exponential(e.holding_min) * 60)));
     s.priority_sessions.push_back({uint32_t(pool), end});
   }
-  t.add_to(s);
 }
 
 // ---- [SECTION] tick -----------------------------------------------------------------

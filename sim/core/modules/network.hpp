@@ -134,6 +134,14 @@ Coverage build_coverage(const Sites& sites, const Grid& grid);
 
 enum class SiteStatus : uint8_t { Up = 0, Backup, Down, Stored };
 
+// sessions counted since the last sample (each attachment stripe counts its own, then
+// they are added up)
+struct SessionCounts {
+  std::array<int64_t, kSiteKinds> carried_kind{}, reached_kind{}, refused_kind{};  // at sites of each kind
+  int64_t offered = 0, attempts = 0, carried = 0, blocked = 0, priority_offered = 0, priority_blocked = 0;
+  SessionCounts& operator+=(const SessionCounts& other);
+};
+
 // everything that changes
 struct NetworkState {
   Sites sites;
@@ -182,9 +190,8 @@ struct NetworkState {
   double surge_multiplier = 1, surge_decay_hours = 1;
   // counters since the last sample
   std::vector<int64_t> offered_cell, blocked_cell;  // attempts and blocked attempts (cells)
-  std::array<int64_t, kSiteKinds> carried_kind{}, reached_kind{}, refused_kind{};
-  int64_t offered = 0, attempts = 0, carried = 0, blocked = 0, dropped = 0;
-  int64_t priority_offered = 0, priority_blocked = 0;
+  SessionCounts counts;
+  int64_t dropped = 0;  // sessions cut off when their site went down
   double seen_delay_sum_min = 0;
   int64_t seen_count = 0;
   std::vector<uint32_t> newly_seen;  // sites whose outage operators saw this tick

@@ -182,21 +182,22 @@ class NetworkModule : public Module {
     NetworkState& s = state_;
     auto& m = w.metrics;
     const auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
-    m.set(s_offered_, double(s.offered));
-    m.set(s_carried_, double(s.carried));
-    m.set(s_blocked_, double(s.blocked));
+    const SessionCounts& n = s.counts;
+    m.set(s_offered_, double(n.offered));
+    m.set(s_carried_, double(n.carried));
+    m.set(s_blocked_, double(n.blocked));
     m.set(s_dropped_, double(s.dropped));
-    m.set(s_blocking_, ratio(double(s.blocked), double(s.attempts)));
-    m.set(s_prio_offered_, double(s.priority_offered));
-    m.set(s_prio_blocked_, double(s.priority_blocked));
+    m.set(s_blocking_, ratio(double(n.blocked), double(n.attempts)));
+    m.set(s_prio_offered_, double(n.priority_offered));
+    m.set(s_prio_blocked_, double(n.priority_blocked));
     m.set(s_seen_delay_, s.seen_count > 0 ? s.seen_delay_sum_min / double(s.seen_count) : std::nan(""));
     int64_t carried_all = 0;
-    for (int64_t x : s.carried_kind) carried_all += x;
-    m.set(s_offload_, ratio(double(s.carried_kind[size_t(SiteKind::Wifi)]), double(carried_all)));
+    for (int64_t x : n.carried_kind) carried_all += x;
+    m.set(s_offload_, ratio(double(n.carried_kind[size_t(SiteKind::Wifi)]), double(carried_all)));
     auto by_kind = m.values(s_blocking_kind_), carried_kind = m.values(s_carried_kind_);
     for (size_t k = 0; k < size_t(kSiteKinds); ++k) {
-      by_kind[k] = ratio(double(s.refused_kind[k]), double(s.reached_kind[k]));
-      carried_kind[k] = double(s.carried_kind[k]);
+      by_kind[k] = ratio(double(n.refused_kind[k]), double(n.reached_kind[k]));
+      carried_kind[k] = double(n.carried_kind[k]);
     }
     std::vector<double> offered_m(grid_.municipalities.size(), 0.0), blocked_m(offered_m.size(), 0.0);
     for (size_t c = 0; c < grid_.size(); ++c)
@@ -261,10 +262,8 @@ class NetworkModule : public Module {
  private:
   void reset_counters() {
     NetworkState& s = state_;
-    s.offered = s.attempts = s.carried = s.blocked = s.dropped = s.priority_offered = s.priority_blocked = 0;
-    s.carried_kind.fill(0);
-    s.reached_kind.fill(0);
-    s.refused_kind.fill(0);
+    s.counts = {};
+    s.dropped = 0;
     s.seen_delay_sum_min = 0;
     s.seen_count = 0;
     std::fill(s.offered_cell.begin(), s.offered_cell.end(), 0);
