@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <memory>
 
 #include "modules/network.hpp"
 #include "support.hpp"
@@ -69,6 +70,17 @@ std::string write_file(const std::string& name, const std::string& text) {
   const std::string path = std::string(CITYSIM_BINARY_DIR) + "/" + name;
   std::ofstream(path) << text;
   return path;
+}
+
+// a run of the small city from 06:00 with the network on these sites (CSV rows) and
+// events, sampled every minute (sample k is 06:00 + k minutes)
+std::unique_ptr<Simulation> run_sites(double hours, const std::string& name, const std::string& rows, const std::string& events) {
+  const std::string csv = write_file(name, "kind,lat,lon,radius_m,capacity_sessions,backup_hours\n" + rows);
+  Scenario sc = test::small_city(hours, "[network]\nenabled = true\nsites_file = \"" + csv + "\"\n" + events);
+  sc.set("run.output_every_minutes", int64_t(1));
+  auto sim = std::make_unique<Simulation>(sc, 2);
+  sim->run();
+  return sim;
 }
 
 double at(const Simulation& sim, const std::string& path, size_t sample, size_t col = 0) {
@@ -160,20 +172,13 @@ BOOST_AUTO_TEST_CASE(priority_reservation_protects_priority_sessions) {
 BOOST_AUTO_TEST_CASE(site_on_backup_goes_down_exactly_when_its_battery_runs_out) {
   // a 4G site near Chiyoda's office with a 2 h battery and a Wi-Fi site without one;
   // Wi-Fi outages seen after 15 min; power cut at 06:30, back at 09:00
-  const std::string csv = write_file("network_one_site.csv",
-                                     "kind,lat,lon,radius_m,capacity_sessions,backup_hours\n"
-                                     "lte,35.6940,139.7536,1500,100,2\n"
-                                     "wifi,35.6940,139.7536,100,50,0\n");
-  Scenario sc = test::small_city(3.5, "[network]\nenabled = true\nsites_file = \"" + csv +
-                                          "\"\n[[events]]\nkind = \"wifi_monitoring\"\nat = \"2026-08-03T06:00\"\ndelay_min = 15\n"
-                                          "[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:30\"\n"
-                                          "municipalities = [\"13101\"]\n"
-                                          "[[events]]\nkind = \"restoration\"\nat = \"2026-08-03T09:00\"\n"
-                                          "municipalities = [\"Chiyoda\"]\n");
-  sc.set("run.output_every_minutes", int64_t(1));
-  Simulation sim(sc, 2);
-  sim.run();
-  // sample k is 06:00 + k minutes
+  const auto run = run_sites(3.5, "network_one_site.csv",
+                             "lte,35.6940,139.7536,1500,100,2\n"
+                             "wifi,35.6940,139.7536,100,50,0\n",
+                             "[[events]]\nkind = \"wifi_monitoring\"\nat = \"2026-08-03T06:00\"\ndelay_min = 15\n"
+                             "[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:30\"\nmunicipalities = [\"13101\"]\n"
+                             "[[events]]\nkind = \"restoration\"\nat = \"2026-08-03T09:00\"\nmunicipalities = [\"Chiyoda\"]\n");
+  const Simulation& sim = *run;
   const size_t wifi = size_t(SiteKind::Wifi);
   BOOST_TEST(at(sim, "network/sites_up", 29) == 1.0);
   BOOST_TEST(at(sim, "network/sites_on_backup", 30) == 1.0);
@@ -200,15 +205,10 @@ BOOST_AUTO_TEST_CASE(site_on_backup_goes_down_exactly_when_its_battery_runs_out)
 
 BOOST_AUTO_TEST_CASE(a_power_cut_with_a_duration_ends_by_itself) {
   // a 4G site with a 2 h battery; the power is off from 06:10 for 30 min
-  const std::string csv = write_file("network_timed_cut.csv",
-                                     "kind,lat,lon,radius_m,capacity_sessions,backup_hours\n"
-                                     "lte,35.6940,139.7536,1500,100,2\n");
-  Scenario sc = test::small_city(1, "[network]\nenabled = true\nsites_file = \"" + csv +
-                                        "\"\n[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:10\"\n"
-                                        "municipalities = [\"Chiyoda\"]\nduration_hours = 0.5\n");
-  sc.set("run.output_every_minutes", int64_t(1));
-  Simulation sim(sc, 2);
-  sim.run();
+  const auto run = run_sites(1, "network_timed_cut.csv", "lte,35.6940,139.7536,1500,100,2\n",
+                             "[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:10\"\n"
+                             "municipalities = [\"Chiyoda\"]\nduration_hours = 0.5\n");
+  const Simulation& sim = *run;
   BOOST_TEST(at(sim, "network/sites_up", 9) == 1.0);
   BOOST_TEST(at(sim, "network/sites_on_backup", 10) == 1.0);
   BOOST_TEST(at(sim, "network/sites_on_backup", 39) == 1.0);
@@ -217,16 +217,12 @@ BOOST_AUTO_TEST_CASE(a_power_cut_with_a_duration_ends_by_itself) {
 
 BOOST_AUTO_TEST_CASE(a_pool_that_loses_one_of_two_sites_drops_half_its_sessions) {
   // two 4G sites 220 m apart in one cell, without batteries; the power goes off around one
-  const std::string csv = write_file("network_pool.csv",
-                                     "kind,lat,lon,radius_m,capacity_sessions,backup_hours\n"
-                                     "lte,35.6940,139.7536,1500,400,0\n"
-                                     "lte,35.6960,139.7536,1500,400,0\n");
-  Scenario sc = test::small_city(1, "[network]\nenabled = true\nsites_file = \"" + csv +
-                                        "\"\n[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:30\"\n"
-                                        "lat = 35.6940\nlon = 139.7536\nradius_km = 0.1\n");
-  sc.set("run.output_every_minutes", int64_t(1));
-  Simulation sim(sc, 2);
-  sim.run();
+  const auto run = run_sites(1, "network_pool.csv",
+                             "lte,35.6940,139.7536,1500,400,0\n"
+                             "lte,35.6960,139.7536,1500,400,0\n",
+                             "[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:30\"\n"
+                             "lat = 35.6940\nlon = 139.7536\nradius_km = 0.1\n");
+  const Simulation& sim = *run;
   const double before = at(sim, "network/active", 29), dropped = at(sim, "network/dropped", 30);
   BOOST_TEST_MESSAGE("sessions before the cut " << before << ", dropped " << dropped << ", after "
                                                  << at(sim, "network/active", 30));
@@ -240,18 +236,13 @@ BOOST_AUTO_TEST_CASE(a_pool_that_loses_one_of_two_sites_drops_half_its_sessions)
 
 BOOST_AUTO_TEST_CASE(outage_areas_by_municipality_code_and_by_circle) {
   // a 4G site in Chiyoda, a 5G site in Taito (Ueno)
-  const std::string csv = write_file("network_two_sites.csv",
-                                     "kind,lat,lon,radius_m,capacity_sessions,backup_hours\n"
-                                     "lte,35.6940,139.7536,1500,100,5\n"
-                                     "nr_low,35.7126,139.7800,1200,100,5\n");
-  Scenario sc = test::small_city(0.5, "[network]\nenabled = true\nsites_file = \"" + csv +
-                                          "\"\n[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:10\"\n"
-                                          "municipalities = [\"Chiyoda\"]\n"
-                                          "[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:20\"\n"
-                                          "lat = 35.7126\nlon = 139.7800\nradius_km = 0.5\n");
-  sc.set("run.output_every_minutes", int64_t(1));
-  Simulation sim(sc, 2);
-  sim.run();
+  const auto run = run_sites(0.5, "network_two_sites.csv",
+                             "lte,35.6940,139.7536,1500,100,5\n"
+                             "nr_low,35.7126,139.7800,1200,100,5\n",
+                             "[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:10\"\nmunicipalities = [\"Chiyoda\"]\n"
+                             "[[events]]\nkind = \"power_cut\"\nat = \"2026-08-03T06:20\"\n"
+                             "lat = 35.7126\nlon = 139.7800\nradius_km = 0.5\n");
+  const Simulation& sim = *run;
   const size_t lte = size_t(SiteKind::Lte), nr = size_t(SiteKind::NrLow);
   BOOST_TEST(at(sim, "network/sites_on_backup", 15, lte) == 1.0);
   BOOST_TEST(at(sim, "network/sites_on_backup", 15, nr) == 0.0);
