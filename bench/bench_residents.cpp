@@ -1,6 +1,6 @@
 // Residents throughput: resident-steps per second, ns per resident-step, memory per
 // resident. Usage: bench_residents SCENARIO [threads] [key=value ...]
-// Prints one line of key=value pairs; bench/run.sh takes medians over repeats.
+// Prints one line of key=value pairs (step_s.MODULE: seconds in that module's step); bench/run.sh takes medians over repeats.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -34,10 +34,14 @@ int main(int argc, char** argv) {
     getrusage(RUSAGE_SELF, &ru);
     const double peak_bytes = double(ru.ru_maxrss) * 1024.0;
     std::printf("residents=%zu ticks=%lld threads=%d setup_s=%.3f run_s=%.3f wall_s=%.3f steps_per_s=%.4g "
-                "ns_per_step=%.3f peak_mb=%.1f bytes_per_resident=%.1f array_bytes_per_resident=%.1f\n",
+                "ns_per_step=%.3f peak_mb=%.1f bytes_per_resident=%.1f array_bytes_per_resident=%.1f",
                 sim.residents().count, (long long)sim.clock().tick, sim.threads(), setup_s, run_s, setup_s + run_s,
                 steps / run_s, 1e9 * run_s / steps, peak_bytes / 1e6, peak_bytes / double(sim.residents().count),
                 double(sim.residents().bytes()) / double(sim.residents().count));
+    // where the run's time went, module by module (the rest is sampling and the timeline)
+    const auto names = sim.module_names();
+    for (size_t i = 0; i < names.size(); ++i) std::printf(" step_s.%s=%.3f", names[i].c_str(), sim.module_step_seconds()[i]);
+    std::printf("\n");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -53,6 +53,7 @@ Simulation::Simulation(const Scenario& scenario, int threads)
   metrics_ = Metrics(grid_.size());
   for (const auto& d : module_descriptors())
     if (scenario_.get_bool(d.enabled_key)) modules_.push_back(d.create(scenario_, grid_));
+  step_seconds_.assign(modules_.size(), 0.0);
   World w = world();
   arena_->execute([&] {
     for (auto& m : modules_) m->init(w);
@@ -147,8 +148,12 @@ void Simulation::tick_once() {
   fire_timeline(before, clock_.now());
   // 3. modules in their fixed order, each at its own cadence
   const int64_t elapsed = clock_.elapsed_minutes();
-  for (auto& m : modules_)
-    if (elapsed % m->cadence_minutes() == 0) m->step(w);
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    if (elapsed % modules_[i]->cadence_minutes() != 0) continue;
+    const auto t0 = std::chrono::steady_clock::now();
+    modules_[i]->step(w);
+    step_seconds_[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
   // 4. output sample
   if (elapsed % run_.output_every_minutes == 0 || finished()) sample();
 }

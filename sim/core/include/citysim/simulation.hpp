@@ -101,6 +101,8 @@ class Simulation {
   double wall_seconds() const;
   std::vector<std::string> module_names() const;
   Module* module(const std::string& name);
+  // wall seconds spent in each module's step() so far, in module_names() order: where a run's time goes
+  const std::vector<double>& module_step_seconds() const { return step_seconds_; }
 
  private:
   void tick_once();
@@ -121,6 +123,7 @@ class Simulation {
   Metrics metrics_;
   Couplings couplings_;
   std::vector<std::unique_ptr<Module>> modules_;
+  std::vector<double> step_seconds_;  // per module, parallel to modules_
   std::vector<ResultSink*> sinks_;
   size_t next_event_ = 0;
   bool begun_ = false, ended_ = false;
