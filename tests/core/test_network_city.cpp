@@ -64,7 +64,8 @@ BOOST_AUTO_TEST_CASE(same_seed_same_network_on_1_2_and_4_threads) {
       if (s.info.path.rfind("network/", 0) == 0) out.push_back(s.history);
     for (const auto& f : sim.metrics().fields())
       if (f.info.path.rfind("network/", 0) == 0) out.emplace_back(f.values.begin(), f.values.end());
-    out.emplace_back(sim.couplings().network_ok.begin(), sim.couplings().network_ok.end());
+    auto& ok = out.emplace_back();
+    for (uint32_t c = 0; c < sim.grid().size(); ++c) ok.push_back(sim.couplings().network_ok(c));
     return out;
   };
   const auto one = run(1), two = run(2), four = run(4);
@@ -89,7 +90,7 @@ BOOST_AUTO_TEST_CASE(priority_sessions_from_other_modules_are_served) {
   sim.run();
   BOOST_TEST(at(sim, "network/priority_offered", 1) >= 10.0);
   BOOST_TEST(at(sim, "network/priority_blocked", 1) == 0.0);
-  BOOST_TEST(sim.couplings().network_ok[chiyoda] > 0.99f);
+  BOOST_TEST(sim.couplings().network_ok(chiyoda) > 0.99f);
 }
 
 BOOST_AUTO_TEST_CASE(the_earthquake_scenario_loads_and_runs) {

@@ -215,7 +215,7 @@ BOOST_AUTO_TEST_CASE(an_outage_delays_app_reports_and_phone_fallback_works) {
   BOOST_TEST(on.current("watch/reports_delayed_network") == 0.0);
   // a total outage: the app retries for an hour, then the supporter phones (20 min)
   Harness off(sc);
-  off.couplings.network_ok.assign(off.grid.size(), 0.0f);
+  off.couplings.network_ok = [](uint32_t) { return 0.0f; };
   off.run_minutes(36 * 60);
   BOOST_TEST_REQUIRE(off.table().rows > 50);
   for (size_t r = 0; r < off.table().rows; ++r) {

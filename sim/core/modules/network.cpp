@@ -542,21 +542,19 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
   for (const SessionCounts& t : tally) s.counts += t;
 }
 
-void network_ok(const NetworkState& s, std::span<float> ok) {
-  // measured acceptance this tick, or whether there is room when nobody tried; 0 when down
-  std::vector<double> accept(s.capacity.size());
-  for (size_t i = 0; i < accept.size(); ++i)
-    accept[i] = s.capacity[i] == 0 ? 0.0
-                : s.reached[i] > 0 ? double(s.admitted[i]) / s.reached[i]
-                                   : (s.busy[i] < s.capacity[i] ? 1.0 : 0.0);
+float network_ok(const NetworkState& s, size_t cell) {
+  // each pool in reach: its measured acceptance this tick, or whether there is room when
+  // nobody tried; 0 when down
   const Coverage& pc = s.pool_coverage;
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, ok.size(), 512), [&](const auto& range) {
-    for (size_t c = range.begin(); c < range.end(); ++c) {
-      double fail = 1;
-      for (uint32_t l = pc.start[c]; l < pc.start[c + 1] && fail > 0; ++l) fail *= 1 - pc.share[l] * accept[pc.to[l]];
-      ok[c] = float(1 - fail);
-    }
-  });
+  double fail = 1;
+  for (uint32_t l = pc.start[cell]; l < pc.start[cell + 1] && fail > 0; ++l) {
+    const uint32_t i = pc.to[l];
+    const double accept = s.capacity[i] == 0 ? 0.0
+                          : s.reached[i] > 0 ? double(s.admitted[i]) / s.reached[i]
+                                             : (s.busy[i] < s.capacity[i] ? 1.0 : 0.0);
+    fail *= 1 - pc.share[l] * accept;
+  }
+  return float(1 - fail);
 }
 
 // ---- [SECTION] sites ----------------------------------------------------------------
@@ -705,8 +703,6 @@ void step_network(const NetworkParams& p, NetworkState& s, World& w) {
   const int substeps = std::max(1, w.clock.tick_minutes * 60 / p.substep_s);
   const double dt_min = double(w.clock.tick_minutes) / substeps;
   for (int k = 0; k < substeps; ++k) serve_sessions(p, s, s.rate_now, dt_min, w.seed);
-  // 5. what other modules see: the chance a session started now is carried
-  network_ok(s, w.couplings.network_ok);
 }
 
 }  // namespace citysim

@@ -221,10 +221,10 @@ void serve_sessions(const NetworkParams& params, NetworkState& state, std::span<
 // site status at `now` from power, battery, destruction and deployment
 SiteStatus site_status(const NetworkState& state, size_t site, LocalSeconds now);
 
-// probability a new session in each cell is carried now (written to couplings.network_ok)
-void network_ok(const NetworkState& state, std::span<float> ok);
+// probability a new session in the cell is carried now (couplings.network_ok)
+float network_ok(const NetworkState& state, size_t cell);
 
-// one tick: timers and outages, demand, priority sessions, the steps of the session model, coupling
+// one tick: timers and outages, demand, priority sessions, the steps of the session model
 void step_network(const NetworkParams& params, NetworkState& state, World& world);
 
 // the [network] keys and event kinds (the descriptor in modules.cpp)

@@ -108,7 +108,8 @@ class NetworkModule : public Module {
                              {{"site", ColumnType::Int, ""}, {"kind", ColumnType::Text, ""}, {"municipality", ColumnType::Int, ""},
                               {"cause", ColumnType::Text, ""}, {"down_at", ColumnType::Text, ""}, {"seen_after_min", ColumnType::Float, "min"},
                               {"lat", ColumnType::Float, "°"}, {"lon", ColumnType::Float, "°"}});
-    w.couplings.network_ok.assign(grid_.size(), 0.0f);
+    // what other modules see: read from this tick's state when they ask
+    w.couplings.network_ok = [this](uint32_t cell) { return network_ok(state_, cell); };
   }
 
   void start(World& w) override {
@@ -122,7 +123,6 @@ class NetworkModule : public Module {
     const int warm = int(std::ceil(5 * params_.holding_min * 60 / params_.substep_s));
     for (int k = 0; k < warm; ++k) serve_sessions(params_, state_, rate, params_.substep_s / 60.0, w.seed);
     reset_counters();
-    network_ok(state_, w.couplings.network_ok);
   }
 
   void step(World& w) override {
@@ -248,7 +248,7 @@ class NetworkModule : public Module {
     auto ok = m.field(f_ok_), rate = m.field(f_rate_);
     const double factor = demand_factor(params_, state_, w.clock.now());
     for (size_t c = 0; c < grid_.size(); ++c) {
-      ok[c] = w.couplings.network_ok[c];
+      ok[c] = network_ok(s, c);
       rate[c] = float(s.base_rate_per_min[c] * factor);
     }
     for (const auto& crowd : s.crowds)

@@ -471,7 +471,7 @@ void handle(const WatchParams& p, const Rng& rng, WatchState& s, World& w, const
       break;
     }
     case WatchEventType::AppAttempt: {
-      const double ok = w.couplings.network_ok.empty() ? 1.0 : double(w.couplings.network_ok[a.cell]);
+      const double ok = w.couplings.network_ok ? double(w.couplings.network_ok(a.cell)) : 1.0;
       Draws d(rng, entity(ev.anomaly, kReportDraw), a.attempts++);
       if (d.uniform() < ok) {
         if (a.channel == kChannelSelf) {  // an emergency call: the ambulance comes, no desk

@@ -1,8 +1,9 @@
 // What modules tell each other. Shared per-cell state lives in Couplings (written by
 // one module, read by later phases); one-off happenings go through typed event streams
-// (World::events). Each item names its writer; an empty vector means that module is off.
+// (World::events). Each item names its writer; an empty vector or function means that module is off.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "citysim/clock.hpp"
@@ -24,8 +25,8 @@ struct Couplings {
   // heat/weather -> vertiports: wind speed now, m/s, and rain, mm/h (city-wide)
   float wind_m_s = 0, rain_mm_h = 0;
   // network -> watch-over and others: probability a session started in the cell now
-  // is carried (cells), 0..1
-  std::vector<float> network_ok;
+  // is carried, 0..1; read from the network's state when asked (few cells are, few ticks)
+  std::function<float(uint32_t cell)> network_ok;
 };
 
 // heat -> watch-over: a resident falls ill from heat
