@@ -276,17 +276,29 @@ NetworkState make_network_state(Sites sites, const Grid& g) {
   refresh_pools(s);
   s.split.assign(pc.to.size(), 0);
   s.split_end.assign(pc.start.begin(), pc.start.end() - 1);
-  // stripe width: the most rows a pool's links span
-  std::vector<int> first_row(pools, g.rows), last_row(pools, -1);
+  // attachment tiles: as tall and as wide as the most rows and columns a pool's links span
+  std::vector<int> first_row(pools, g.rows), last_row(pools, -1), first_col(pools, g.cols), last_col(pools, -1);
   for (size_t c = 0; c < cells; ++c)
     for (uint32_t l = pc.start[c]; l < pc.start[c + 1]; ++l) {
-      first_row[pc.to[l]] = std::min(first_row[pc.to[l]], g.row_of(c));
-      last_row[pc.to[l]] = std::max(last_row[pc.to[l]], g.row_of(c));
+      const uint32_t pool = pc.to[l];
+      first_row[pool] = std::min(first_row[pool], g.row_of(c));
+      last_row[pool] = std::max(last_row[pool], g.row_of(c));
+      first_col[pool] = std::min(first_col[pool], g.col_of(c));
+      last_col[pool] = std::max(last_col[pool], g.col_of(c));
     }
-  int rows_per_stripe = 1;
-  for (size_t i = 0; i < pools; ++i) rows_per_stripe = std::max(rows_per_stripe, last_row[i] - first_row[i] + 1);
-  for (int r = 0; r < g.rows; r += rows_per_stripe) s.stripe_start.push_back(uint32_t(size_t(r) * size_t(g.cols)));
-  s.stripe_start.push_back(uint32_t(cells));
+  int tile_rows = 1, tile_cols = 1;
+  for (size_t i = 0; i < pools; ++i) {
+    tile_rows = std::max(tile_rows, last_row[i] - first_row[i] + 1);
+    tile_cols = std::max(tile_cols, last_col[i] - first_col[i] + 1);
+  }
+  for (int r0 = 0, tr = 0; r0 < g.rows; r0 += tile_rows, ++tr)
+    for (int c0 = 0, tc = 0; c0 < g.cols; c0 += tile_cols, ++tc) {
+      s.tiles_of_colour[size_t(tr % 2 * 2 + tc % 2)].push_back(uint32_t(s.tile_start.size()));
+      s.tile_start.push_back(uint32_t(s.tile_cells.size()));
+      for (int r = r0; r < std::min(g.rows, r0 + tile_rows); ++r)
+        for (int c = c0; c < std::min(g.cols, c0 + tile_cols); ++c) s.tile_cells.push_back(uint32_t(r * g.cols + c));
+    }
+  s.tile_start.push_back(uint32_t(cells));
   s.base_rate_per_min.assign(cells, 0.0);
   s.rate_per_resident.assign(cells, 0.0);
   s.retry_pool.assign(cells, 0);
@@ -502,23 +514,26 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
     }
     s.split_end[c] = l;
   };
-  // both in one parallel pass: groups of pools, then cells
+  // both in one parallel pass: groups of pools, then cells (chunks of 64: the busy cells
+  // sit together in the centre, and 16 cores need many chunks to share them)
   const size_t groups = (s.busy.size() + kPoolsPerBlock - 1) / kPoolsPerBlock;
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, groups + cells, 512), [&](const auto& range) {
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, groups + cells, 64), [&](const auto& range) {
     for (size_t i = range.begin(); i < range.end(); ++i) i < groups ? depart(i) : arrive(i - groups);
   });
-  // attachment: cells share pools, so each stripe runs in cell order, starting from a
-  // cell drawn each step so that no cell is always served first
-  const size_t stripes = s.stripe_start.size() - 1;
-  std::vector<SessionCounts> tally(stripes);
-  for (size_t parity = 0; parity < 2; ++parity)
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, (stripes + 1 - parity) / 2, 1), [&](const auto& range) {
+  // attachment: cells share pools, so each tile runs in cell order, starting from a cell
+  // drawn each step so that no cell is always served first; tiles of one colour at once
+  // (the counters are integers: their sum does not depend on how threads group them)
+  tbb::enumerable_thread_specific<SessionCounts> tally;
+  for (const auto& colour : s.tiles_of_colour)
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, colour.size(), 1), [&](const auto& range) {
+      SessionCounts& t = tally.local();
       for (size_t j = range.begin(); j < range.end(); ++j) {
-        const size_t stripe = 2 * j + parity, begin = s.stripe_start[stripe], n = s.stripe_start[stripe + 1] - begin;
-        SessionCounts& t = tally[stripe];
-        const size_t first = Draws(rng, kRotate | stripe, step).below(uint32_t(n));
+        const size_t tile = colour[j], begin = s.tile_start[tile], n = s.tile_start[tile + 1] - begin;
+        const auto has_sessions = [&](uint32_t c) { return s.arrivals[c] + s.retries[c] + s.emergency[c] > 0; };
+        if (std::none_of(&s.tile_cells[begin], &s.tile_cells[begin] + n, has_sessions)) continue;  // sea, night
+        const size_t first = Draws(rng, kRotate | tile, step).below(uint32_t(n));
         for (size_t i = 0; i < n; ++i) {
-          const size_t c = begin + (first + i) % n;
+          const size_t c = s.tile_cells[begin + (first + i) % n];
           const uint32_t regular = s.arrivals[c] + s.retries[c], emergency = s.emergency[c];
           if (regular + emergency == 0) continue;
           Draws d(rng, kAttach | c, step);

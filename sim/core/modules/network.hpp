@@ -134,7 +134,7 @@ Coverage build_coverage(const Sites& sites, const Grid& grid);
 
 enum class SiteStatus : uint8_t { Up = 0, Backup, Down, Stored };
 
-// sessions counted since the last sample (each attachment stripe counts its own, then
+// sessions counted since the last sample (each attachment tile counts its own, then
 // they are added up)
 struct SessionCounts {
   std::array<int64_t, kSiteKinds> carried_kind{}, reached_kind{}, refused_kind{};  // at sites of each kind
@@ -177,9 +177,12 @@ struct NetworkState {
   std::vector<double> rate_now;           // sessions per minute now, crowds included (cells)
   std::vector<uint32_t> split;            // pool links: regular arrivals drawn to reach each pool if none is refused
   std::vector<uint32_t> split_end;        // cells: the link after the last drawn one
-  // attachment runs in stripes of whole rows, wide enough that no pool reaches cells in
-  // two stripes of the same parity: the even stripes run in parallel, then the odd ones
-  std::vector<uint32_t> stripe_start;     // first cell of each stripe (stripes + 1)
+  // attachment runs in tiles of the grid, as tall and as wide as any pool's links span, so
+  // no pool reaches two tiles of one colour (row and column parity): the four colours run
+  // one after another, the tiles of each in parallel
+  std::vector<uint32_t> tile_cells;       // cells, tile by tile, row-major within a tile
+  std::vector<uint32_t> tile_start;       // each tile's first entry in tile_cells (tiles + 1)
+  std::array<std::vector<uint32_t>, 4> tiles_of_colour;
   std::vector<uint32_t> retry_pool;     // blocked sessions waiting to retry (cells)
   std::vector<double> emergency_clock;  // expected emergency calls until the next one, Exp(1) (cells; NaN = not drawn yet)
   std::vector<uint32_t> arrivals, emergency, retries;  // this step's attempts (cells)
