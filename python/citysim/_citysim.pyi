@@ -72,6 +72,7 @@ class Simulation:
     threads: int
     wall_seconds: float
     module_names: list[str]
+    module_step_seconds: list[float]
     scenario: Scenario
     residents_count: int
     residents_weight: float

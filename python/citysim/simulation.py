@@ -127,6 +127,11 @@ class Simulation:
         return self._sim.module_names
 
     @property
+    def step_seconds(self) -> dict[str, float]:
+        """Wall seconds spent so far in each module's step, by module: where a run's time goes."""
+        return dict(zip(self._sim.module_names, self._sim.module_step_seconds))
+
+    @property
     def scenario(self) -> Scenario:
         """A copy of the scenario as it stands now (with set() changes applied)."""
         sc = Scenario()

@@ -369,6 +369,7 @@ PYBIND11_MODULE(_citysim, m) {
       .def_property_readonly("threads", [](const PySimulation& s) { return s.peek().threads(); })
       .def_property_readonly("wall_seconds", [](const PySimulation& s) { return s.peek().wall_seconds(); })
       .def_property_readonly("module_names", [](PySimulation& s) { return s.sim().module_names(); })
+      .def_property_readonly("module_step_seconds", [](PySimulation& s) { return s.sim().module_step_seconds(); })
       .def_property_readonly("scenario", [](PySimulation& s) { return s.sim().scenario(); })
       .def_property_readonly("residents_count", [](PySimulation& s) { return s.sim().residents().count; })
       .def_property_readonly("residents_weight", [](PySimulation& s) { return s.sim().residents().weight; })

@@ -39,6 +39,10 @@ void print_summary(const Simulation& sim, const std::string& out_path, double wa
     for (double v : s.history) lo = std::min(lo, v), hi = std::max(hi, v);
     std::printf("%-40s %-8s %14.6g %14.6g %14.6g\n", s.info.path.c_str(), s.info.units.c_str(), lo, hi, s.history.back());
   }
+  std::printf("time in each module's step:");
+  const auto names = sim.module_names();
+  for (size_t i = 0; i < names.size(); ++i) std::printf(" %s %.2f s", names[i].c_str(), sim.module_step_seconds()[i]);
+  std::printf("\n");
   if (!out_path.empty()) std::printf("results: %s\n", out_path.c_str());
 }
 
