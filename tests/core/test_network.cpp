@@ -1,10 +1,12 @@
 #define BOOST_TEST_MODULE network
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <memory>
 
+#include "citysim/city.hpp"
 #include "modules/network.hpp"
 #include "support.hpp"
 
@@ -302,4 +304,34 @@ BOOST_AUTO_TEST_CASE(generated_city_carries_the_day_and_satellites_wait_for_depl
   BOOST_TEST(at(sim, "network/coverage", 2) > 0.99);
   BOOST_TEST(at(sim, "network/wifi_offload", 2) > 0.0);
   BOOST_TEST(at(sim, "network/carried", 2) == at(sim, "network/offered", 2), tt::tolerance(0.01));
+}
+
+BOOST_AUTO_TEST_CASE(no_pool_reaches_two_tiles_that_attach_at_once) {
+  // the tiles of one colour attach in parallel: a pool reached from two of them would be a
+  // data race, and results would depend on the thread count. Whole Tokyo, generated sites.
+  const Scenario sc = io::parse_scenario("[network]\nenabled = true\n", "tokyo.toml", CITYSIM_SOURCE_DIR "/tests");
+  const Grid g = build_city(CityParams::from(sc), 1);
+  const NetworkParams p = NetworkParams::from(sc);
+  const NetworkState s = make_network_state(generate_sites(p, g, 1), g);
+  BOOST_TEST(s.pool_kind.size() > 4000u);
+  std::vector<uint32_t> cells_seen(g.size(), 0);
+  size_t tiles = 0;
+  for (const auto& colour : s.tiles_of_colour) {
+    std::vector<int64_t> tile_of_pool(s.pool_kind.size(), -1);
+    for (const uint32_t tile : colour) {
+      ++tiles;
+      for (uint32_t i = s.tile_start[tile]; i < s.tile_start[tile + 1]; ++i) {
+        const uint32_t c = s.tile_cells[i];
+        ++cells_seen[c];
+        for (uint32_t l = s.pool_coverage.start[c]; l < s.pool_coverage.start[c + 1]; ++l) {
+          int64_t& t = tile_of_pool[s.pool_coverage.to[l]];
+          BOOST_REQUIRE(t == -1 || t == int64_t(tile));
+          t = tile;
+        }
+      }
+    }
+  }
+  BOOST_TEST(tiles == s.tile_start.size() - 1);
+  BOOST_TEST(tiles / 4 > 64u);  // enough tiles per colour for 16 cores
+  BOOST_TEST(std::all_of(cells_seen.begin(), cells_seen.end(), [](uint32_t n) { return n == 1; }));  // each cell once
 }
