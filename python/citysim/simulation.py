@@ -217,7 +217,7 @@ class Simulation:
         self._sim.schedule(kind, at_text, params)
 
     @property
-    def scheduled(self) -> list[dict]:
+    def pending_events(self) -> list[dict]:
         """Timeline events that have not fired yet: the scenario file's and those scheduled
         from Python, in time order."""
         return self._sim.pending_events()

@@ -155,9 +155,9 @@ def test_schedule_and_set_equal_the_toml_timeline(small):
 
     scheduled = citysim.Simulation(small(hours), threads=2)
     scheduled.schedule("2026-08-03T09:00", "set", key="residents.go_out_prob_75plus", value=0.05)
-    assert scheduled.scheduled[0]["value"] == "0.05"
+    assert scheduled.pending_events[0]["value"] == "0.05"
     assert_same_series(series_values(scheduled.run(progress=False)), expected)
-    assert scheduled.scenario["residents.go_out_prob_75plus"] == 0.05 and not scheduled.scheduled
+    assert scheduled.scenario["residents.go_out_prob_75plus"] == 0.05 and not scheduled.pending_events
 
     # set() between steps: applies before the next tick, which ends at 09:00
     stepped = citysim.Simulation(small(hours), threads=2)
