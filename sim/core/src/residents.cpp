@@ -409,13 +409,14 @@ uint8_t clamp_minutes(double x) { return uint8_t(std::clamp(std::lround(x), 1L, 
 
 }  // namespace
 
-int expand_plan(const DayPlan& plan, uint32_t home, uint32_t day_cell, Role role, Segment* out) {
+int expand_plan(const DayPlan& plan, uint32_t home, uint32_t day_cell, Role role, Segment* out, int last) {
   if (plan.pattern == uint8_t(DayPattern::StayHome)) return 0;
   int n = 0;
   // one trip: travel segments, then the arrival; rail trips walk outdoors to and from
   // the station, walking and cycling are outdoors all the way, cars indoors
   const auto leg = [&](int depart, uint32_t from, uint32_t to, Mode mode, int minutes, Activity arrive,
                        bool arrive_outdoors) {
+    if (n > last) return depart + minutes;  // the caller needs no more
     const bool open_air = mode == Mode::Walk || mode == Mode::Bicycle;
     out[n++] = {uint16_t(depart), from, Activity::Travel, mode, open_air || mode == Mode::Rail, true};
     if (mode == Mode::Rail) {
@@ -679,7 +680,7 @@ class ResidentsModule final : public Module {
       Segment seg[kMaxSegments];
       for (uint32_t e = range.begin(); e < range.end(); ++e) {
         const uint32_t r = bucket_[e] >> 4, k = bucket_[e] & 15;
-        expand_plan(R.plan[r], R.home_cell[r], R.day_cell[r], Role(R.role[r]), seg);
+        expand_plan(R.plan[r], R.home_cell[r], R.day_cell[r], Role(R.role[r]), seg, int(k));
         const Segment& s = seg[k];
         const uint32_t old_cell = R.cell[r];
         const bool was_out = R.flags[r] & Outdoors;

@@ -109,8 +109,10 @@ Residents synthesize_residents(const Grid& grid, const ResidentsParams& params, 
                                uint64_t seed);
 
 // expand a plan into segments (returns the count); pure, so the buckets and the step
-// agree without storing segments
-int expand_plan(const DayPlan& plan, uint32_t home_cell, uint32_t day_cell, Role role, Segment* out);
+// agree without storing segments. A caller that needs only segments 0..last may say so:
+// the legs after it are skipped (and the count returned is short)
+int expand_plan(const DayPlan& plan, uint32_t home_cell, uint32_t day_cell, Role role, Segment* out,
+                int last = kMaxSegments);
 
 // door-to-door minutes for a distance and mode
 double travel_minutes(const ResidentsParams& params, double distance_km, Mode mode);
