@@ -1,6 +1,7 @@
 // Residents throughput: resident-steps per second, ns per resident-step, memory per
 // resident. Usage: bench_residents SCENARIO [threads] [key=value ...]
-// Prints one line of key=value pairs (step_s.MODULE: seconds in that module's step); bench/run.sh takes medians over repeats.
+// Prints one line of key=value pairs (step_s.MODULE: seconds in that module's step);
+// bench/run.sh takes medians over repeats.
 #include <sys/resource.h>
 
 #include <chrono>

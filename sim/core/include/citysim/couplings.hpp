@@ -25,7 +25,8 @@ struct Couplings {
   // heat/weather -> vertiports: wind speed now, m/s, and rain, mm/h (city-wide)
   float wind_m_s = 0, rain_mm_h = 0;
   // network -> watch-over and others: probability a session started in the cell now
-  // is carried, 0..1; read from the network's state when asked (few cells are, few ticks)
+  // is carried, 0..1; computed from the network's state when asked, since only a few
+  // cells are asked about, on few ticks
   std::function<float(uint32_t cell)> network_ok;
 };
 
