@@ -44,6 +44,10 @@ BOOST_AUTO_TEST_CASE(a_watched_run_gives_the_same_series_as_a_headless_one) {
     }
   }
   BOOST_TEST(f->agents.cell.size() == 1000u);
+  // the step times of the modules the run has, in phase order, for the speed tooltip
+  BOOST_REQUIRE(f->step_seconds.size() == headless.module_names().size());
+  for (size_t i = 0; i < f->step_seconds.size(); ++i) BOOST_TEST(f->step_seconds[i].first == headless.module_names()[i]);
+  BOOST_TEST(f->step_seconds.front().second > 0.0);
   BOOST_TEST(f->sample_times->size() == headless.metrics().sample_times().size());
 }
 

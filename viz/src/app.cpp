@@ -513,7 +513,18 @@ void App::draw_time_bar(const Frame& f) {
     ImGui::SameLine(0, 30);
     ImGui::BeginGroup();
     ImGui::Text("%.1f ms/frame", frame_ms_);
-    if (source_.live()) ImGui::Text("%.0f ticks/s", f.ticks_per_second);
+    if (source_.live()) {
+      ImGui::Text("%.0f ticks/s", f.ticks_per_second);
+      if (ImGui::IsItemHovered()) {  // where the time goes
+        double total = 0;
+        for (const auto& [name, s] : f.step_seconds) total += s;
+        ImGui::BeginTooltip();
+        ImGui::TextUnformatted("time in each module's step so far");
+        for (const auto& [name, s] : f.step_seconds)
+          ImGui::Text("%-10s %7.2f s  %3.0f%%", name.c_str(), s, total > 0 ? 100 * s / total : 0.0);
+        ImGui::EndTooltip();
+      }
+    }
     ImGui::EndGroup();
   }
   // the scrubber: run start .. run end, in minutes

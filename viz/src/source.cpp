@@ -232,6 +232,8 @@ void LiveSource::publish() {
   f->agents.age = age_cache_;
   f->agents.weight = n ? r.weight * double(r.count) / double(n) : r.weight;
   f->ticks_per_second = measured_tps_;
+  const auto names = sim_->module_names();
+  for (size_t i = 0; i < names.size(); ++i) f->step_seconds.emplace_back(names[i], sim_->module_step_seconds()[i]);
   f->serial = ++serial_;
   std::lock_guard lock(mu_);
   latest_ = std::move(f);

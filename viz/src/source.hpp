@@ -53,6 +53,8 @@ struct Frame {
   AgentSample agents;
   bool finished = false;
   double ticks_per_second = 0;  // measured simulation speed (live)
+  // live: wall seconds each module's step has taken so far, in phase order
+  std::vector<std::pair<std::string, double>> step_seconds;
   uint64_t serial = 0;          // increases with every new frame
 
   const FieldData* field(const std::string& path) const;
