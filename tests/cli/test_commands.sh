@@ -43,11 +43,11 @@ expect 2 "does not exist" "$CITYSIM" run "$TMP/missing.toml"
 
 # a run, its description, and comparisons
 expect 0 "results: $TMP/a.h5" "$CITYSIM" run "$TMP/small.toml" -o "$TMP/a.h5" --threads 2
+[ -e "$TMP/a.h5.partial" ] && fail "the .partial file must be renamed when the run completes"
 # the summary says where the time went, module by module (only the residents run here)
 out=$("$CITYSIM" run "$TMP/small.toml" -o "$TMP/t.h5" --threads 2 2>&1)
 [[ "$out" =~ "time in each module's step: residents "[0-9]+\.[0-9]{2}" s"$'\n' ]] ||
   fail "the summary lacks the residents' step time: $out"
-[ -e "$TMP/a.h5.partial" ] && fail "the .partial file must be renamed when the run completes"
 expect 0 "cli-small" "$CITYSIM" info "$TMP/a.h5"
 expect 0 "residents/travelling" "$CITYSIM" info "$TMP/a.h5"
 "$CITYSIM" run "$TMP/small.toml" -o "$TMP/b.h5" --threads 1 --quiet || fail "second run"
