@@ -76,66 +76,69 @@ int NetworkParams::capacity_sessions(SiteKind k) const {
   return std::max(1, int(std::floor(kp.sectors * kp.peak_rate_mbps * average_to_peak / session_rate_mbps)));
 }
 
-void NetworkParams::describe(Schema& s) {
-  s.section("network", "Mobile, Wi-Fi and satellite network load: sites, sessions, blocking, outages and recovery.");
-  const NetworkParams d;
-  auto prob = [&](const std::string& key, double v, const char* doc) { s.key(key, ValueKind::Float, v, doc).range(0, 1); };
-  s.key("network.enabled", ValueKind::Bool, d.enabled, "simulate network load");
-  s.key("network.sites_file", ValueKind::Path, std::string(""),
-        "CSV of sites `kind,lat,lon,radius_m,capacity_sessions,backup_hours` (kind lte, nr_low, nr_high, wifi, "
-        "satellite); empty = generate from the city");
-  for (int k = 0; k < kSiteKinds; ++k) {
-    const std::string n = site_kind_name(SiteKind(k)), pre = "network." + n + ".";
-    const auto& kp = d.kind[size_t(k)];
-    s.key(pre + "radius_m", ValueKind::Float, kp.radius_m, "coverage radius of a " + n + " site").units("m").above(0);
-    s.key(pre + "peak_rate_mbps", ValueKind::Float, kp.peak_rate_mbps, "peak rate of one sector (3GPP TS 36.306 / 38.306)")
-        .units("Mbit/s").above(0);
-    s.key(pre + "sectors", ValueKind::Int, int64_t(kp.sectors), "sectors per site").range(1, 12);
-    s.key(pre + "backup_hours", ValueKind::Float, kp.backup_hours, "mean battery time without mains power").units("h").range(0, 240);
-    if (k <= int(SiteKind::NrHigh))
-      s.key(pre + "people_per_site", ValueKind::Float, kp.people_per_site,
+void NetworkParams::keys(ParamKeys& k) {
+  k.section("network", "Mobile, Wi-Fi and satellite network load: sites, sessions, blocking, outages and recovery.");
+  auto prob = [&](const std::string& key, double& v, const char* doc) { k.key(key, v, doc).range(0, 1); };
+  k.key("network.enabled", enabled, "simulate network load");
+  k.path("network.sites_file", sites_file,
+         "CSV of sites `kind,lat,lon,radius_m,capacity_sessions,backup_hours` (kind lte, nr_low, nr_high, wifi, "
+         "satellite); empty = generate from the city");
+  for (int i = 0; i < kSiteKinds; ++i) {
+    const std::string n = site_kind_name(SiteKind(i)), pre = "network." + n + ".";
+    auto& kp = kind[size_t(i)];
+    k.key(pre + "radius_m", kp.radius_m, "coverage radius of a " + n + " site").units("m").above(0);
+    k.key(pre + "peak_rate_mbps", kp.peak_rate_mbps, "peak rate of one sector (3GPP TS 36.306 / 38.306)").units("Mbit/s").above(0);
+    k.key(pre + "sectors", kp.sectors, "sectors per site").range(1, 12);
+    k.key(pre + "backup_hours", kp.backup_hours, "mean battery time without mains power").units("h").range(0, 240);
+    if (i <= int(SiteKind::NrHigh))
+      k.key(pre + "people_per_site", kp.people_per_site,
             "generation: one site per this many people at the cell's busiest (residents or day places)")
           .units("people").above(0);
   }
-  prob("network.priority_area_share", d.priority_area_share, "busiest share of populated cells counted as priority areas (with the municipal office cells)");
-  prob("network.nr_high_coverage", d.nr_high_coverage, "share of priority areas with high-band 5G (TMG 2025: 97.6%)");
-  s.key("network.wifi_sites", ValueKind::Int, int64_t(d.wifi_sites), "OpenRoaming public Wi-Fi sites, placed by day places (TMG: about 1,600)").range(0, 1000000);
-  s.key("network.satellite_terminals", ValueKind::Int, int64_t(d.satellite_terminals),
+  prob("network.priority_area_share", priority_area_share, "busiest share of populated cells counted as priority areas (with the municipal office cells)");
+  prob("network.nr_high_coverage", nr_high_coverage, "share of priority areas with high-band 5G (TMG 2025: 97.6%)");
+  k.key("network.wifi_sites", wifi_sites, "OpenRoaming public Wi-Fi sites, placed by day places (TMG: about 1,600)").range(0, 1000000);
+  k.key("network.satellite_terminals", satellite_terminals,
         "portable satellite terminals: one per municipal office, the rest at the busiest places (TMG: 77)").range(0, 10000);
-  s.key("network.island_satellite_wifi", ValueKind::Int, int64_t(d.island_satellite_wifi),
+  k.key("network.island_satellite_wifi", island_satellite_wifi,
         "satellite-backed Wi-Fi units on the islands, always on (TMG: 22 on 11 islands)").range(0, 10000);
-  prob("network.backup_spread", d.backup_spread, "battery time of a site is uniform in mean x (1 - spread, 1 + spread)");
-  prob("network.average_to_peak", d.average_to_peak, "average cell throughput over peak rate (capacity translation)");
-  s.key("network.session_rate_mbps", ValueKind::Float, d.session_rate_mbps,
+  prob("network.backup_spread", backup_spread, "battery time of a site is uniform in mean x (1 - spread, 1 + spread)");
+  prob("network.average_to_peak", average_to_peak, "average cell throughput over peak rate (capacity translation)");
+  k.key("network.session_rate_mbps", session_rate_mbps,
         "average rate of an active session; capacity_sessions = sectors x peak x average_to_peak / session_rate")
       .units("Mbit/s").above(0);
-  s.key("network.sessions_per_hour_by_age", ValueKind::FloatList, d.sessions_per_hour_by_age,
-        "sessions a smartphone owner starts per hour at the evening peak, ages 0-12, 13-19, 20-59, 60-69, 70-79, 80+")
+  k.list("network.sessions_per_hour_by_age", sessions_per_hour_by_age, kAgeGroups, "ages 0-12, 13-19, 20-59, 60-69, 70-79, 80+",
+         "sessions a smartphone owner starts per hour at the evening peak, ages 0-12, 13-19, 20-59, 60-69, 70-79, 80+")
       .units("1/h").at_least(0);
-  s.key("network.activity_factor", ValueKind::FloatList, d.activity_factor,
-        "demand multiplier by activity: home (mostly on home broadband), work, school, errand, travel")
+  k.list("network.activity_factor", activity_factor, kActivities, "home, work, school, errand, travel",
+         "demand multiplier by activity: home (mostly on home broadband), work, school, errand, travel")
       .at_least(0);
-  s.key("network.hourly_profile", ValueKind::FloatList, d.hourly_profile, "demand multiplier by hour of day 0..23 (linear in between)")
+  k.list("network.hourly_profile", hourly_profile, 24, "hours 0..23", "demand multiplier by hour of day 0..23 (linear in between)")
       .at_least(0);
-  s.key("network.holding_min", ValueKind::Float, d.holding_min, "mean session length (exponential)").units("min").above(0);
-  s.key("network.substep_s", ValueKind::Int, int64_t(d.substep_s),
+  k.key("network.holding_min", holding_min, "mean session length (exponential)").units("min").above(0);
+  k.key("network.substep_s", substep_s,
         "step of the session model (a divisor of 60); sessions that end within a step free their slot in it, so the "
         "default one-minute step keeps blocking within a few percent of Erlang B where it matters (up to a quarter high "
         "around 1%) at holding_min = 3; shorter is closer and slower")
       .units("s").range(1, 60);
-  s.key("network.demand_update_minutes", ValueKind::Int, int64_t(d.demand_update_minutes),
+  k.key("network.demand_update_minutes", demand_update_minutes,
         "how often the demand mix (age groups, activities) is recounted from the residents; the counts present follow every minute")
       .units("min").range(1, 1440);
-  prob("network.emergency_share", d.emergency_share, "share of sessions that are emergency calls (priority)");
-  s.key("network.priority_reserve_share", ValueKind::Float, d.priority_reserve_share,
-        "share of each site's capacity only priority sessions may use").range(0, 0.9);
-  s.key("network.retry", ValueKind::Bool, d.retry, "blocked sessions retry after a delay (else they are lost)");
-  s.key("network.retry_delay_mean_s", ValueKind::Float, d.retry_delay_mean_s, "mean delay before a retry (exponential)").units("s").above(0);
-  prob("network.retry_persistence", d.retry_persistence, "probability a blocked session tries again");
-  s.key("network.cell_alarm_delay_min", ValueKind::Float, d.cell_alarm_delay_min, "time until a down cell site is seen (network alarms)")
+  prob("network.emergency_share", emergency_share, "share of sessions that are emergency calls (priority)");
+  k.key("network.priority_reserve_share", priority_reserve_share, "share of each site's capacity only priority sessions may use").range(0, 0.9);
+  k.key("network.retry", retry, "blocked sessions retry after a delay (else they are lost)");
+  k.key("network.retry_delay_mean_s", retry_delay_mean_s, "mean delay before a retry (exponential)").units("s").above(0);
+  prob("network.retry_persistence", retry_persistence, "probability a blocked session tries again");
+  k.key("network.cell_alarm_delay_min", cell_alarm_delay_min, "time until a down cell site is seen (network alarms)")
       .units("min").range(0, 100000);
-  s.key("network.wifi_monitoring_delay_min", ValueKind::Float, d.wifi_monitoring_delay_min,
-        "time until a down Wi-Fi access point is seen by operators").units("min").range(0, 100000);
+  k.key("network.wifi_monitoring_delay_min", wifi_monitoring_delay_min, "time until a down Wi-Fi access point is seen by operators")
+      .units("min").range(0, 100000);
+}
+
+void NetworkParams::describe(Schema& s) {
+  NetworkParams defaults;
+  ParamKeys k(s);
+  defaults.keys(k);
 
   // power_cut and restoration are the core's (citysim/areas.hpp): the heat module reacts too
   auto& destroy = s.event("site_destruction", "sites in an area are destroyed");
@@ -163,41 +166,11 @@ void NetworkParams::describe(Schema& s) {
 
 NetworkParams NetworkParams::from(const Scenario& sc) {
   NetworkParams p;
-  p.enabled = sc.get_bool("network.enabled");
-  p.sites_file = sc.get_path("network.sites_file");
-  for (int k = 0; k < kSiteKinds; ++k) {
-    const std::string pre = std::string("network.") + site_kind_name(SiteKind(k)) + ".";
-    auto& kp = p.kind[size_t(k)];
-    kp.radius_m = sc.get_double(pre + "radius_m");
-    kp.peak_rate_mbps = sc.get_double(pre + "peak_rate_mbps");
-    kp.sectors = int(sc.get_int(pre + "sectors"));
-    kp.backup_hours = sc.get_double(pre + "backup_hours");
-    if (k <= int(SiteKind::NrHigh)) kp.people_per_site = sc.get_double(pre + "people_per_site");
-  }
-  p.priority_area_share = sc.get_double("network.priority_area_share");
-  p.nr_high_coverage = sc.get_double("network.nr_high_coverage");
-  p.wifi_sites = int(sc.get_int("network.wifi_sites"));
-  p.satellite_terminals = int(sc.get_int("network.satellite_terminals"));
-  p.island_satellite_wifi = int(sc.get_int("network.island_satellite_wifi"));
-  p.backup_spread = sc.get_double("network.backup_spread");
-  p.average_to_peak = sc.get_double("network.average_to_peak");
-  p.session_rate_mbps = sc.get_double("network.session_rate_mbps");
-  p.sessions_per_hour_by_age = sc.get_doubles("network.sessions_per_hour_by_age", kAgeGroups, "ages 0-12, 13-19, 20-59, 60-69, 70-79, 80+");
-  p.activity_factor = sc.get_doubles("network.activity_factor", kActivities, "home, work, school, errand, travel");
-  p.hourly_profile = sc.get_doubles("network.hourly_profile", 24, "hours 0..23");
-  p.holding_min = sc.get_double("network.holding_min");
-  p.substep_s = int(sc.get_int("network.substep_s"));
+  ParamKeys k(sc);
+  p.keys(k);
   if (60 % p.substep_s != 0)
     throw ScenarioError(sc.loc_of("network.substep_s"), "network.substep_s",
                         "expected a divisor of 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60), got " + std::to_string(p.substep_s));
-  p.demand_update_minutes = int(sc.get_int("network.demand_update_minutes"));
-  p.emergency_share = sc.get_double("network.emergency_share");
-  p.priority_reserve_share = sc.get_double("network.priority_reserve_share");
-  p.retry = sc.get_bool("network.retry");
-  p.retry_delay_mean_s = sc.get_double("network.retry_delay_mean_s");
-  p.retry_persistence = sc.get_double("network.retry_persistence");
-  p.cell_alarm_delay_min = sc.get_double("network.cell_alarm_delay_min");
-  p.wifi_monitoring_delay_min = sc.get_double("network.wifi_monitoring_delay_min");
   return p;
 }
 

@@ -94,6 +94,7 @@ struct NetworkParams {
   double wifi_monitoring_delay_min = 60;
 
   int capacity_sessions(SiteKind k) const;
+  void keys(ParamKeys& keys);  // every [network] key, once (describe and from use it)
   static void describe(Schema& schema);
   static NetworkParams from(const Scenario& scenario);
 };

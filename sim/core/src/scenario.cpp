@@ -421,4 +421,56 @@ std::string data_dir() {
   return CITYSIM_DATA_DIR;
 }
 
+// ---- ParamKeys --------------------------------------------------------------------
+
+KeySpec& ParamKeys::add(const std::string& path, ValueKind kind, Value default_value, std::string doc) {
+  if (schema_) return schema_->key(path, kind, std::move(default_value), std::move(doc));
+  ignored_ = KeySpec{};
+  return ignored_;
+}
+
+KeySpec& ParamKeys::key(const std::string& path, bool& v, std::string doc) {
+  if (scenario_) v = scenario_->get_bool(path);
+  return add(path, ValueKind::Bool, v, std::move(doc));
+}
+KeySpec& ParamKeys::key(const std::string& path, double& v, std::string doc) {
+  if (scenario_) v = scenario_->get_double(path);
+  return add(path, ValueKind::Float, v, std::move(doc));
+}
+KeySpec& ParamKeys::key(const std::string& path, int& v, std::string doc) {
+  if (scenario_) v = int(scenario_->get_int(path));
+  return add(path, ValueKind::Int, int64_t(v), std::move(doc));
+}
+KeySpec& ParamKeys::key(const std::string& path, int64_t& v, std::string doc) {
+  if (scenario_) v = scenario_->get_int(path);
+  return add(path, ValueKind::Int, v, std::move(doc));
+}
+KeySpec& ParamKeys::key(const std::string& path, std::string& v, std::string doc) {
+  if (scenario_) v = scenario_->get_string(path);
+  return add(path, ValueKind::String, v, std::move(doc));
+}
+KeySpec& ParamKeys::key(const std::string& path, std::vector<double>& v, std::string doc) {
+  if (scenario_) v = std::get<std::vector<double>>(scenario_->get(path));
+  return add(path, ValueKind::FloatList, v, std::move(doc));
+}
+KeySpec& ParamKeys::key(const std::string& path, std::vector<std::string>& v, std::string doc) {
+  if (scenario_) v = std::get<std::vector<std::string>>(scenario_->get(path));
+  return add(path, ValueKind::StringList, v, std::move(doc));
+}
+KeySpec& ParamKeys::list(const std::string& path, std::vector<double>& v, size_t n, const std::string& what, std::string doc) {
+  if (scenario_) v = scenario_->get_doubles(path, n, what);
+  return add(path, ValueKind::FloatList, v, std::move(doc));
+}
+KeySpec& ParamKeys::path(const std::string& path, std::string& v, std::string doc) {
+  if (scenario_) v = scenario_->get_path(path);
+  return add(path, ValueKind::Path, v, std::move(doc));
+}
+KeySpec& ParamKeys::datetime(const std::string& path, std::string& v, std::string doc) {
+  if (scenario_) v = scenario_->get_string(path);
+  return add(path, ValueKind::DateTime, v, std::move(doc));
+}
+void ParamKeys::section(std::string name, std::string doc) {
+  if (schema_) schema_->section(std::move(name), std::move(doc));
+}
+
 }  // namespace citysim

@@ -166,4 +166,40 @@ std::string value_to_string(const Value& value);
 // the CITYSIM_DATA_DIR environment variable
 std::string data_dir();
 
+// One list of a parameter struct's keys serves both ends, so each key is named once: in
+// describe mode each call adds the key to the schema with the struct's default as the
+// key's default; in read mode it sets the field from a scenario (already validated, so
+// the range calls chained on the result only matter when describing).
+//   void HeatParams::keys(ParamKeys& k) { k.key("heat.enabled", enabled, "simulate heat"); ... }
+class ParamKeys {
+ public:
+  explicit ParamKeys(Schema& schema) : schema_(&schema) {}
+  explicit ParamKeys(const Scenario& scenario) : scenario_(&scenario) {}
+
+  KeySpec& key(const std::string& path, bool& v, std::string doc);
+  KeySpec& key(const std::string& path, double& v, std::string doc);
+  KeySpec& key(const std::string& path, int& v, std::string doc);
+  KeySpec& key(const std::string& path, int64_t& v, std::string doc);
+  KeySpec& key(const std::string& path, std::string& v, std::string doc);
+  KeySpec& key(const std::string& path, std::vector<double>& v, std::string doc);
+  KeySpec& key(const std::string& path, std::vector<std::string>& v, std::string doc);
+  // a float list of exactly n values (`what` names them in the error)
+  KeySpec& list(const std::string& path, std::vector<double>& v, size_t n, const std::string& what, std::string doc);
+  // a file path, resolved against the scenario file's folder when read
+  KeySpec& path(const std::string& path, std::string& v, std::string doc);
+  // a date and time "YYYY-MM-DDTHH:MM", kept as written
+  KeySpec& datetime(const std::string& path, std::string& v, std::string doc);
+  // a section heading of the reference page (describe mode only)
+  void section(std::string name, std::string doc);
+
+  // the scenario being read; null when describing
+  const Scenario* scenario() const { return scenario_; }
+
+ private:
+  KeySpec& add(const std::string& path, ValueKind kind, Value default_value, std::string doc);
+  Schema* schema_ = nullptr;
+  const Scenario* scenario_ = nullptr;
+  KeySpec ignored_;  // what the chained calls change when reading
+};
+
 }  // namespace citysim
