@@ -22,67 +22,73 @@ namespace citysim {
 
 // ---- [SECTION] params ---------------------------------------------------------------
 
-void HeatParams::describe(Schema& s) {
-  s.section("heat", "Heatwaves: weather and WBGT on the grid, forecasts and alerts, resident exposure, heat illness, cooling shelters.");
-  const HeatParams d;
-  s.key("heat.enabled", ValueKind::Bool, d.enabled, "simulate heat exposure and illness");
-  s.key("heat.weather.source", ValueKind::String, d.weather_source,
+void HeatParams::keys(ParamKeys& k) {
+  const char* ages = "ages 0-17, 18-64, 65-74, 75+";
+  k.section("heat", "Heatwaves: weather and WBGT on the grid, forecasts and alerts, resident exposure, heat illness, cooling shelters.");
+  k.key("heat.enabled", enabled, "simulate heat exposure and illness");
+  k.key("heat.weather.source", weather_source,
         "profile: daily max/min temperature, humidity and sky below; csv: hourly observations from heat.weather.file")
       .one_of({"profile", "csv"});
-  s.key("heat.weather.file", ValueKind::Path, std::string(""),
+  k.path("heat.weather.file", weather_csv,
         "hourly weather `datetime,temp_c,rh_pct,solar_mj_m2,wind_m_s` (JMA units: °C, %, MJ/m² in the hour, m/s)");
-  s.key("heat.weather.tmax_c", ValueKind::FloatList, d.tmax_c, "daily maximum air temperature, one per day of the run (the last repeats)")
+  k.key("heat.weather.tmax_c", tmax_c, "daily maximum air temperature, one per day of the run (the last repeats)")
       .units("°C").range(-20, 50);
-  s.key("heat.weather.tmin_c", ValueKind::FloatList, d.tmin_c, "daily minimum air temperature, one per day of the run (the last repeats)")
+  k.key("heat.weather.tmin_c", tmin_c, "daily minimum air temperature, one per day of the run (the last repeats)")
       .units("°C").range(-30, 40);
-  s.key("heat.weather.tmax_hour", ValueKind::Float, d.tmax_hour, "local hour of the daily maximum (Tokyo summer: about 14)").units("h").range(10, 18);
-  s.key("heat.weather.tmin_hour", ValueKind::Float, d.tmin_hour, "local hour of the daily minimum (about sunrise)").units("h").range(2, 8);
-  s.key("heat.weather.rh_at_tmax_pct", ValueKind::Float, d.rh_at_tmax_pct,
+  k.key("heat.weather.tmax_hour", tmax_hour, "local hour of the daily maximum (Tokyo summer: about 14)").units("h").range(10, 18);
+  k.key("heat.weather.tmin_hour", tmin_hour, "local hour of the daily minimum (about sunrise)").units("h").range(2, 8);
+  k.key("heat.weather.rh_at_tmax_pct", rh_at_tmax_pct,
         "relative humidity at the daily maximum; the vapour pressure is held for the day, so nights are more humid")
       .units("%").range(1, 100);
-  s.key("heat.weather.cloud_cover", ValueKind::Float, d.cloud_cover, "cloud cover, 0 clear .. 1 overcast (reduces sun by 1 - 0.75 N^3.4)").range(0, 1);
-  s.key("heat.weather.wind_m_s", ValueKind::Float, d.wind_m_s, "wind speed").units("m/s").range(0, 40);
-  s.key("heat.islands.tmax_c", ValueKind::Float, d.islands_tmax_c, "island municipalities: daily maximum (their own profile; Hachijojima August normal about 30)").units("°C").range(-20, 50);
-  s.key("heat.islands.tmin_c", ValueKind::Float, d.islands_tmin_c, "island municipalities: daily minimum").units("°C").range(-30, 40);
-  s.key("heat.islands.csv_offset_c", ValueKind::Float, d.islands_csv_offset_c, "island municipalities: offset added to the CSV temperature").units("°C").range(-15, 15);
-  s.key("heat.uhi.day_c", ValueKind::Float, d.uhi_day_c, "urban heat island by day in the densest built-up cells").units("°C").range(0, 6);
-  s.key("heat.uhi.night_c", ValueKind::Float, d.uhi_night_c, "urban heat island at night in the densest built-up cells").units("°C").range(0, 8);
-  s.key("heat.uhi.density_ref_per_km2", ValueKind::Float, d.uhi_density_ref_per_km2,
+  k.key("heat.weather.cloud_cover", cloud_cover, "cloud cover, 0 clear .. 1 overcast (reduces sun by 1 - 0.75 N^3.4)").range(0, 1);
+  k.key("heat.weather.wind_m_s", wind_m_s, "wind speed").units("m/s").range(0, 40);
+  k.key("heat.islands.tmax_c", islands_tmax_c, "island municipalities: daily maximum (their own profile; Hachijojima August normal about 30)").units("°C").range(-20, 50);
+  k.key("heat.islands.tmin_c", islands_tmin_c, "island municipalities: daily minimum").units("°C").range(-30, 40);
+  k.key("heat.islands.csv_offset_c", islands_csv_offset_c, "island municipalities: offset added to the CSV temperature").units("°C").range(-15, 15);
+  k.key("heat.uhi.day_c", uhi_day_c, "urban heat island by day in the densest built-up cells").units("°C").range(0, 6);
+  k.key("heat.uhi.night_c", uhi_night_c, "urban heat island at night in the densest built-up cells").units("°C").range(0, 8);
+  k.key("heat.uhi.density_ref_per_km2", uhi_density_ref_per_km2,
         "residents + jobs per km² at which a built-up cell gets the full heat island").units("people/km²").above(0);
-  s.key("heat.park_cooling_c", ValueKind::Float, d.park_cooling_c, "parks and forest are cooler than their surroundings").units("°C").range(0, 5);
-  s.key("heat.water_cooling_c", ValueKind::Float, d.water_cooling_c, "water cells are cooler").units("°C").range(0, 5);
-  s.key("heat.sea_breeze_c", ValueKind::Float, d.sea_breeze_c, "daytime sea-breeze cooling at the coast").units("°C").range(0, 5);
-  s.key("heat.sea_breeze_km", ValueKind::Float, d.sea_breeze_km, "e-folding distance of the sea breeze inland").units("km").above(0);
-  s.key("heat.indoor.ac_wbgt_c", ValueKind::Float, d.ac_wbgt_c, "WBGT in air-conditioned rooms and shelters (28 °C at 50-60% RH without sun: about 23)").units("°C").range(15, 30);
-  s.key("heat.indoor.ac_use_share", ValueKind::Float, d.ac_use_share, "share of residents with air conditioning at home who run it in hot weather").range(0, 1);
-  s.key("heat.indoor.lag_h", ValueKind::Float, d.indoor_lag_h, "time constant of indoor air temperature following the outdoors, rooms without AC").units("h").above(0);
-  s.key("heat.indoor.gain_c", ValueKind::Float, d.indoor_gain_c, "indoor air above the outdoor air it follows (sun on walls and roof, people, appliances)").units("°C").range(-5, 10);
-  s.key("heat.dose.threshold_c", ValueKind::Float, d.dose_threshold_c, "WBGT above which heat dose accumulates (警戒 warning level)").units("°C").range(15, 35);
-  s.key("heat.dose.recovery_h", ValueKind::Float, d.dose_recovery_h, "time constant over which accumulated dose recovers").units("h").above(0);
-  s.key("heat.illness.hazard_per_million_h", ValueKind::FloatList, d.hazard_per_million_h,
+  k.key("heat.park_cooling_c", park_cooling_c, "parks and forest are cooler than their surroundings").units("°C").range(0, 5);
+  k.key("heat.water_cooling_c", water_cooling_c, "water cells are cooler").units("°C").range(0, 5);
+  k.key("heat.sea_breeze_c", sea_breeze_c, "daytime sea-breeze cooling at the coast").units("°C").range(0, 5);
+  k.key("heat.sea_breeze_km", sea_breeze_km, "e-folding distance of the sea breeze inland").units("km").above(0);
+  k.key("heat.indoor.ac_wbgt_c", ac_wbgt_c, "WBGT in air-conditioned rooms and shelters (28 °C at 50-60% RH without sun: about 23)").units("°C").range(15, 30);
+  k.key("heat.indoor.ac_use_share", ac_use_share, "share of residents with air conditioning at home who run it in hot weather").range(0, 1);
+  k.key("heat.indoor.lag_h", indoor_lag_h, "time constant of indoor air temperature following the outdoors, rooms without AC").units("h").above(0);
+  k.key("heat.indoor.gain_c", indoor_gain_c, "indoor air above the outdoor air it follows (sun on walls and roof, people, appliances)").units("°C").range(-5, 10);
+  k.key("heat.dose.threshold_c", dose_threshold_c, "WBGT above which heat dose accumulates (警戒 warning level)").units("°C").range(15, 35);
+  k.key("heat.dose.recovery_h", dose_recovery_h, "time constant over which accumulated dose recovers").units("h").above(0);
+  k.list("heat.illness.hazard_per_million_h", hazard_per_million_h, kHeatAgeGroups, ages,
         "hourly heat-illness hazard at WBGT 28 and no dose, per million people, for ages 0-17, 18-64, 65-74, 75+ (calibrated to Tokyo Fire Department transports)")
       .at_least(0);
-  s.key("heat.illness.outdoor_factor", ValueKind::FloatList, d.outdoor_factor,
+  k.list("heat.illness.outdoor_factor", outdoor_factor, kHeatAgeGroups, ages,
         "hazard multiplier for hours outdoors (exertion, sun, outdoor work and sport that day plans do not show), ages 0-17, 18-64, 65-74, 75+; calibrated to TFD's at-home shares")
       .at_least(0);
-  s.key("heat.illness.slope_per_c", ValueKind::Float, d.hazard_slope_per_c, "exponential rise of the hazard per °C of WBGT (Ueno et al. 2021 shape)").units("1/°C").range(0, 2);
-  s.key("heat.illness.min_wbgt_c", ValueKind::Float, d.hazard_min_wbgt_c, "no heat illness below this WBGT").units("°C").range(10, 35);
-  s.key("heat.illness.dose_ref_c_h", ValueKind::Float, d.hazard_dose_ref_c_h, "accumulated dose that doubles the hazard").units("°C·h").above(0);
-  s.key("heat.illness.transport_share", ValueKind::Float, d.transport_share, "share of cases taken to hospital by ambulance (the rest mild, treated where they are)").range(0, 1);
-  s.key("heat.illness.severe_share", ValueKind::Float, d.severe_share, "share of transported cases that are severe (TFD: about 3%)").range(0, 1);
-  s.key("heat.forecast.bias_c", ValueKind::Float, d.forecast_bias_c, "mean forecast error of WBGT (forecast - truth)").units("°C").range(-5, 5);
-  s.key("heat.forecast.sd_1h_c", ValueKind::Float, d.forecast_sd_1h_c, "spread of the WBGT forecast error one hour ahead").units("°C").range(0, 10);
-  s.key("heat.forecast.sd_48h_c", ValueKind::Float, d.forecast_sd_48h_c, "spread of the WBGT forecast error 48 hours ahead").units("°C").range(0, 10);
-  s.key("heat.forecast.sd_per_day_c", ValueKind::Float, d.forecast_sd_per_day_c, "growth of the daily-max forecast error spread per day of lead").units("°C").range(0, 5);
-  s.key("heat.shelters.file", ValueKind::Path, std::string(""), "cooling shelters `lat,lon,capacity_people,open_hour,close_hour`; empty = generated per municipality");
-  s.key("heat.shelters.per_municipality", ValueKind::Int, int64_t(d.shelters_per_municipality), "generated cooling shelters (クーリングシェルター) per municipality, placed where people live").range(0, 10000);
-  s.key("heat.shelters.capacity_people", ValueKind::Float, d.shelter_capacity_people, "places in each generated shelter").units("people").at_least(0);
-  s.key("heat.shelters.open_hour", ValueKind::Float, d.shelter_open_hour, "generated shelters open at").units("h").range(0, 24);
-  s.key("heat.shelters.close_hour", ValueKind::Float, d.shelter_close_hour, "generated shelters close at").units("h").range(0, 24);
-  s.key("heat.shelters.walk_km", ValueKind::Float, d.shelter_walk_km, "farthest shelter a resident walks to (cell centre to cell centre)").units("km").at_least(0);
-  s.key("heat.shelters.outreach_share", ValueKind::Float, d.outreach_share,
+  k.key("heat.illness.slope_per_c", hazard_slope_per_c, "exponential rise of the hazard per °C of WBGT (Ueno et al. 2021 shape)").units("1/°C").range(0, 2);
+  k.key("heat.illness.min_wbgt_c", hazard_min_wbgt_c, "no heat illness below this WBGT").units("°C").range(10, 35);
+  k.key("heat.illness.dose_ref_c_h", hazard_dose_ref_c_h, "accumulated dose that doubles the hazard").units("°C·h").above(0);
+  k.key("heat.illness.transport_share", transport_share, "share of cases taken to hospital by ambulance (the rest mild, treated where they are)").range(0, 1);
+  k.key("heat.illness.severe_share", severe_share, "share of transported cases that are severe (TFD: about 3%)").range(0, 1);
+  k.key("heat.forecast.bias_c", forecast_bias_c, "mean forecast error of WBGT (forecast - truth)").units("°C").range(-5, 5);
+  k.key("heat.forecast.sd_1h_c", forecast_sd_1h_c, "spread of the WBGT forecast error one hour ahead").units("°C").range(0, 10);
+  k.key("heat.forecast.sd_48h_c", forecast_sd_48h_c, "spread of the WBGT forecast error 48 hours ahead").units("°C").range(0, 10);
+  k.key("heat.forecast.sd_per_day_c", forecast_sd_per_day_c, "growth of the daily-max forecast error spread per day of lead").units("°C").range(0, 5);
+  k.path("heat.shelters.file", shelters_csv, "cooling shelters `lat,lon,capacity_people,open_hour,close_hour`; empty = generated per municipality");
+  k.key("heat.shelters.per_municipality", shelters_per_municipality, "generated cooling shelters (クーリングシェルター) per municipality, placed where people live").range(0, 10000);
+  k.key("heat.shelters.capacity_people", shelter_capacity_people, "places in each generated shelter").units("people").at_least(0);
+  k.key("heat.shelters.open_hour", shelter_open_hour, "generated shelters open at").units("h").range(0, 24);
+  k.key("heat.shelters.close_hour", shelter_close_hour, "generated shelters close at").units("h").range(0, 24);
+  k.key("heat.shelters.walk_km", shelter_walk_km, "farthest shelter a resident walks to (cell centre to cell centre)").units("km").at_least(0);
+  k.key("heat.shelters.outreach_share", outreach_share,
         "share of vulnerable residents (65+, no working AC) at home who go to a shelter on an alert day")
       .range(0, 1);
+}
+
+void HeatParams::describe(Schema& s) {
+  HeatParams defaults;
+  ParamKeys k(s);
+  defaults.keys(k);
 
   auto& wave = s.event("heat_wave", "heat: a heatwave, air temperature raised everywhere for a period (known to the forecasts)");
   wave.key("offset_c", ValueKind::Float, 2.0, "added to the air temperature").units("°C").range(-15, 15);
@@ -98,61 +104,18 @@ void HeatParams::describe(Schema& s) {
 
 HeatParams HeatParams::from(const Scenario& sc) {
   HeatParams p;
+  ParamKeys k(sc);
+  p.keys(k);
   auto list = [&](const char* key) { return std::get<std::vector<double>>(sc.get(key)); };
-  p.enabled = sc.get_bool("heat.enabled");
-  p.weather_source = sc.get_string("heat.weather.source");
-  p.weather_csv = sc.get_path("heat.weather.file");
   if (p.weather_source == "csv" && p.weather_csv.empty())
     throw ScenarioError(sc.loc_of("heat.weather.source"), "heat.weather.file", "weather source csv needs a file in heat.weather.file");
-  p.tmax_c = list("heat.weather.tmax_c");
-  p.tmin_c = list("heat.weather.tmin_c");
   for (const char* key : {"heat.weather.tmax_c", "heat.weather.tmin_c"})
     if (list(key).empty()) throw ScenarioError(sc.loc_of(key), key, "expected at least one temperature");
   for (size_t d = 0; d < std::max(p.tmax_c.size(), p.tmin_c.size()); ++d)
     if (p.tmax_c[std::min(d, p.tmax_c.size() - 1)] < p.tmin_c[std::min(d, p.tmin_c.size() - 1)])
       throw ScenarioError(sc.loc_of("heat.weather.tmax_c"), "heat.weather.tmax_c",
                           "day " + std::to_string(d + 1) + ": the maximum is below the minimum");
-  p.tmax_hour = sc.get_double("heat.weather.tmax_hour");
-  p.tmin_hour = sc.get_double("heat.weather.tmin_hour");
-  p.rh_at_tmax_pct = sc.get_double("heat.weather.rh_at_tmax_pct");
-  p.cloud_cover = sc.get_double("heat.weather.cloud_cover");
-  p.wind_m_s = sc.get_double("heat.weather.wind_m_s");
-  p.islands_tmax_c = sc.get_double("heat.islands.tmax_c");
-  p.islands_tmin_c = sc.get_double("heat.islands.tmin_c");
-  p.islands_csv_offset_c = sc.get_double("heat.islands.csv_offset_c");
-  p.uhi_day_c = sc.get_double("heat.uhi.day_c");
-  p.uhi_night_c = sc.get_double("heat.uhi.night_c");
-  p.uhi_density_ref_per_km2 = sc.get_double("heat.uhi.density_ref_per_km2");
-  p.park_cooling_c = sc.get_double("heat.park_cooling_c");
-  p.water_cooling_c = sc.get_double("heat.water_cooling_c");
-  p.sea_breeze_c = sc.get_double("heat.sea_breeze_c");
-  p.sea_breeze_km = sc.get_double("heat.sea_breeze_km");
-  p.ac_wbgt_c = sc.get_double("heat.indoor.ac_wbgt_c");
-  p.ac_use_share = sc.get_double("heat.indoor.ac_use_share");
-  p.indoor_lag_h = sc.get_double("heat.indoor.lag_h");
-  p.indoor_gain_c = sc.get_double("heat.indoor.gain_c");
-  p.dose_threshold_c = sc.get_double("heat.dose.threshold_c");
-  p.dose_recovery_h = sc.get_double("heat.dose.recovery_h");
-  const char* ages = "ages 0-17, 18-64, 65-74, 75+";
-  p.hazard_per_million_h = sc.get_doubles("heat.illness.hazard_per_million_h", kHeatAgeGroups, ages);
-  p.outdoor_factor = sc.get_doubles("heat.illness.outdoor_factor", kHeatAgeGroups, ages);
-  p.hazard_slope_per_c = sc.get_double("heat.illness.slope_per_c");
-  p.hazard_min_wbgt_c = sc.get_double("heat.illness.min_wbgt_c");
-  p.hazard_dose_ref_c_h = sc.get_double("heat.illness.dose_ref_c_h");
-  p.transport_share = sc.get_double("heat.illness.transport_share");
-  p.severe_share = sc.get_double("heat.illness.severe_share");
-  p.forecast_bias_c = sc.get_double("heat.forecast.bias_c");
-  p.forecast_sd_1h_c = sc.get_double("heat.forecast.sd_1h_c");
-  p.forecast_sd_48h_c = sc.get_double("heat.forecast.sd_48h_c");
-  p.forecast_sd_per_day_c = sc.get_double("heat.forecast.sd_per_day_c");
-  p.shelters_csv = sc.get_path("heat.shelters.file");
-  p.shelters_per_municipality = int(sc.get_int("heat.shelters.per_municipality"));
-  p.shelter_capacity_people = sc.get_double("heat.shelters.capacity_people");
-  p.shelter_open_hour = sc.get_double("heat.shelters.open_hour");
-  p.shelter_close_hour = sc.get_double("heat.shelters.close_hour");
   sc.require_after("heat.shelters.open_hour", "heat.shelters.close_hour", "shelters must close after they open");
-  p.shelter_walk_km = sc.get_double("heat.shelters.walk_km");
-  p.outreach_share = sc.get_double("heat.shelters.outreach_share");
   return p;
 }
 

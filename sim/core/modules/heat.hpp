@@ -146,6 +146,7 @@ struct HeatParams {
   double shelter_walk_km = 1.5;
   double outreach_share = 0.05;             // vulnerable residents at home who go on an alert day
 
+  void keys(ParamKeys& keys);  // every [heat] key, once (describe and from use it)
   static void describe(Schema& schema);
   static HeatParams from(const Scenario& scenario);
 };

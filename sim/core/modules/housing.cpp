@@ -30,61 +30,69 @@ const char* floor_plan_name(int plan) {
   return names[plan];
 }
 
-void HousingParams::describe(Schema& s) {
-  s.section("housing", "Public-housing turnover (都営住宅): estates, tenants, move-outs, recruitment rounds and predicted vacancies.");
-  const HousingParams d;
-  auto rate = [&](const char* key, double v, const char* doc) {
-    s.key(key, ValueKind::Float, v, doc).units("1/year").range(0, 0.9);
+void HousingParams::keys(ParamKeys& k) {
+  k.section("housing", "Public-housing turnover (都営住宅): estates, tenants, move-outs, recruitment rounds and predicted vacancies.");
+  auto rate = [&](const char* key, double& v, const char* doc) {
+    k.key(key, v, doc).units("1/year").range(0, 0.9);
   };
-  auto log_odds = [&](const char* key, double v, const char* doc) { s.key(key, ValueKind::Float, v, doc).range(-5, 5); };
-  s.key("housing.enabled", ValueKind::Bool, d.enabled, "simulate public-housing turnover (run daily: run.tick_minutes = 1440)");
-  s.key("housing.units_total", ValueKind::Int, d.units_total, "units in the simulated municipalities (TMG: about 254,000 at the end of FY2024)").at_least(1);
-  s.key("housing.estates_total", ValueKind::Int, d.estates_total, "estates the units are spread over (about 1,600)").at_least(1);
-  s.key("housing.estates_file", ValueKind::Path, std::string(""),
+  auto log_odds = [&](const char* key, double& v, const char* doc) { k.key(key, v, doc).range(-5, 5); };
+  k.key("housing.enabled", enabled, "simulate public-housing turnover (run daily: run.tick_minutes = 1440)");
+  k.key("housing.units_total", units_total, "units in the simulated municipalities (TMG: about 254,000 at the end of FY2024)").at_least(1);
+  k.key("housing.estates_total", estates_total, "estates the units are spread over (about 1,600)").at_least(1);
+  k.path("housing.estates_file", estates_file,
         "CSV of estates (estate_id,mesh_code,units,building_year,floors,elevator) instead of the synthetic stock");
-  s.key("housing.east_north_weight", ValueKind::Float, d.east_north_weight, "stock per resident in the east and north wards relative to other wards").at_least(0);
-  s.key("housing.tama_weight", ValueKind::Float, d.tama_weight, "stock per resident in Tama relative to the wards").at_least(0);
-  s.key("housing.islands_weight", ValueKind::Float, d.islands_weight, "stock per resident on the islands relative to the wards").at_least(0);
-  s.key("housing.share_head_65plus", ValueKind::Float, d.share_head_65plus, "share of tenant heads aged 65+ at the start (TMG 2025: about 70%)").range(0, 1);
-  s.key("housing.share_elderly_alone", ValueKind::Float, d.share_elderly_alone, "share of households with a head aged 65+ who live alone").range(0, 1);
-  s.key("housing.initial_vacant_share", ValueKind::Float, d.initial_vacant_share, "share of units empty at the start").range(0, 0.5);
-  rate("housing.death_rate_at_75", d.death_rate_at_75, "annual death rate of a tenant head aged 75 (Japan life table 2022, both sexes, raised for low income)");
-  s.key("housing.death_log_odds_per_year", ValueKind::Float, d.death_log_odds_per_year, "Gompertz slope of mortality per year of age (doubling every ~8 years)").range(0, 0.3);
-  rate("housing.care_rate_at_80", d.care_rate_at_80, "annual rate at which a head aged 80 without a care need moves into care or to family");
-  s.key("housing.care_log_odds_per_year", ValueKind::Float, d.care_log_odds_per_year, "increase of the care move log-odds per year of age").range(0, 0.3);
-  log_odds("housing.care_alone_log_odds", d.care_alone_log_odds, "extra care move log-odds for an older person living alone");
-  rate("housing.care_need_onset_rate_at_80", d.care_need_onset_rate_at_80, "annual rate at which a head aged 80 is certified as needing long-term care (要介護; MHLW: about 20% of 80-84 year olds certified)");
-  s.key("housing.care_need_onset_log_odds_per_year", ValueKind::Float, d.care_need_onset_log_odds_per_year, "increase of the care-need onset log-odds per year of age").range(0, 0.3);
-  log_odds("housing.care_need_death_log_odds", d.care_need_death_log_odds, "extra death log-odds of a head with a care need");
-  log_odds("housing.care_need_care_log_odds", d.care_need_care_log_odds, "extra log-odds of a move into care of a head with a care need");
-  rate("housing.move_out_rate_at_40", d.move_out_rate_at_40, "annual voluntary move-out rate of a head aged 40 (income rise, job, size)");
-  log_odds("housing.move_out_age_log_odds_per_decade", d.move_out_age_log_odds_per_decade, "change of the move-out log-odds per decade of age");
-  log_odds("housing.move_out_mismatch_log_odds", d.move_out_mismatch_log_odds, "move-out log-odds per person of mismatch between household size and rooms + 1");
-  log_odds("housing.move_out_income_log_odds", d.move_out_income_log_odds, "move-out log-odds per income band above the lowest");
-  log_odds("housing.move_out_building_log_odds_per_decade", d.move_out_building_log_odds_per_decade, "move-out log-odds per decade of building age");
-  log_odds("housing.move_out_ku_log_odds", d.move_out_ku_log_odds, "move-out log-odds of a unit in the 23 wards (central location keeps tenants)");
-  s.key("housing.move_out_tenure_odds", ValueKind::FloatList, d.move_out_tenure_odds,
+  k.key("housing.east_north_weight", east_north_weight, "stock per resident in the east and north wards relative to other wards").at_least(0);
+  k.key("housing.tama_weight", tama_weight, "stock per resident in Tama relative to the wards").at_least(0);
+  k.key("housing.islands_weight", islands_weight, "stock per resident on the islands relative to the wards").at_least(0);
+  k.key("housing.share_head_65plus", share_head_65plus, "share of tenant heads aged 65+ at the start (TMG 2025: about 70%)").range(0, 1);
+  k.key("housing.share_elderly_alone", share_elderly_alone, "share of households with a head aged 65+ who live alone").range(0, 1);
+  k.key("housing.initial_vacant_share", initial_vacant_share, "share of units empty at the start").range(0, 0.5);
+  rate("housing.death_rate_at_75", death_rate_at_75, "annual death rate of a tenant head aged 75 (Japan life table 2022, both sexes, raised for low income)");
+  k.key("housing.death_log_odds_per_year", death_log_odds_per_year, "Gompertz slope of mortality per year of age (doubling every ~8 years)").range(0, 0.3);
+  rate("housing.care_rate_at_80", care_rate_at_80, "annual rate at which a head aged 80 without a care need moves into care or to family");
+  k.key("housing.care_log_odds_per_year", care_log_odds_per_year, "increase of the care move log-odds per year of age").range(0, 0.3);
+  log_odds("housing.care_alone_log_odds", care_alone_log_odds, "extra care move log-odds for an older person living alone");
+  rate("housing.care_need_onset_rate_at_80", care_need_onset_rate_at_80, "annual rate at which a head aged 80 is certified as needing long-term care (要介護; MHLW: about 20% of 80-84 year olds certified)");
+  k.key("housing.care_need_onset_log_odds_per_year", care_need_onset_log_odds_per_year, "increase of the care-need onset log-odds per year of age").range(0, 0.3);
+  log_odds("housing.care_need_death_log_odds", care_need_death_log_odds, "extra death log-odds of a head with a care need");
+  log_odds("housing.care_need_care_log_odds", care_need_care_log_odds, "extra log-odds of a move into care of a head with a care need");
+  rate("housing.move_out_rate_at_40", move_out_rate_at_40, "annual voluntary move-out rate of a head aged 40 (income rise, job, size)");
+  log_odds("housing.move_out_age_log_odds_per_decade", move_out_age_log_odds_per_decade, "change of the move-out log-odds per decade of age");
+  log_odds("housing.move_out_mismatch_log_odds", move_out_mismatch_log_odds, "move-out log-odds per person of mismatch between household size and rooms + 1");
+  log_odds("housing.move_out_income_log_odds", move_out_income_log_odds, "move-out log-odds per income band above the lowest");
+  log_odds("housing.move_out_building_log_odds_per_decade", move_out_building_log_odds_per_decade, "move-out log-odds per decade of building age");
+  log_odds("housing.move_out_ku_log_odds", move_out_ku_log_odds, "move-out log-odds of a unit in the 23 wards (central location keeps tenants)");
+  k.key("housing.move_out_tenure_odds", move_out_tenure_odds,
         "move-out odds multipliers by year of tenure 1, 2, ..., the last applies after (peak near 3 years: Deng, Gabriel & Nothaft 2003)")
       .range(0, 10);
-  rate("housing.eviction_rate", d.eviction_rate, "annual rate of tenancies ended for arrears or breach");
-  rate("housing.birth_rate_under_45", d.birth_rate_under_45, "annual rate of a birth in a household of 2+ with a head under 45");
-  rate("housing.child_leave_rate", d.child_leave_rate, "annual rate at which a grown child leaves a household of 3+ with a head aged 45-69");
-  s.key("housing.repair_days_base", ValueKind::Float, d.repair_days_base, "repair days of a vacated unit in a new building (England relets: median 29 days empty)").units("d").at_least(0);
-  s.key("housing.repair_days_per_decade", ValueKind::Float, d.repair_days_per_decade, "extra repair days per decade of building age").units("d").at_least(0);
-  s.key("housing.policy", ValueKind::String, std::string("vacant_only"),
+  rate("housing.eviction_rate", eviction_rate, "annual rate of tenancies ended for arrears or breach");
+  rate("housing.birth_rate_under_45", birth_rate_under_45, "annual rate of a birth in a household of 2+ with a head under 45");
+  rate("housing.child_leave_rate", child_leave_rate, "annual rate at which a grown child leaves a household of 3+ with a head aged 45-69");
+  k.key("housing.repair_days_base", repair_days_base, "repair days of a vacated unit in a new building (England relets: median 29 days empty)").units("d").at_least(0);
+  k.key("housing.repair_days_per_decade", repair_days_per_decade, "extra repair days per decade of building age").units("d").at_least(0);
+  std::string policy_name = policy == HousingPolicy::Predicted ? "predicted" : "vacant_only";
+  k.key("housing.policy", policy_name,
         "what a round offers: vacant_only (policy A) or predicted (policy B: also units predicted to fall vacant before the move-in date)")
       .one_of({"vacant_only", "predicted"});
-  s.key("housing.round_months", ValueKind::FloatList, d.round_months, "months with a recruitment round on the 1st (TMG: February, May, August, November)").range(1, 12);
-  s.key("housing.applicants_per_round", ValueKind::Float, d.applicants_per_round, "mean applicants per round (Nov 2023: 26,994 for 3,281 units)").at_least(0);
-  s.key("housing.ku_popularity", ValueKind::Float, d.ku_popularity, "applicants per unit of stock in the wards relative to elsewhere").above(0);
-  s.key("housing.priority_share", ValueKind::Float, d.priority_share, "share of applicants in a priority category (elderly, disabled, single parents)").range(0, 1);
-  s.key("housing.priority_chances", ValueKind::Float, d.priority_chances, "lottery chances of a priority applicant (TMG 優遇抽せん: 5 or 7 times)").range(1, 20);
-  s.key("housing.move_in_days", ValueKind::Int, d.move_in_days, "days from the round to the move-in date").units("d").range(1, 730);
-  s.key("housing.prediction_horizon_months", ValueKind::Int, int64_t(d.prediction_horizon_months),
+  policy = policy_name == "predicted" ? HousingPolicy::Predicted : HousingPolicy::VacantOnly;
+  k.key("housing.round_months", round_months, "months with a recruitment round on the 1st (TMG: February, May, August, November)").range(1, 12);
+  k.key("housing.applicants_per_round", applicants_per_round, "mean applicants per round (Nov 2023: 26,994 for 3,281 units)").at_least(0);
+  k.key("housing.ku_popularity", ku_popularity, "applicants per unit of stock in the wards relative to elsewhere").above(0);
+  k.key("housing.priority_share", priority_share, "share of applicants in a priority category (elderly, disabled, single parents)").range(0, 1);
+  k.key("housing.priority_chances", priority_chances, "lottery chances of a priority applicant (TMG 優遇抽せん: 5 or 7 times)").range(1, 20);
+  k.key("housing.move_in_days", move_in_days, "days from the round to the move-in date").units("d").range(1, 730);
+  k.key("housing.prediction_horizon_months", prediction_horizon_months,
         "horizon of the vacancy model used for predicted offers (a model for it must be in the predictor file)").units("months").range(1, 36);
-  s.key("housing.prediction_threshold", ValueKind::Float, d.prediction_threshold, "predicted probability of falling vacant at which a unit is offered").range(0, 1);
-  s.key("housing.predictor_file", ValueKind::Path, std::string(""),
+  k.key("housing.prediction_threshold", prediction_threshold, "predicted probability of falling vacant at which a unit is offered").range(0, 1);
+  k.path("housing.predictor_file", predictor_file,
         "vacancy model coefficients written by citysim-calibrate housing (\"\" = scenarios/data/housing_predictor.csv)");
+}
+
+void HousingParams::describe(Schema& s) {
+  HousingParams defaults;
+  ParamKeys k(s);
+  defaults.keys(k);
+
   auto& rc = s.event("housing_reconstruction", "a reconstruction programme empties whole estates, oldest first; tenants are relocated");
   rc.key("units", ValueKind::Int, int64_t(1000), "units to empty (whole estates until reached)");
   rc.key("municipality", ValueKind::String, std::string(""), "municipality code or English name (\"\" = anywhere)");
@@ -96,57 +104,18 @@ void HousingParams::describe(Schema& s) {
 
 HousingParams HousingParams::from(const Scenario& sc) {
   HousingParams p;
-  p.enabled = sc.get_bool("housing.enabled");
+  ParamKeys k(sc);
+  p.keys(k);
   if (p.enabled && 1440 % sc.get_int("run.tick_minutes") != 0)
     throw ScenarioError(sc.loc_of("run.tick_minutes"), "run.tick_minutes",
                         "housing steps once a day: expected a tick that divides 1440 minutes (1440 for multi-year runs)");
-  p.units_total = sc.get_int("housing.units_total");
-  p.estates_total = sc.get_int("housing.estates_total");
-  p.estates_file = sc.get_path("housing.estates_file");
-  p.east_north_weight = sc.get_double("housing.east_north_weight");
-  p.tama_weight = sc.get_double("housing.tama_weight");
-  p.islands_weight = sc.get_double("housing.islands_weight");
-  p.share_head_65plus = sc.get_double("housing.share_head_65plus");
-  p.share_elderly_alone = sc.get_double("housing.share_elderly_alone");
-  p.initial_vacant_share = sc.get_double("housing.initial_vacant_share");
-  p.death_rate_at_75 = sc.get_double("housing.death_rate_at_75");
-  p.death_log_odds_per_year = sc.get_double("housing.death_log_odds_per_year");
-  p.care_rate_at_80 = sc.get_double("housing.care_rate_at_80");
-  p.care_log_odds_per_year = sc.get_double("housing.care_log_odds_per_year");
-  p.care_alone_log_odds = sc.get_double("housing.care_alone_log_odds");
-  p.care_need_onset_rate_at_80 = sc.get_double("housing.care_need_onset_rate_at_80");
-  p.care_need_onset_log_odds_per_year = sc.get_double("housing.care_need_onset_log_odds_per_year");
-  p.care_need_death_log_odds = sc.get_double("housing.care_need_death_log_odds");
-  p.care_need_care_log_odds = sc.get_double("housing.care_need_care_log_odds");
-  p.move_out_rate_at_40 = sc.get_double("housing.move_out_rate_at_40");
-  p.move_out_age_log_odds_per_decade = sc.get_double("housing.move_out_age_log_odds_per_decade");
-  p.move_out_mismatch_log_odds = sc.get_double("housing.move_out_mismatch_log_odds");
-  p.move_out_income_log_odds = sc.get_double("housing.move_out_income_log_odds");
-  p.move_out_building_log_odds_per_decade = sc.get_double("housing.move_out_building_log_odds_per_decade");
-  p.move_out_ku_log_odds = sc.get_double("housing.move_out_ku_log_odds");
-  p.move_out_tenure_odds = std::get<std::vector<double>>(sc.get("housing.move_out_tenure_odds"));
   if (p.move_out_tenure_odds.empty())
     throw ScenarioError(sc.loc_of("housing.move_out_tenure_odds"), "housing.move_out_tenure_odds",
                         "expected at least one odds multiplier (year 1 of tenure)");
-  p.eviction_rate = sc.get_double("housing.eviction_rate");
-  p.birth_rate_under_45 = sc.get_double("housing.birth_rate_under_45");
-  p.child_leave_rate = sc.get_double("housing.child_leave_rate");
-  p.repair_days_base = sc.get_double("housing.repair_days_base");
-  p.repair_days_per_decade = sc.get_double("housing.repair_days_per_decade");
-  p.policy = sc.get_string("housing.policy") == "predicted" ? HousingPolicy::Predicted : HousingPolicy::VacantOnly;
-  p.round_months = std::get<std::vector<double>>(sc.get("housing.round_months"));
   for (double m : p.round_months)
     if (m != std::floor(m))
       throw ScenarioError(sc.loc_of("housing.round_months"), "housing.round_months",
                           "expected whole month numbers 1..12, got " + std::to_string(m));
-  p.applicants_per_round = sc.get_double("housing.applicants_per_round");
-  p.ku_popularity = sc.get_double("housing.ku_popularity");
-  p.priority_share = sc.get_double("housing.priority_share");
-  p.priority_chances = sc.get_double("housing.priority_chances");
-  p.move_in_days = int(sc.get_int("housing.move_in_days"));
-  p.prediction_horizon_months = int(sc.get_int("housing.prediction_horizon_months"));
-  p.prediction_threshold = sc.get_double("housing.prediction_threshold");
-  p.predictor_file = sc.get_path("housing.predictor_file");
   if (p.predictor_file.empty()) p.predictor_file = data_dir() + "/housing_predictor.csv";
   return p;
 }

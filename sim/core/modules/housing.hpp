@@ -66,6 +66,7 @@ struct HousingParams {
   double prediction_threshold = 0.12;
   std::string predictor_file;        // resolved; "" = bundled scenarios/data/housing_predictor.csv
 
+  void keys(ParamKeys& keys);  // every [housing] key, once (describe and from use it)
   static void describe(Schema& schema);
   static HousingParams from(const Scenario& scenario);
 };

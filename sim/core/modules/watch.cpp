@@ -71,148 +71,105 @@ std::vector<SupporterKind> read_supporters(const std::string& path, const std::s
   return out;
 }
 
-void WatchParams::describe(Schema& s) {
-  s.section("watch", "Elderly watch-over (高齢者見守り): anomalies among people aged 65+ living alone, supporters who "
+void WatchParams::keys(ParamKeys& k) {
+  k.section("watch", "Elderly watch-over (高齢者見守り): anomalies among people aged 65+ living alone, supporters who "
                      "notice them, reports through the app or by phone, and the municipal response.");
-  const WatchParams d;
-  const auto v = [](const auto& a) { return std::vector<double>(a.begin(), a.end()); };
-  const auto prob = [&](const char* key, double x, const char* doc) { s.key(key, ValueKind::Float, x, doc).range(0, 1); };
-  const auto minutes = [&](const char* key, double x, const char* doc) {
-    s.key(key, ValueKind::Float, x, doc).units("min").range(0, 10080);
-  };
-  s.key("watch.enabled", ValueKind::Bool, d.enabled, "simulate the watch-over of older people living alone");
-  s.key("watch.fall_rate_per_year", ValueKind::FloatList, v(d.fall_rate_per_year),
+  const char* bands = "ages 65-74, 75-84, 85+";
+  const char* kinds = "fall, illness, heat, no_sign";
+  const auto prob = [&](const char* key, double& x, const char* doc) { k.key(key, x, doc).range(0, 1); };
+  const auto minutes = [&](const char* key, double& x, const char* doc) { k.key(key, x, doc).units("min").range(0, 10080); };
+  k.key("watch.enabled", enabled, "simulate the watch-over of older people living alone");
+  k.list("watch.fall_rate_per_year", fall_rate_per_year, bands,
         "people who fall per person-year at ages 65-74, 75-84, 85+ (WHO Global Report on Falls Prevention in "
         "Older Age 2007: 28-35% of over-65s, 32-42% of over-70s fall each year)")
       .units("1/year").range(0, 365);
-  s.key("watch.long_lie_share", ValueKind::FloatList, v(d.long_lie_share),
+  k.list("watch.long_lie_share", long_lie_share, bands,
         "share of falls the person cannot get up from unaided, by age band (Tinetti et al., JAMA 1993;269:65-70: "
         "47% of fallers; Fleming & Brayne, BMJ 2008;337:a2227: 80% of over-90s; 65-74 assumed 30%)")
       .range(0, 1);
-  s.key("watch.illness_rate_per_year", ValueKind::FloatList, v(d.illness_rate_per_year),
+  k.list("watch.illness_rate_per_year", illness_rate_per_year, bands,
         "sudden illness at home (stroke, cardiac event) per person-year by age band (order of the Hisayama study "
         "stroke incidence, Kubo et al., Stroke 2008;39:2709, plus acute coronary events)")
       .units("1/year").range(0, 365);
-  s.key("watch.no_sign_rate_per_year", ValueKind::FloatList, v(d.no_sign_rate_per_year),
+  k.list("watch.no_sign_rate_per_year", no_sign_rate_per_year, bands,
         "'no sign of life' (death or collapse at home) per person-year by age band; about 4,200 people 65+ living "
         "alone found dead at home in the 23 wards in 2020 (Tokyo Medical Examiner's Office) among ~560,000")
       .units("1/year").range(0, 365);
-  s.key("watch.severe_base", ValueKind::FloatList, v(d.severe_base),
+  k.list("watch.severe_base", severe_base, kinds,
         "probability of a severe outcome when found at once, for fall, illness, heat (times the heat severity "
         "1-3), no_sign; p(t) = 1 - (1 - base) exp(-t/tau). Falls fitted to Gurley et al., NEJM 1996;334:1710 "
         "(12% mortality found within 1 h, 67% after 72 h); others assumed")
       .range(0, 1);
-  s.key("watch.severe_tau_h", ValueKind::FloatList, v(d.severe_tau_h),
+  k.list("watch.severe_tau_h", severe_tau_h, kinds,
         "time scale of worsening while unattended, for fall, illness, heat, no_sign")
       .units("h").range(0.01, 10000);
-  prob("watch.registered_share", d.registered_share,
+  prob("watch.registered_share", registered_share,
        "share of watched people registered with the municipal watch-over service (visited by welfare volunteers)");
-  prob("watch.sensor_share", d.sensor_share, "share of homes with a smart meter or motion sensor that raises an inactivity alarm");
-  s.key("watch.sensor_hours", ValueKind::Float, d.sensor_hours, "hours of inactivity before a sensor raises the alarm")
+  prob("watch.sensor_share", sensor_share, "share of homes with a smart meter or motion sensor that raises an inactivity alarm");
+  k.key("watch.sensor_hours", sensor_hours, "hours of inactivity before a sensor raises the alarm")
       .units("h").range(0.1, 168);
-  s.key("watch.supporters_enabled", ValueKind::Bool, d.supporters_enabled,
+  k.key("watch.supporters_enabled", supporters_enabled,
         "supporters on their rounds (false = the baseline: only family contact and sensors)");
-  s.key("watch.supporters_file", ValueKind::Path, std::string(""),
+  k.path("watch.supporters_file", supporters_file,
         "supporter kinds CSV (kind, partners, visits_per_week, visit_start_h, visit_end_h, coverage_share, "
         "notice_prob, app_adoption, reach); empty = scenarios/data/watch_supporters.csv (62 partners)");
-  s.key("watch.coverage_scale", ValueKind::Float, d.coverage_scale,
+  k.key("watch.coverage_scale", coverage_scale,
         "multiplies every kind's coverage_share (more supporters or partners), capped at 1")
       .range(0, 100);
-  s.key("watch.app_adoption", ValueKind::Float, d.app_adoption,
+  k.key("watch.app_adoption", app_adoption,
         "share of supporters' staff using the app, all kinds; negative = per kind from the supporter table")
       .range(-1, 1);
-  prob("watch.trained_share", d.trained_share, "share of supporters' staff trained in watch-over");
-  s.key("watch.training_notice_factor", ValueKind::Float, d.training_notice_factor,
+  prob("watch.trained_share", trained_share, "share of supporters' staff trained in watch-over");
+  k.key("watch.training_notice_factor", training_notice_factor,
         "multiplies the notice probability of trained staff (assumption)").range(1, 10);
-  s.key("watch.app_checkpoint_factor", ValueKind::Float, d.app_checkpoint_factor,
+  k.key("watch.app_checkpoint_factor", app_checkpoint_factor,
         "multiplies the notice probability of staff who see the app's checkpoints (assumption)").range(1, 10);
-  prob("watch.family_contact_share", d.family_contact_share,
+  prob("watch.family_contact_share", family_contact_share,
        "share of watched people with family or friends in regular contact (Cabinet Office 2014 survey of older "
        "people living alone: about 15% have no one to turn to)");
-  s.key("watch.family_contact_interval_days", ValueKind::Float, d.family_contact_interval_days,
+  k.key("watch.family_contact_interval_days", family_contact_interval_days,
         "mean days between family calls or visits (Poisson)").units("day").range(0.05, 365);
-  prob("watch.family_notice_prob", d.family_notice_prob, "probability a family call that finds no answer leads them to act");
-  s.key("watch.family_contact_start_h", ValueKind::Float, d.family_contact_start_h, "family calls fall between this hour...")
+  prob("watch.family_notice_prob", family_notice_prob, "probability a family call that finds no answer leads them to act");
+  k.key("watch.family_contact_start_h", family_contact_start_h, "family calls fall between this hour...")
       .units("h").range(0, 24);
-  s.key("watch.family_contact_end_h", ValueKind::Float, d.family_contact_end_h, "...and this hour").units("h").range(0, 24);
-  minutes("watch.family_response_min", d.family_response_min, "from a family member acting to someone at the door");
-  prob("watch.self_call_share", d.self_call_share,
+  k.key("watch.family_contact_end_h", family_contact_end_h, "...and this hour").units("h").range(0, 24);
+  minutes("watch.family_response_min", family_response_min, "from a family member acting to someone at the door");
+  prob("watch.self_call_share", self_call_share,
        "share of smartphone owners who, after a fall or sudden illness, reach the phone and call 119 themselves "
        "(assumption; Fleming & Brayne, BMJ 2008: most people who fell alone could not summon help)");
-  minutes("watch.self_call_min", d.self_call_min, "from the onset to the person's own call");
-  minutes("watch.emergency_response_min", d.emergency_response_min,
+  minutes("watch.self_call_min", self_call_min, "from the onset to the person's own call");
+  minutes("watch.emergency_response_min", emergency_response_min,
           "from an emergency call to the ambulance at the door (FDMA 2023: 10.3 min national average, 2022)");
-  minutes("watch.app_report_min", d.app_report_min, "time to file a report in the app (pick options; the app finds the municipal contact)");
-  minutes("watch.phone_report_min", d.phone_report_min, "time to find the right municipal contact and report by phone");
-  s.key("watch.app_retry_min", ValueKind::Float, d.app_retry_min, "the app retries a report this often while the network is down")
+  minutes("watch.app_report_min", app_report_min, "time to file a report in the app (pick options; the app finds the municipal contact)");
+  minutes("watch.phone_report_min", phone_report_min, "time to find the right municipal contact and report by phone");
+  k.key("watch.app_retry_min", app_retry_min, "the app retries a report this often while the network is down")
       .units("min").range(1, 10080);
-  minutes("watch.phone_fallback_min", d.phone_fallback_min, "a supporter gives up on the app and phones after this long");
-  minutes("watch.app_session_min", d.app_session_min, "length of an app report's network session");
-  minutes("watch.phone_call_min", d.phone_call_min, "length of a report or emergency call");
-  s.key("watch.desk_24h", ValueKind::Bool, d.desk_24h, "the municipal desk answers reports 24 hours a day, every day");
-  s.key("watch.desk_open_h", ValueKind::Float, d.desk_open_h, "municipal desk opening hour on weekdays").units("h").range(0, 24);
-  s.key("watch.desk_close_h", ValueKind::Float, d.desk_close_h, "municipal desk closing hour on weekdays").units("h").range(0, 24);
-  minutes("watch.desk_handle_min", d.desk_handle_min, "from the desk taking a report to someone dispatched");
-  minutes("watch.dispatch_travel_min", d.dispatch_travel_min, "from dispatch to arrival at the home");
+  minutes("watch.phone_fallback_min", phone_fallback_min, "a supporter gives up on the app and phones after this long");
+  minutes("watch.app_session_min", app_session_min, "length of an app report's network session");
+  minutes("watch.phone_call_min", phone_call_min, "length of a report or emergency call");
+  k.key("watch.desk_24h", desk_24h, "the municipal desk answers reports 24 hours a day, every day");
+  k.key("watch.desk_open_h", desk_open_h, "municipal desk opening hour on weekdays").units("h").range(0, 24);
+  k.key("watch.desk_close_h", desk_close_h, "municipal desk closing hour on weekdays").units("h").range(0, 24);
+  minutes("watch.desk_handle_min", desk_handle_min, "from the desk taking a report to someone dispatched");
+  minutes("watch.dispatch_travel_min", dispatch_travel_min, "from dispatch to arrival at the home");
+}
+
+void WatchParams::describe(Schema& s) {
+  WatchParams defaults;
+  ParamKeys k(s);
+  defaults.keys(k);
 }
 
 void describe_watch(Schema& s) { WatchParams::describe(s); }
 
-namespace {
-template <size_t N>
-std::array<double, N> list_of(const Scenario& sc, const std::string& key, const char* what) {
-  const std::vector<double> x = sc.get_doubles(key, N, what);
-  std::array<double, N> out{};
-  std::copy(x.begin(), x.end(), out.begin());
-  return out;
-}
-}  // namespace
-
 WatchParams WatchParams::from(const Scenario& sc) {
   WatchParams p;
-  const char* bands = "ages 65-74, 75-84, 85+";
-  const char* kinds = "fall, illness, heat, no_sign";
-  p.enabled = sc.get_bool("watch.enabled");
-  p.fall_rate_per_year = list_of<kAgeBands>(sc, "watch.fall_rate_per_year", bands);
-  p.long_lie_share = list_of<kAgeBands>(sc, "watch.long_lie_share", bands);
-  p.illness_rate_per_year = list_of<kAgeBands>(sc, "watch.illness_rate_per_year", bands);
-  p.no_sign_rate_per_year = list_of<kAgeBands>(sc, "watch.no_sign_rate_per_year", bands);
-  p.severe_base = list_of<kAnomalyKinds>(sc, "watch.severe_base", kinds);
-  p.severe_tau_h = list_of<kAnomalyKinds>(sc, "watch.severe_tau_h", kinds);
-  p.registered_share = sc.get_double("watch.registered_share");
-  p.sensor_share = sc.get_double("watch.sensor_share");
-  p.sensor_hours = sc.get_double("watch.sensor_hours");
-  p.supporters_enabled = sc.get_bool("watch.supporters_enabled");
-  std::string file = sc.get_path("watch.supporters_file");
-  if (file.empty()) file = data_dir() + "/watch_supporters.csv";
-  p.supporters = read_supporters(file, "watch.supporters_file");
-  p.coverage_scale = sc.get_double("watch.coverage_scale");
-  p.app_adoption = sc.get_double("watch.app_adoption");
-  p.trained_share = sc.get_double("watch.trained_share");
-  p.training_notice_factor = sc.get_double("watch.training_notice_factor");
-  p.app_checkpoint_factor = sc.get_double("watch.app_checkpoint_factor");
-  p.family_contact_share = sc.get_double("watch.family_contact_share");
-  p.family_contact_interval_days = sc.get_double("watch.family_contact_interval_days");
-  p.family_notice_prob = sc.get_double("watch.family_notice_prob");
-  p.family_contact_start_h = sc.get_double("watch.family_contact_start_h");
-  p.family_contact_end_h = sc.get_double("watch.family_contact_end_h");
+  ParamKeys k(sc);
+  p.keys(k);
+  p.supporters = read_supporters(p.supporters_file.empty() ? data_dir() + "/watch_supporters.csv" : p.supporters_file,
+                                 "watch.supporters_file");
   sc.require_after("watch.family_contact_start_h", "watch.family_contact_end_h", "expected an hour after watch.family_contact_start_h");
-  p.family_response_min = sc.get_double("watch.family_response_min");
-  p.self_call_share = sc.get_double("watch.self_call_share");
-  p.self_call_min = sc.get_double("watch.self_call_min");
-  p.emergency_response_min = sc.get_double("watch.emergency_response_min");
-  p.app_report_min = sc.get_double("watch.app_report_min");
-  p.phone_report_min = sc.get_double("watch.phone_report_min");
-  p.app_retry_min = sc.get_double("watch.app_retry_min");
-  p.phone_fallback_min = sc.get_double("watch.phone_fallback_min");
-  p.app_session_min = sc.get_double("watch.app_session_min");
-  p.phone_call_min = sc.get_double("watch.phone_call_min");
-  p.desk_24h = sc.get_bool("watch.desk_24h");
-  p.desk_open_h = sc.get_double("watch.desk_open_h");
-  p.desk_close_h = sc.get_double("watch.desk_close_h");
   sc.require_after("watch.desk_open_h", "watch.desk_close_h", "expected an hour after watch.desk_open_h");
-  p.desk_handle_min = sc.get_double("watch.desk_handle_min");
-  p.dispatch_travel_min = sc.get_double("watch.dispatch_travel_min");
   return p;
 }
 

@@ -65,6 +65,7 @@ struct WatchParams {
   double sensor_share = 0.0, sensor_hours = 12;
   // supporters
   bool supporters_enabled = true;
+  std::string supporters_file;  // "" = the bundled table
   std::vector<SupporterKind> supporters;
   double coverage_scale = 1.0;
   double app_adoption = -1;  // < 0: per kind from the table
@@ -81,6 +82,7 @@ struct WatchParams {
   bool desk_24h = false;
   double desk_open_h = 8.5, desk_close_h = 17.25, desk_handle_min = 30, dispatch_travel_min = 30;
 
+  void keys(ParamKeys& keys);  // every [watch] key, once (describe and from use it)
   static void describe(Schema& schema);
   static WatchParams from(const Scenario& scenario);
   // total anomaly rate per person-year for an age band (falls counted when the person cannot get up)

@@ -118,48 +118,49 @@ std::vector<MeshValue> read_mesh_csv(const std::string& path, const std::string&
 
 // ---- [SECTION] params ---------------------------------------------------------------
 
-void CityParams::describe(Schema& s) {
-  s.section("city", "The city grid: JIS X 0410 mesh cells, municipalities and layers.");
-  s.key("city.source", ValueKind::String, std::string("tokyo"),
+void CityParams::keys(ParamKeys& k) {
+  k.section("city", "The city grid: JIS X 0410 mesh cells, municipalities and layers.");
+  k.key("city.source", source,
         "where the city comes from: the synthetic Tokyo built from the municipalities table")
       .one_of({"tokyo"});
-  s.key("city.cell_m", ValueKind::Int, int64_t(1000),
+  k.key("city.cell_m", cell_m,
         "cell size: 1000 = 3rd-level mesh (8-digit codes), 500 = half mesh, 250 = quarter mesh")
       .units("m")
       .one_of({"1000", "500", "250"});
-  s.key("city.population_scale", ValueKind::Float, 0.1,
+  k.key("city.population_scale", population_scale,
         "fraction of residents simulated; every reported count is weighted back to the full city")
       .range(0, 1).above(0);
-  s.key("city.municipalities_file", ValueKind::Path, std::string(""),
+  k.path("city.municipalities_file", municipalities_file,
         "CSV of municipalities (code,name_ja,name_en,kind,area,lat,lon,population,...,area_km2,...,pop_65plus_share); "
         "empty = the bundled Tokyo table");
-  s.key("city.census_file", ValueKind::Path, std::string(""),
+  k.path("city.census_file", census_file,
         "CSV of 2020 census figures by municipality (age groups, one-person households); empty = bundled");
-  s.key("city.municipalities", ValueKind::StringList, std::vector<std::string>{},
+  k.key("city.municipalities", only,
         "simulate only these municipalities (codes or English names, e.g. [\"Chiyoda\", \"13102\"]); empty = all");
-  s.key("city.include_islands", ValueKind::Bool, true, "include the 9 island municipalities as inset blocks");
-  for (const char* layer : {"population", "day_places", "land_use", "building_year", "water"})
-    s.key(std::string("city.layers.") + layer, ValueKind::Path, std::string(""),
-          std::string("CSV `mesh_code,value` replacing the synthetic ") + layer +
-              " layer (codes of the grid's level; unlisted cells get 0 for counts and keep the synthetic value otherwise)");
+  k.key("city.include_islands", include_islands, "include the 9 island municipalities as inset blocks");
+  const std::pair<const char*, std::string*> layers[] = {{"population", &layer_population},
+                                                          {"day_places", &layer_day_places},
+                                                          {"land_use", &layer_land_use},
+                                                          {"building_year", &layer_building_year},
+                                                          {"water", &layer_water}};
+  for (const auto& [layer, file] : layers)
+    k.path(std::string("city.layers.") + layer, *file,
+           std::string("CSV `mesh_code,value` replacing the synthetic ") + layer +
+               " layer (codes of the grid's level; unlisted cells get 0 for counts and keep the synthetic value otherwise)");
+}
+
+void CityParams::describe(Schema& s) {
+  CityParams defaults;
+  ParamKeys k(s);
+  defaults.keys(k);
 }
 
 CityParams CityParams::from(const Scenario& sc) {
   CityParams p;
-  p.source = sc.get_string("city.source");
-  p.cell_m = int(sc.get_int("city.cell_m"));
-  p.population_scale = sc.get_double("city.population_scale");
-  p.municipalities_file = sc.get_path("city.municipalities_file");
+  ParamKeys k(sc);
+  p.keys(k);
   if (p.municipalities_file.empty()) p.municipalities_file = data_dir() + "/tokyo_municipalities.csv";
-  p.census_file = sc.get_path("city.census_file");
   if (p.census_file.empty()) p.census_file = data_dir() + "/tokyo_municipalities_census2020.csv";
-  p.only = std::get<std::vector<std::string>>(sc.get("city.municipalities"));
-  p.include_islands = sc.get_bool("city.include_islands");
-  p.layer_population = sc.get_path("city.layers.population");
-  p.layer_day_places = sc.get_path("city.layers.day_places");
-  p.layer_land_use = sc.get_path("city.layers.land_use");
-  p.layer_building_year = sc.get_path("city.layers.building_year");
-  p.layer_water = sc.get_path("city.layers.water");
   return p;
 }
 

@@ -38,100 +38,71 @@ size_t Residents::bytes() const {
          sizeof(DayPlan) * plan.capacity() + 4 * (present.capacity() + outdoors.capacity());
 }
 
-void ResidentsParams::describe(Schema& s) {
-  s.section("residents", "People living in the city: who they are and how they spend the day.");
-  const ResidentsParams d;
-  auto prob = [&](const char* key, double v, const char* doc) { s.key(key, ValueKind::Float, v, doc).range(0, 1); };
-  s.key("residents.enabled", ValueKind::Bool, d.enabled, "simulate residents (off for housing-only runs)");
-  s.key("residents.day_type", ValueKind::String, d.day_type,
+void ResidentsParams::keys(ParamKeys& k) {
+  k.section("residents", "People living in the city: who they are and how they spend the day.");
+  auto prob = [&](const char* key, double& v, const char* doc) { k.key(key, v, doc).range(0, 1); };
+  k.key("residents.enabled", enabled, "simulate residents (off for housing-only runs)");
+  k.key("residents.day_type", day_type,
         "weekday or holiday plans; auto = Saturday and Sunday are holidays")
       .one_of({"auto", "weekday", "holiday"});
-  s.key("residents.subset", ValueKind::String, d.subset,
+  k.key("residents.subset", subset,
         "who is simulated: everyone, or only people aged 65+ living alone (a month of watch-over at full scale "
         "without stepping everyone else; counts of other people are then absent)")
       .one_of({"all", "65plus_alone"});
-  prob("residents.employment_rate_15_64", d.employment_rate_15_64, "share of people aged 15-64 (not in school) in work (Tokyo, Labour Force Survey: about 0.78)");
-  prob("residents.employment_rate_65plus", d.employment_rate_65plus, "share of people aged 65+ in work (Japan 2023: 25.2%)");
-  prob("residents.university_share_19_22", d.university_share_19_22, "share of 19-22 year olds at university or college");
-  prob("residents.nursery_share_1_5", d.nursery_share_1_5, "share of children aged 1-5 at a nursery or kindergarten on weekdays");
-  s.key("residents.work_arrival_mean_h", ValueKind::Float, d.work_arrival_mean_h, "mean arrival time at work").units("h").range(4, 14);
-  s.key("residents.work_arrival_sd_min", ValueKind::Float, d.work_arrival_sd_min, "spread of arrival times at work").units("min").range(0, 180);
-  s.key("residents.work_hours_mean", ValueKind::Float, d.work_hours_mean, "mean time at work including breaks (full time)").units("h").range(1, 14);
-  s.key("residents.work_hours_sd", ValueKind::Float, d.work_hours_sd, "spread of time at work").units("h").range(0, 4);
-  prob("residents.part_time_share", d.part_time_share, "share of workers part time (4-6 h, arriving around 10:00)");
-  prob("residents.weekend_work_share", d.weekend_work_share, "share of workers who work on a holiday");
-  prob("residents.after_work_errand_prob", d.after_work_errand_prob, "probability a worker stops for an errand near home on the way back");
-  prob("residents.outdoor_errand_share", d.outdoor_errand_share, "share of errands and leisure spent outdoors (parks, shopping streets)");
-  prob("residents.go_out_prob_65_74", d.go_out_prob_65_74, "probability a person aged 65-74 not in work goes out on a given day");
-  prob("residents.go_out_prob_75plus", d.go_out_prob_75plus, "probability a person aged 75+ not in work goes out on a given day");
-  prob("residents.go_out_prob_other", d.go_out_prob_other, "probability another adult not in work or study goes out");
-  prob("residents.alert_stay_home_65plus", d.alert_stay_home_65plus,
+  prob("residents.employment_rate_15_64", employment_rate_15_64, "share of people aged 15-64 (not in school) in work (Tokyo, Labour Force Survey: about 0.78)");
+  prob("residents.employment_rate_65plus", employment_rate_65plus, "share of people aged 65+ in work (Japan 2023: 25.2%)");
+  prob("residents.university_share_19_22", university_share_19_22, "share of 19-22 year olds at university or college");
+  prob("residents.nursery_share_1_5", nursery_share_1_5, "share of children aged 1-5 at a nursery or kindergarten on weekdays");
+  k.key("residents.work_arrival_mean_h", work_arrival_mean_h, "mean arrival time at work").units("h").range(4, 14);
+  k.key("residents.work_arrival_sd_min", work_arrival_sd_min, "spread of arrival times at work").units("min").range(0, 180);
+  k.key("residents.work_hours_mean", work_hours_mean, "mean time at work including breaks (full time)").units("h").range(1, 14);
+  k.key("residents.work_hours_sd", work_hours_sd, "spread of time at work").units("h").range(0, 4);
+  prob("residents.part_time_share", part_time_share, "share of workers part time (4-6 h, arriving around 10:00)");
+  prob("residents.weekend_work_share", weekend_work_share, "share of workers who work on a holiday");
+  prob("residents.after_work_errand_prob", after_work_errand_prob, "probability a worker stops for an errand near home on the way back");
+  prob("residents.outdoor_errand_share", outdoor_errand_share, "share of errands and leisure spent outdoors (parks, shopping streets)");
+  prob("residents.go_out_prob_65_74", go_out_prob_65_74, "probability a person aged 65-74 not in work goes out on a given day");
+  prob("residents.go_out_prob_75plus", go_out_prob_75plus, "probability a person aged 75+ not in work goes out on a given day");
+  prob("residents.go_out_prob_other", go_out_prob_other, "probability another adult not in work or study goes out");
+  prob("residents.alert_stay_home_65plus", alert_stay_home_65plus,
        "on a heat-stroke alert day (heat module), share of the outings of people aged 65+ not in work that are called off "
        "(the alert's advice: avoid going out); 0 = alerts change nothing");
-  prob("residents.alert_indoor_share", d.alert_indoor_share,
+  prob("residents.alert_indoor_share", alert_indoor_share,
        "on a heat-stroke alert day, share of outdoor errands and leisure moved indoors (malls, libraries)");
-  s.key("residents.commute_decay_km", ValueKind::Float, d.commute_decay_km, "distance decay of the commute gravity model (weight exp(-d/decay))").units("km").above(0);
-  s.key("residents.walk_max_km", ValueKind::Float, d.walk_max_km, "trips shorter than this are walked").units("km").at_least(0);
-  s.key("residents.bicycle_max_km", ValueKind::Float, d.bicycle_max_km, "longest trip anyone cycles").units("km").at_least(0);
-  prob("residents.bicycle_share", d.bicycle_share, "share of residents who cycle trips between walk_max_km and bicycle_max_km");
-  prob("residents.rail_share_ku", d.rail_share_ku, "share of longer trips from the 23 wards made by rail (else car)");
-  prob("residents.rail_share_tama", d.rail_share_tama, "share of longer trips from Tama made by rail (else car); islands have no rail");
-  s.key("residents.walk_kmh", ValueKind::Float, d.walk_kmh, "walking speed").units("km/h").above(0);
-  s.key("residents.bicycle_kmh", ValueKind::Float, d.bicycle_kmh, "cycling speed").units("km/h").above(0);
-  s.key("residents.rail_kmh", ValueKind::Float, d.rail_kmh, "rail speed including stops").units("km/h").above(0);
-  s.key("residents.car_kmh", ValueKind::Float, d.car_kmh, "car speed in city traffic").units("km/h").above(0);
-  s.key("residents.detour_factor", ValueKind::Float, d.detour_factor, "network distance / straight-line distance").range(1, 3);
-  s.key("residents.rail_access_min", ValueKind::Float, d.rail_access_min, "walk to the station (outdoors)").units("min").range(0, 60);
-  s.key("residents.rail_wait_min", ValueKind::Float, d.rail_wait_min, "wait on the platform").units("min").range(0, 60);
-  s.key("residents.rail_egress_min", ValueKind::Float, d.rail_egress_min, "walk from the station (outdoors)").units("min").range(0, 60);
-  s.key("residents.smartphone_share_by_age", ValueKind::FloatList, d.smartphone_share_by_age,
+  k.key("residents.commute_decay_km", commute_decay_km, "distance decay of the commute gravity model (weight exp(-d/decay))").units("km").above(0);
+  k.key("residents.walk_max_km", walk_max_km, "trips shorter than this are walked").units("km").at_least(0);
+  k.key("residents.bicycle_max_km", bicycle_max_km, "longest trip anyone cycles").units("km").at_least(0);
+  prob("residents.bicycle_share", bicycle_share, "share of residents who cycle trips between walk_max_km and bicycle_max_km");
+  prob("residents.rail_share_ku", rail_share_ku, "share of longer trips from the 23 wards made by rail (else car)");
+  prob("residents.rail_share_tama", rail_share_tama, "share of longer trips from Tama made by rail (else car); islands have no rail");
+  k.key("residents.walk_kmh", walk_kmh, "walking speed").units("km/h").above(0);
+  k.key("residents.bicycle_kmh", bicycle_kmh, "cycling speed").units("km/h").above(0);
+  k.key("residents.rail_kmh", rail_kmh, "rail speed including stops").units("km/h").above(0);
+  k.key("residents.car_kmh", car_kmh, "car speed in city traffic").units("km/h").above(0);
+  k.key("residents.detour_factor", detour_factor, "network distance / straight-line distance").range(1, 3);
+  k.key("residents.rail_access_min", rail_access_min, "walk to the station (outdoors)").units("min").range(0, 60);
+  k.key("residents.rail_wait_min", rail_wait_min, "wait on the platform").units("min").range(0, 60);
+  k.key("residents.rail_egress_min", rail_egress_min, "walk from the station (outdoors)").units("min").range(0, 60);
+  k.key("residents.smartphone_share_by_age", smartphone_share_by_age,
         "smartphone ownership for ages 0-12, 13-19, 20-59, 60-69, 70-79, 80+ (MIC Communications Usage Trend Survey 2023)")
       .range(0, 1);
-  prob("residents.aircon_share", d.aircon_share, "share of homes with air conditioning (Cabinet Office consumer survey: about 0.91)");
+  prob("residents.aircon_share", aircon_share, "share of homes with air conditioning (Cabinet Office consumer survey: about 0.91)");
+}
+
+void ResidentsParams::describe(Schema& s) {
+  ResidentsParams defaults;
+  ParamKeys k(s);
+  defaults.keys(k);
 }
 
 ResidentsParams ResidentsParams::from(const Scenario& sc) {
   ResidentsParams p;
-  p.enabled = sc.get_bool("residents.enabled");
-  p.day_type = sc.get_string("residents.day_type");
-  p.subset = sc.get_string("residents.subset");
-  p.employment_rate_15_64 = sc.get_double("residents.employment_rate_15_64");
-  p.employment_rate_65plus = sc.get_double("residents.employment_rate_65plus");
-  p.university_share_19_22 = sc.get_double("residents.university_share_19_22");
-  p.nursery_share_1_5 = sc.get_double("residents.nursery_share_1_5");
-  p.work_arrival_mean_h = sc.get_double("residents.work_arrival_mean_h");
-  p.work_arrival_sd_min = sc.get_double("residents.work_arrival_sd_min");
-  p.work_hours_mean = sc.get_double("residents.work_hours_mean");
-  p.work_hours_sd = sc.get_double("residents.work_hours_sd");
-  p.part_time_share = sc.get_double("residents.part_time_share");
-  p.weekend_work_share = sc.get_double("residents.weekend_work_share");
-  p.after_work_errand_prob = sc.get_double("residents.after_work_errand_prob");
-  p.outdoor_errand_share = sc.get_double("residents.outdoor_errand_share");
-  p.go_out_prob_65_74 = sc.get_double("residents.go_out_prob_65_74");
-  p.go_out_prob_75plus = sc.get_double("residents.go_out_prob_75plus");
-  p.go_out_prob_other = sc.get_double("residents.go_out_prob_other");
-  p.alert_stay_home_65plus = sc.get_double("residents.alert_stay_home_65plus");
-  p.alert_indoor_share = sc.get_double("residents.alert_indoor_share");
-  p.commute_decay_km = sc.get_double("residents.commute_decay_km");
-  p.walk_max_km = sc.get_double("residents.walk_max_km");
-  p.bicycle_max_km = sc.get_double("residents.bicycle_max_km");
-  p.bicycle_share = sc.get_double("residents.bicycle_share");
-  p.rail_share_ku = sc.get_double("residents.rail_share_ku");
-  p.rail_share_tama = sc.get_double("residents.rail_share_tama");
-  p.walk_kmh = sc.get_double("residents.walk_kmh");
-  p.bicycle_kmh = sc.get_double("residents.bicycle_kmh");
-  p.rail_kmh = sc.get_double("residents.rail_kmh");
-  p.car_kmh = sc.get_double("residents.car_kmh");
-  p.detour_factor = sc.get_double("residents.detour_factor");
-  p.rail_access_min = sc.get_double("residents.rail_access_min");
-  p.rail_wait_min = sc.get_double("residents.rail_wait_min");
-  p.rail_egress_min = sc.get_double("residents.rail_egress_min");
-  p.smartphone_share_by_age = std::get<std::vector<double>>(sc.get("residents.smartphone_share_by_age"));
+  ParamKeys k(sc);
+  p.keys(k);
   if (p.smartphone_share_by_age.size() != 6)
     throw ScenarioError(sc.loc_of("residents.smartphone_share_by_age"), "residents.smartphone_share_by_age",
                         "expected 6 shares (ages 0-12, 13-19, 20-59, 60-69, 70-79, 80+), got " +
                             std::to_string(p.smartphone_share_by_age.size()));
-  p.aircon_share = sc.get_double("residents.aircon_share");
   return p;
 }
 

@@ -10,25 +10,28 @@
 
 namespace citysim {
 
-void RunParams::describe(Schema& s) {
-  s.section("run", "What to simulate, from when and for how long.");
-  s.key("run.name", ValueKind::String, std::string("scenario"), "name shown in results and summaries");
-  s.key("run.seed", ValueKind::Int, int64_t(1), "random seed: same scenario and seed give identical results on any thread count")
-      .at_least(0);
-  s.key("run.start", ValueKind::DateTime, std::string("2026-08-03T00:00"), "start date and time, Asia/Tokyo");
-  s.key("run.duration_hours", ValueKind::Float, 24.0, "length of the run").units("h").above(0).upto(24.0 * 366 * 20);
-  s.key("run.tick_minutes", ValueKind::Int, int64_t(1), "length of one tick").units("min").range(1, 1440);
-  s.key("run.output_every_minutes", ValueKind::Int, int64_t(60), "time between output samples").units("min").range(1, 525600);
+void RunParams::keys(ParamKeys& k) {
+  k.section("run", "What to simulate, from when and for how long.");
+  k.key("run.name", name, "name shown in results and summaries");
+  int64_t seed_value = int64_t(seed);
+  k.key("run.seed", seed_value, "random seed: same scenario and seed give identical results on any thread count").at_least(0);
+  seed = uint64_t(seed_value);
+  std::string start_text = "2026-08-03T00:00";  // the schema checks the text; the clock wants seconds
+  k.datetime("run.start", start_text, "start date and time, Asia/Tokyo");
+  start = *parse_datetime(start_text);
+  k.key("run.duration_hours", duration_hours, "length of the run").units("h").above(0).upto(24.0 * 366 * 20);
+  k.key("run.tick_minutes", tick_minutes, "length of one tick").units("min").range(1, 1440);
+  k.key("run.output_every_minutes", output_every_minutes, "time between output samples").units("min").range(1, 525600);
 }
-
+void RunParams::describe(Schema& s) {
+  RunParams defaults;
+  ParamKeys k(s);
+  defaults.keys(k);
+}
 RunParams RunParams::from(const Scenario& sc) {
   RunParams r;
-  r.name = sc.get_string("run.name");
-  r.seed = uint64_t(sc.get_int("run.seed"));
-  r.start = sc.get_time("run.start");
-  r.duration_hours = sc.get_double("run.duration_hours");
-  r.tick_minutes = int(sc.get_int("run.tick_minutes"));
-  r.output_every_minutes = int(sc.get_int("run.output_every_minutes"));
+  ParamKeys k(sc);
+  r.keys(k);
   return r;
 }
 

@@ -22,6 +22,7 @@ struct CityParams {
   // layer overrides: mesh_code,value CSV files ("" = synthetic)
   std::string layer_population, layer_day_places, layer_land_use, layer_building_year, layer_water;
 
+  void keys(ParamKeys& keys);  // every [city] key, once (describe and from use it)
   static void describe(Schema& schema);
   static CityParams from(const Scenario& scenario);
 };

@@ -74,6 +74,7 @@ struct ResidentsParams {
   std::vector<double> smartphone_share_by_age = {0.40, 0.95, 0.96, 0.85, 0.65, 0.35};
   double aircon_share = 0.91;
 
+  void keys(ParamKeys& keys);  // every [residents] key, once (describe and from use it)
   static void describe(Schema& schema);
   static ResidentsParams from(const Scenario& scenario);
 };

@@ -2,6 +2,8 @@
 // validates scenario files, --set overrides and Python edits alike, and generates
 // docs/scenario-reference.md. The core knows no file format; sim/io reads TOML into it.
 #pragma once
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -185,6 +187,13 @@ class ParamKeys {
   KeySpec& key(const std::string& path, std::vector<std::string>& v, std::string doc);
   // a float list of exactly n values (`what` names them in the error)
   KeySpec& list(const std::string& path, std::vector<double>& v, size_t n, const std::string& what, std::string doc);
+  template <size_t N>
+  KeySpec& list(const std::string& path, std::array<double, N>& v, const std::string& what, std::string doc) {
+    std::vector<double> x(v.begin(), v.end());
+    KeySpec& spec = list(path, x, N, what, std::move(doc));
+    std::copy(x.begin(), x.end(), v.begin());
+    return spec;
+  }
   // a file path, resolved against the scenario file's folder when read
   KeySpec& path(const std::string& path, std::string& v, std::string doc);
   // a date and time "YYYY-MM-DDTHH:MM", kept as written

@@ -28,13 +28,14 @@ constexpr const char* kVersion = "0.1.0";
 
 // the [run] keys
 struct RunParams {
-  std::string name;
+  std::string name = "scenario";
   uint64_t seed = 1;
   LocalSeconds start = 0;
   double duration_hours = 24;
   int tick_minutes = 1;
   int output_every_minutes = 60;
 
+  void keys(ParamKeys& keys);  // every [run] key, once (describe and from use it)
   static void describe(Schema& schema);
   static RunParams from(const Scenario& scenario);
   int64_t total_ticks() const { return int64_t(std::llround(duration_hours * 60)) / tick_minutes; }
