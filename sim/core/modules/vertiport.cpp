@@ -133,32 +133,31 @@ std::vector<VertiportSite> read_sites_csv(const std::string& path) {
   return sites;
 }
 
-void VertiportParams::describe(Schema& s) {
-  s.section("vertiport", "Flying cars: eVTOL aircraft, vertiports (pads, gates, stands, chargers), passenger "
+void VertiportParams::keys(ParamKeys& k) {
+  k.section("vertiport", "Flying cars: eVTOL aircraft, vertiports (pads, gates, stands, chargers), passenger "
                          "terminal flow and flights between vertiports. Sites are arrays in [vertiport.sites] "
                          "(one entry per site) or a CSV file.");
-  const VertiportParams d;
   const VertiportSite ds;
   std::vector<std::string> site_names;
   std::vector<double> lats, lons;
   for (const auto& x : kDefaultSites) site_names.push_back(x.name), lats.push_back(x.lat), lons.push_back(x.lon);
-  s.key("vertiport.enabled", ValueKind::Bool, false, "simulate vertiports and eVTOL flights");
-  s.key("vertiport.sites_file", ValueKind::Path, std::string(""),
+  k.key("vertiport.enabled", enabled, "simulate vertiports and eVTOL flights");
+  k.described("vertiport.sites_file", ValueKind::Path, std::string(""),
         "CSV of sites (name,lat,lon,pads,gates,stands,chargers,charger_kw,checkin_counters,security_lanes,open_h,"
         "close_h); replaces vertiport.sites.*");
-  s.key("vertiport.sites.names", ValueKind::StringList, site_names,
+  k.described("vertiport.sites.names", ValueKind::StringList, site_names,
         "site names; the default is an illustrative Tokyo network, not announced sites");
-  s.key("vertiport.sites.lat", ValueKind::FloatList, lats, "latitude of each site (built-in for the default names)").units("deg");
-  s.key("vertiport.sites.lon", ValueKind::FloatList, lons, "longitude of each site (built-in for the default names)").units("deg");
-  s.key("vertiport.sites.pads", ValueKind::FloatList, flist({double(ds.pads)}), "FATO pads per site (one value for all, or one per site)").at_least(1);
-  s.key("vertiport.sites.gates", ValueKind::FloatList, flist({double(ds.gates)}), "boarding gates per site").at_least(1);
-  s.key("vertiport.sites.stands", ValueKind::FloatList, flist({double(ds.stands)}), "parking stands per site").at_least(0);
-  s.key("vertiport.sites.chargers", ValueKind::FloatList, flist({double(ds.chargers)}), "chargers per site").at_least(0);
-  s.key("vertiport.sites.charger_kw", ValueKind::FloatList, flist({ds.charger_kw}), "charger power per site").units("kW").above(0);
-  s.key("vertiport.sites.checkin_counters", ValueKind::FloatList, flist({double(ds.checkin_counters)}), "check-in counters per site").at_least(1);
-  s.key("vertiport.sites.security_lanes", ValueKind::FloatList, flist({double(ds.security_lanes)}), "security screening lanes per site").at_least(1);
-  s.key("vertiport.sites.open_h", ValueKind::FloatList, flist({ds.open_h}), "opening time, local").units("h").range(0, 24);
-  s.key("vertiport.sites.close_h", ValueKind::FloatList, flist({ds.close_h}), "closing time, local").units("h").range(0, 24);
+  k.described("vertiport.sites.lat", ValueKind::FloatList, lats, "latitude of each site (built-in for the default names)").units("deg");
+  k.described("vertiport.sites.lon", ValueKind::FloatList, lons, "longitude of each site (built-in for the default names)").units("deg");
+  k.described("vertiport.sites.pads", ValueKind::FloatList, flist({double(ds.pads)}), "FATO pads per site (one value for all, or one per site)").at_least(1);
+  k.described("vertiport.sites.gates", ValueKind::FloatList, flist({double(ds.gates)}), "boarding gates per site").at_least(1);
+  k.described("vertiport.sites.stands", ValueKind::FloatList, flist({double(ds.stands)}), "parking stands per site").at_least(0);
+  k.described("vertiport.sites.chargers", ValueKind::FloatList, flist({double(ds.chargers)}), "chargers per site").at_least(0);
+  k.described("vertiport.sites.charger_kw", ValueKind::FloatList, flist({ds.charger_kw}), "charger power per site").units("kW").above(0);
+  k.described("vertiport.sites.checkin_counters", ValueKind::FloatList, flist({double(ds.checkin_counters)}), "check-in counters per site").at_least(1);
+  k.described("vertiport.sites.security_lanes", ValueKind::FloatList, flist({double(ds.security_lanes)}), "security screening lanes per site").at_least(1);
+  k.described("vertiport.sites.open_h", ValueKind::FloatList, flist({ds.open_h}), "opening time, local").units("h").range(0, 24);
+  k.described("vertiport.sites.close_h", ValueKind::FloatList, flist({ds.close_h}), "closing time, local").units("h").range(0, 24);
 
   const auto types = default_aircraft_types();
   std::vector<std::string> type_names;
@@ -169,71 +168,77 @@ void VertiportParams::describe(Schema& s) {
     rate.push_back(t.energy_kwh_per_km), vtol.push_back(t.vtol_kwh), charge.push_back(t.charge_kw);
     reserve.push_back(t.reserve_share);
   }
-  s.key("vertiport.types.names", ValueKind::StringList, type_names,
+  k.described("vertiport.types.names", ValueKind::StringList, type_names,
         "aircraft types; sd05 (SkyDrive SD-05), joby_s4 (Joby S4), archer_midnight (Archer Midnight) have built-in figures");
-  s.key("vertiport.types.seats", ValueKind::FloatList, seats, "passenger seats per type (pilot not counted)").at_least(1);
-  s.key("vertiport.types.cruise_kmh", ValueKind::FloatList, cruise, "cruise speed per type").units("km/h").above(0);
-  s.key("vertiport.types.battery_kwh", ValueKind::FloatList, battery, "usable battery energy per type").units("kWh").above(0);
-  s.key("vertiport.types.energy_kwh_per_km", ValueKind::FloatList, rate, "cruise energy per km per type").units("kWh/km").above(0);
-  s.key("vertiport.types.vtol_kwh", ValueKind::FloatList, vtol, "energy of take-off, climb, approach and landing together").units("kWh").at_least(0);
-  s.key("vertiport.types.charge_kw", ValueKind::FloatList, charge, "maximum charge power per type").units("kW").above(0);
-  s.key("vertiport.types.reserve_share", ValueKind::FloatList, reserve, "battery share that must remain after landing").range(0, 0.9);
+  k.described("vertiport.types.seats", ValueKind::FloatList, seats, "passenger seats per type (pilot not counted)").at_least(1);
+  k.described("vertiport.types.cruise_kmh", ValueKind::FloatList, cruise, "cruise speed per type").units("km/h").above(0);
+  k.described("vertiport.types.battery_kwh", ValueKind::FloatList, battery, "usable battery energy per type").units("kWh").above(0);
+  k.described("vertiport.types.energy_kwh_per_km", ValueKind::FloatList, rate, "cruise energy per km per type").units("kWh/km").above(0);
+  k.described("vertiport.types.vtol_kwh", ValueKind::FloatList, vtol, "energy of take-off, climb, approach and landing together").units("kWh").at_least(0);
+  k.described("vertiport.types.charge_kw", ValueKind::FloatList, charge, "maximum charge power per type").units("kW").above(0);
+  k.described("vertiport.types.reserve_share", ValueKind::FloatList, reserve, "battery share that must remain after landing").range(0, 0.9);
 
-  s.key("vertiport.fleet.types", ValueKind::StringList, std::vector<std::string>{"joby_s4", "joby_s4", "archer_midnight", "sd05"},
+  k.described("vertiport.fleet.types", ValueKind::StringList, std::vector<std::string>{"joby_s4", "joby_s4", "archer_midnight", "sd05"},
         "aircraft type of each fleet group");
-  s.key("vertiport.fleet.bases", ValueKind::StringList, std::vector<std::string>{"Haneda", "Marunouchi", "Tachikawa", "Ariake"},
+  k.described("vertiport.fleet.bases", ValueKind::StringList, std::vector<std::string>{"Haneda", "Marunouchi", "Tachikawa", "Ariake"},
         "starting site of each fleet group");
-  s.key("vertiport.fleet.counts", ValueKind::FloatList, flist({3, 2, 2, 2}), "aircraft in each fleet group").at_least(0);
+  k.described("vertiport.fleet.counts", ValueKind::FloatList, flist({3, 2, 2, 2}), "aircraft in each fleet group").at_least(0);
 
-  s.key("vertiport.demand.od_per_h", ValueKind::FloatList, std::vector<double>{},
+  k.described("vertiport.demand.od_per_h", ValueKind::FloatList, std::vector<double>{},
         "passengers per hour from each site (row) to each site (column), sites x sites; empty = rate_per_h for every pair")
       .units("pax/h").at_least(0);
-  s.key("vertiport.demand.rate_per_h", ValueKind::Float, d.rate_per_h, "Poisson rate per ordered pair when od_per_h is empty").units("pax/h").at_least(0);
-  s.key("vertiport.demand.hourly_profile", ValueKind::FloatList, std::vector<double>(24, 1.0),
+  k.key("vertiport.demand.rate_per_h", rate_per_h, "Poisson rate per ordered pair when od_per_h is empty").units("pax/h").at_least(0);
+  k.described("vertiport.demand.hourly_profile", ValueKind::FloatList, std::vector<double>(24, 1.0),
         "24 factors on the rates by local hour (0-23)").at_least(0);
-  s.key("vertiport.demand.scale", ValueKind::Float, d.demand_scale, "factor on every rate").at_least(0);
-  s.key("vertiport.demand.source", ValueKind::String, std::string("od"),
+  k.key("vertiport.demand.scale", demand_scale, "factor on every rate").at_least(0);
+  k.described("vertiport.demand.source", ValueKind::String, std::string("od"),
         "od: od_per_h (or rate_per_h) x hourly_profile; residents: commuters living and working near two different "
         "sites, at the hours their day plans leave and return (needs residents)")
       .one_of({"od", "residents"});
-  s.key("vertiport.demand.reach_km", ValueKind::Float, d.reach_km, "residents: a site serves homes and workplaces this close").units("km").above(0);
-  s.key("vertiport.demand.min_trip_km", ValueKind::Float, d.min_trip_km, "residents: only commutes at least this long (straight line)").units("km").at_least(0);
-  s.key("vertiport.demand.residents_share", ValueKind::Float, d.residents_share,
+  k.key("vertiport.demand.reach_km", reach_km, "residents: a site serves homes and workplaces this close").units("km").above(0);
+  k.key("vertiport.demand.min_trip_km", min_trip_km, "residents: only commutes at least this long (straight line)").units("km").at_least(0);
+  k.key("vertiport.demand.residents_share", residents_share,
         "residents: share of eligible commuters who fly each way (stands in for an income or time-value threshold)").range(0, 1);
 
-  s.key("vertiport.terminal.checkin_service_min", ValueKind::Float, d.checkin_service_min, "mean check-in time per passenger").units("min").above(0);
-  s.key("vertiport.terminal.security_service_min", ValueKind::Float, d.security_service_min, "mean security screening time per passenger").units("min").above(0);
-  s.key("vertiport.terminal.service_distribution", ValueKind::String, std::string("exponential"),
+  k.key("vertiport.terminal.checkin_service_min", checkin_service_min, "mean check-in time per passenger").units("min").above(0);
+  k.key("vertiport.terminal.security_service_min", security_service_min, "mean security screening time per passenger").units("min").above(0);
+  k.described("vertiport.terminal.service_distribution", ValueKind::String, std::string("exponential"),
         "service times at check-in and security").one_of({"exponential", "deterministic"});
-  s.key("vertiport.terminal.patience_min", ValueKind::Float, d.patience_min,
+  k.key("vertiport.terminal.patience_min", patience_min,
         "a passenger not boarded this long after arriving gives up (a cancelled trip)").units("min").above(0);
-  s.key("vertiport.terminal.walk_to_gate_min", ValueKind::Float, d.walk_to_gate_min, "walk from security to the gate").units("min").at_least(0);
-  s.key("vertiport.terminal.open_air", ValueKind::Bool, d.open_air,
+  k.key("vertiport.terminal.walk_to_gate_min", walk_to_gate_min, "walk from security to the gate").units("min").at_least(0);
+  k.key("vertiport.terminal.open_air", open_air,
         "terminals are open-air: waiting passengers count as heat-exposed when the heat module is on");
-  s.key("vertiport.terminal.heat_wbgt_c", ValueKind::Float, d.heat_wbgt_c,
+  k.key("vertiport.terminal.heat_wbgt_c", heat_wbgt_c,
         "WBGT from which waiting outdoors counts as exposure (環境省: 28 °C = 厳重警戒)").units("°C").range(15, 40);
 
-  s.key("vertiport.ops.dispatch", ValueKind::String, std::string("on_demand"),
+  k.described("vertiport.ops.dispatch", ValueKind::String, std::string("on_demand"),
         "on_demand: a flight opens for waiting passengers and leaves when full or after max_hold_min; scheduled: every headway_min per pair with demand")
       .one_of({"on_demand", "scheduled"});
-  s.key("vertiport.ops.headway_min", ValueKind::Float, d.headway_min, "scheduled mode: time between departures on a pair").units("min").at_least(1);
-  s.key("vertiport.ops.max_hold_min", ValueKind::Float, d.max_hold_min,
+  k.key("vertiport.ops.headway_min", headway_min, "scheduled mode: time between departures on a pair").units("min").at_least(1);
+  k.key("vertiport.ops.max_hold_min", max_hold_min,
         "on-demand: longest boarding window; scheduled: boarding opens this long before departure").units("min").at_least(0);
-  s.key("vertiport.ops.boarding_min", ValueKind::Float, d.boarding_min, "boarding after the flight closes (at a gate)").units("min").at_least(0);
-  s.key("vertiport.ops.deboarding_min", ValueKind::Float, d.deboarding_min, "deboarding at a gate").units("min").at_least(0);
-  s.key("vertiport.ops.taxi_min", ValueKind::Float, d.taxi_min, "taxi between gate and pad").units("min").at_least(0);
-  s.key("vertiport.ops.pad_departure_s", ValueKind::Float, d.pad_departure_s, "pad occupancy of a departure (lift-off to clear)").units("s").above(0);
-  s.key("vertiport.ops.pad_arrival_s", ValueKind::Float, d.pad_arrival_s, "pad occupancy of an arrival (final approach to taxi away)").units("s").above(0);
-  s.key("vertiport.ops.pad_clearance_s", ValueKind::Float, d.pad_clearance_s, "pad clearance after each movement (minimum separation on a pad)").units("s").at_least(0);
-  s.key("vertiport.ops.corridor_separation_s", ValueKind::Float, d.corridor_separation_s,
+  k.key("vertiport.ops.boarding_min", boarding_min, "boarding after the flight closes (at a gate)").units("min").at_least(0);
+  k.key("vertiport.ops.deboarding_min", deboarding_min, "deboarding at a gate").units("min").at_least(0);
+  k.key("vertiport.ops.taxi_min", taxi_min, "taxi between gate and pad").units("min").at_least(0);
+  k.key("vertiport.ops.pad_departure_s", pad_departure_s, "pad occupancy of a departure (lift-off to clear)").units("s").above(0);
+  k.key("vertiport.ops.pad_arrival_s", pad_arrival_s, "pad occupancy of an arrival (final approach to taxi away)").units("s").above(0);
+  k.key("vertiport.ops.pad_clearance_s", pad_clearance_s, "pad clearance after each movement (minimum separation on a pad)").units("s").at_least(0);
+  k.key("vertiport.ops.corridor_separation_s", corridor_separation_s,
         "minimum time between departures on the same corridor (origin to destination)").units("s").at_least(0);
-  s.key("vertiport.ops.reposition_after_min", ValueKind::Float, d.reposition_after_min,
+  k.key("vertiport.ops.reposition_after_min", reposition_after_min,
         "send an empty aircraft to a site whose passengers have waited this long with none there or inbound").units("min").at_least(0);
-  s.key("vertiport.weather.max_wind_m_s", ValueKind::Float, d.max_wind_m_s,
+  k.key("vertiport.weather.max_wind_m_s", max_wind_m_s,
         "departures stop above this wind (world.couplings.wind_m_s)").units("m/s").above(0);
-  s.key("vertiport.weather.max_rain_mm_h", ValueKind::Float, d.max_rain_mm_h,
+  k.key("vertiport.weather.max_rain_mm_h", max_rain_mm_h,
         "departures stop above this rain rate (JMA 強い雨 from 20 mm/h)").units("mm/h").above(0);
-  s.key("vertiport.record_journeys", ValueKind::Bool, d.record_journeys, "write every passenger journey to vertiport/journeys");
+  k.key("vertiport.record_journeys", record_journeys, "write every passenger journey to vertiport/journeys");
+}
+
+void VertiportParams::describe(Schema& s) {
+  VertiportParams defaults;
+  ParamKeys k(s);
+  defaults.keys(k);
 
   auto& suspend = s.event("vertiport_suspend", "stop departures (weather, an incident) for a while");
   suspend.key("site", ValueKind::String, std::string(""), "site name; empty = every site");
@@ -254,7 +259,8 @@ void VertiportParams::describe(Schema& s) {
 
 VertiportParams VertiportParams::from(const Scenario& sc) {
   VertiportParams p;
-  p.enabled = sc.get_bool("vertiport.enabled");
+  ParamKeys k(sc);
+  p.keys(k);
   // sites
   const std::string file = sc.get_path("vertiport.sites_file");
   if (!file.empty()) {
@@ -341,40 +347,16 @@ VertiportParams VertiportParams::from(const Scenario& sc) {
     throw ScenarioError(sc.loc_of("vertiport.demand.od_per_h"), "vertiport.demand.od_per_h",
                         "expected " + std::to_string(n * n) + " values (" + std::to_string(n) + " sites x " +
                             std::to_string(n) + "), got " + std::to_string(p.od_per_h.size()));
-  p.rate_per_h = sc.get_double("vertiport.demand.rate_per_h");
   p.hourly_profile = floats(sc, "vertiport.demand.hourly_profile");
   if (p.hourly_profile.size() != 24)
     throw ScenarioError(sc.loc_of("vertiport.demand.hourly_profile"), "vertiport.demand.hourly_profile",
                         "expected 24 factors (hours 0-23), got " + std::to_string(p.hourly_profile.size()));
-  p.demand_scale = sc.get_double("vertiport.demand.scale");
   p.demand_from_residents = sc.get_string("vertiport.demand.source") == "residents";
-  p.reach_km = sc.get_double("vertiport.demand.reach_km");
-  p.min_trip_km = sc.get_double("vertiport.demand.min_trip_km");
-  p.residents_share = sc.get_double("vertiport.demand.residents_share");
   if (p.demand_from_residents && !sc.get_bool("residents.enabled"))
     throw ScenarioError(sc.loc_of("vertiport.demand.source"), "vertiport.demand.source",
                         "\"residents\" needs residents.enabled = true");
-  p.checkin_service_min = sc.get_double("vertiport.terminal.checkin_service_min");
-  p.security_service_min = sc.get_double("vertiport.terminal.security_service_min");
   p.exponential_service = sc.get_string("vertiport.terminal.service_distribution") == "exponential";
-  p.patience_min = sc.get_double("vertiport.terminal.patience_min");
-  p.walk_to_gate_min = sc.get_double("vertiport.terminal.walk_to_gate_min");
-  p.open_air = sc.get_bool("vertiport.terminal.open_air");
-  p.heat_wbgt_c = sc.get_double("vertiport.terminal.heat_wbgt_c");
   p.scheduled = sc.get_string("vertiport.ops.dispatch") == "scheduled";
-  p.headway_min = sc.get_double("vertiport.ops.headway_min");
-  p.max_hold_min = sc.get_double("vertiport.ops.max_hold_min");
-  p.boarding_min = sc.get_double("vertiport.ops.boarding_min");
-  p.deboarding_min = sc.get_double("vertiport.ops.deboarding_min");
-  p.taxi_min = sc.get_double("vertiport.ops.taxi_min");
-  p.pad_departure_s = sc.get_double("vertiport.ops.pad_departure_s");
-  p.pad_arrival_s = sc.get_double("vertiport.ops.pad_arrival_s");
-  p.pad_clearance_s = sc.get_double("vertiport.ops.pad_clearance_s");
-  p.corridor_separation_s = sc.get_double("vertiport.ops.corridor_separation_s");
-  p.reposition_after_min = sc.get_double("vertiport.ops.reposition_after_min");
-  p.max_wind_m_s = sc.get_double("vertiport.weather.max_wind_m_s");
-  p.max_rain_mm_h = sc.get_double("vertiport.weather.max_rain_mm_h");
-  p.record_journeys = sc.get_bool("vertiport.record_journeys");
   return p;
 }
 

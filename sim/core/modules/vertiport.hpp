@@ -91,6 +91,7 @@ struct VertiportParams {
   double max_wind_m_s = 10, max_rain_mm_h = 20;
   bool record_journeys = true;
 
+  void keys(ParamKeys& keys);  // every [vertiport] key, once (describe and from use it)
   static void describe(Schema& schema);
   static VertiportParams from(const Scenario& scenario);
 };

@@ -198,6 +198,11 @@ class ParamKeys {
   KeySpec& path(const std::string& path, std::string& v, std::string doc);
   // a date and time "YYYY-MM-DDTHH:MM", kept as written
   KeySpec& datetime(const std::string& path, std::string& v, std::string doc);
+  // a key that `from` reads and interprets itself (lists that become structs, names that
+  // become flags): described here, in its place, and not read
+  KeySpec& described(const std::string& path, ValueKind kind, Value default_value, std::string doc) {
+    return add(path, kind, std::move(default_value), std::move(doc));
+  }
   // a section heading of the reference page (describe mode only)
   void section(std::string name, std::string doc);
 
