@@ -87,24 +87,24 @@ std::string KeySpec::expectation() const {
   return what;
 }
 
-KeySpec& EventKindSpec::key(std::string name, ValueKind kind, Value default_value, std::string doc_text) {
-  KeySpec k;
-  k.key = std::move(name);
-  k.kind = kind;
-  k.default_value = std::move(default_value);
-  k.doc = std::move(doc_text);
-  keys.push_back(std::move(k));
-  return keys.back();
-}
-
-KeySpec& Schema::key(std::string path, ValueKind kind, Value default_value, std::string doc) {
+namespace {
+KeySpec& add_key(std::vector<KeySpec>& keys, std::string path, ValueKind kind, Value default_value, std::string doc) {
   KeySpec k;
   k.key = std::move(path);
   k.kind = kind;
   k.default_value = std::move(default_value);
   k.doc = std::move(doc);
-  keys_.push_back(std::move(k));
-  return keys_.back();
+  keys.push_back(std::move(k));
+  return keys.back();
+}
+}  // namespace
+
+KeySpec& EventKindSpec::key(std::string name, ValueKind kind, Value default_value, std::string doc) {
+  return add_key(keys, std::move(name), kind, std::move(default_value), std::move(doc));
+}
+
+KeySpec& Schema::key(std::string path, ValueKind kind, Value default_value, std::string doc) {
+  return add_key(keys_, std::move(path), kind, std::move(default_value), std::move(doc));
 }
 
 EventKindSpec& Schema::event(std::string kind, std::string doc) {
