@@ -153,3 +153,69 @@ BOOST_AUTO_TEST_CASE(arrays_of_tables_become_parallel_arrays) {
   BOOST_TEST(error_of("[[vertiport.sites]]\nnames = \"A\"\nlat = 35.6\n[[vertiport.sites]]\nnames = \"B\"\n") ==
              "bad.toml:1: key 'vertiport.sites.lat': expected every [[vertiport.sites]] entry to have 'lat' (1 of 2 do)");
 }
+
+namespace {
+// a parameter struct of every kind of key, named once in keys()
+struct Knobs {
+  bool on = false;
+  int count = 3;
+  double share = 0.25;
+  std::string file;
+  std::array<double, 2> pair = {1, 2};
+  std::vector<double> curve = {0.5};
+  void keys(ParamKeys& k) {
+    k.section("t", "test knobs");
+    k.key("t.on", on, "a flag");
+    k.key("t.count", count, "a count").range(0, 10);
+    k.key("t.share", share, "a share").range(0, 1);
+    k.path("t.file", file, "a file");
+    k.list("t.pair", pair, "low, high", "two values");
+    k.key("t.curve", curve, "any number of values");
+  }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(param_keys_describe_with_the_defaults_and_read_the_same_keys) {
+  Schema schema;
+  {
+    Knobs defaults;
+    ParamKeys k(schema);
+    defaults.keys(k);
+  }
+  BOOST_TEST(schema.keys().size() == 6u);
+  const KeySpec* count = schema.find("t.count");
+  BOOST_REQUIRE(count);
+  BOOST_TEST(std::get<int64_t>(count->default_value) == 3);
+  BOOST_TEST(*count->max == 10.0);
+  BOOST_TEST(std::string(kind_name(schema.find("t.file")->kind)) == kind_name(ValueKind::Path));
+  BOOST_TEST(std::get<std::vector<double>>(schema.find("t.pair")->default_value) == (std::vector<double>{1, 2}),
+             boost::test_tools::per_element());
+
+  Scenario sc(schema);
+  sc.base_dir = CITYSIM_SOURCE_DIR "/tests";  // relative paths resolve against the scenario's folder
+  sc.set("t.on", true);
+  sc.set("t.count", int64_t(7));
+  sc.set("t.file", std::string("golden/small.toml"));
+  sc.set("t.pair", std::vector<double>{4, 5});
+  Knobs read;
+  ParamKeys k(sc);
+  read.keys(k);
+  BOOST_TEST(read.on);
+  BOOST_TEST(read.count == 7);
+  BOOST_TEST(read.share == 0.25);  // unset: the default
+  BOOST_TEST(read.file == CITYSIM_SOURCE_DIR "/tests/golden/small.toml");
+  BOOST_TEST(read.pair[1] == 5.0);
+  BOOST_TEST(read.curve.size() == 1u);
+  // the ranges described are the ones values are checked against; a list of the wrong
+  // length is refused when read, naming the key and what its values are
+  BOOST_CHECK_THROW(sc.set("t.share", 2.0), ScenarioError);
+  sc.set("t.pair", std::vector<double>{1, 2, 3});
+  try {
+    ParamKeys again(sc);
+    read.keys(again);
+    BOOST_FAIL("a list of three values was read for two");
+  } catch (const ScenarioError& e) {
+    BOOST_TEST(e.key() == "t.pair");
+    BOOST_TEST(e.reason() == "expected 2 values (low, high), got 3");
+  }
+}
