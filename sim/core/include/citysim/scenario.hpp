@@ -206,9 +206,6 @@ class ParamKeys {
   // a section heading of the reference page (describe mode only)
   void section(std::string name, std::string doc);
 
-  // the scenario being read; null when describing
-  const Scenario* scenario() const { return scenario_; }
-
  private:
   KeySpec& add(const std::string& path, ValueKind kind, Value default_value, std::string doc);
   Schema* schema_ = nullptr;
