@@ -106,11 +106,10 @@ HeatParams HeatParams::from(const Scenario& sc) {
   HeatParams p;
   ParamKeys k(sc);
   p.keys(k);
-  auto list = [&](const char* key) { return std::get<std::vector<double>>(sc.get(key)); };
   if (p.weather_source == "csv" && p.weather_csv.empty())
     throw ScenarioError(sc.loc_of("heat.weather.source"), "heat.weather.file", "weather source csv needs a file in heat.weather.file");
-  for (const char* key : {"heat.weather.tmax_c", "heat.weather.tmin_c"})
-    if (list(key).empty()) throw ScenarioError(sc.loc_of(key), key, "expected at least one temperature");
+  for (const auto& [key, temps] : {std::pair{"heat.weather.tmax_c", &p.tmax_c}, std::pair{"heat.weather.tmin_c", &p.tmin_c}})
+    if (temps->empty()) throw ScenarioError(sc.loc_of(key), key, "expected at least one temperature");
   for (size_t d = 0; d < std::max(p.tmax_c.size(), p.tmin_c.size()); ++d)
     if (p.tmax_c[std::min(d, p.tmax_c.size() - 1)] < p.tmin_c[std::min(d, p.tmin_c.size() - 1)])
       throw ScenarioError(sc.loc_of("heat.weather.tmax_c"), "heat.weather.tmax_c",
