@@ -86,9 +86,7 @@ void HeatParams::keys(ParamKeys& k) {
 }
 
 void HeatParams::describe(Schema& s) {
-  HeatParams defaults;
-  ParamKeys k(s);
-  defaults.keys(k);
+  describe_keys<HeatParams>(s);
 
   auto& wave = s.event("heat_wave", "heat: a heatwave, air temperature raised everywhere for a period (known to the forecasts)");
   wave.key("offset_c", ValueKind::Float, 2.0, "added to the air temperature").units("°C").range(-15, 15);
@@ -103,9 +101,7 @@ void HeatParams::describe(Schema& s) {
 }
 
 HeatParams HeatParams::from(const Scenario& sc) {
-  HeatParams p;
-  ParamKeys k(sc);
-  p.keys(k);
+  HeatParams p = read_keys<HeatParams>(sc);
   if (p.weather_source == "csv" && p.weather_csv.empty())
     throw ScenarioError(sc.loc_of("heat.weather.source"), "heat.weather.file", "weather source csv needs a file in heat.weather.file");
   for (const auto& [key, temps] : {std::pair{"heat.weather.tmax_c", &p.tmax_c}, std::pair{"heat.weather.tmin_c", &p.tmin_c}})

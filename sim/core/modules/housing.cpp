@@ -89,9 +89,7 @@ void HousingParams::keys(ParamKeys& k) {
 }
 
 void HousingParams::describe(Schema& s) {
-  HousingParams defaults;
-  ParamKeys k(s);
-  defaults.keys(k);
+  describe_keys<HousingParams>(s);
 
   auto& rc = s.event("housing_reconstruction", "a reconstruction programme empties whole estates, oldest first; tenants are relocated");
   rc.key("units", ValueKind::Int, int64_t(1000), "units to empty (whole estates until reached)");
@@ -103,9 +101,7 @@ void HousingParams::describe(Schema& s) {
 }
 
 HousingParams HousingParams::from(const Scenario& sc) {
-  HousingParams p;
-  ParamKeys k(sc);
-  p.keys(k);
+  HousingParams p = read_keys<HousingParams>(sc);
   if (p.enabled && 1440 % sc.get_int("run.tick_minutes") != 0)
     throw ScenarioError(sc.loc_of("run.tick_minutes"), "run.tick_minutes",
                         "housing steps once a day: expected a tick that divides 1440 minutes (1440 for multi-year runs)");

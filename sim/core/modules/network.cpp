@@ -136,9 +136,7 @@ void NetworkParams::keys(ParamKeys& k) {
 }
 
 void NetworkParams::describe(Schema& s) {
-  NetworkParams defaults;
-  ParamKeys k(s);
-  defaults.keys(k);
+  describe_keys<NetworkParams>(s);
 
   // power_cut and restoration are the core's (citysim/areas.hpp): the heat module reacts too
   auto& destroy = s.event("site_destruction", "sites in an area are destroyed");
@@ -165,9 +163,7 @@ void NetworkParams::describe(Schema& s) {
 }
 
 NetworkParams NetworkParams::from(const Scenario& sc) {
-  NetworkParams p;
-  ParamKeys k(sc);
-  p.keys(k);
+  NetworkParams p = read_keys<NetworkParams>(sc);
   if (60 % p.substep_s != 0)
     throw ScenarioError(sc.loc_of("network.substep_s"), "network.substep_s",
                         "expected a divisor of 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60), got " + std::to_string(p.substep_s));

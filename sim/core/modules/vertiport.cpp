@@ -236,9 +236,7 @@ void VertiportParams::keys(ParamKeys& k) {
 }
 
 void VertiportParams::describe(Schema& s) {
-  VertiportParams defaults;
-  ParamKeys k(s);
-  defaults.keys(k);
+  describe_keys<VertiportParams>(s);
 
   auto& suspend = s.event("vertiport_suspend", "stop departures (weather, an incident) for a while");
   suspend.key("site", ValueKind::String, std::string(""), "site name; empty = every site");
@@ -258,9 +256,7 @@ void VertiportParams::describe(Schema& s) {
 }
 
 VertiportParams VertiportParams::from(const Scenario& sc) {
-  VertiportParams p;
-  ParamKeys k(sc);
-  p.keys(k);
+  VertiportParams p = read_keys<VertiportParams>(sc);
   // sites
   const std::string file = sc.get_path("vertiport.sites_file");
   if (!file.empty()) {

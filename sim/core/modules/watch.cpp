@@ -155,17 +155,13 @@ void WatchParams::keys(ParamKeys& k) {
 }
 
 void WatchParams::describe(Schema& s) {
-  WatchParams defaults;
-  ParamKeys k(s);
-  defaults.keys(k);
+  describe_keys<WatchParams>(s);
 }
 
 void describe_watch(Schema& s) { WatchParams::describe(s); }
 
 WatchParams WatchParams::from(const Scenario& sc) {
-  WatchParams p;
-  ParamKeys k(sc);
-  p.keys(k);
+  WatchParams p = read_keys<WatchParams>(sc);
   p.supporters = read_supporters(p.supporters_file.empty() ? data_dir() + "/watch_supporters.csv" : p.supporters_file,
                                  "watch.supporters_file");
   sc.require_after("watch.family_contact_start_h", "watch.family_contact_end_h", "expected an hour after watch.family_contact_start_h");

@@ -150,15 +150,11 @@ void CityParams::keys(ParamKeys& k) {
 }
 
 void CityParams::describe(Schema& s) {
-  CityParams defaults;
-  ParamKeys k(s);
-  defaults.keys(k);
+  describe_keys<CityParams>(s);
 }
 
 CityParams CityParams::from(const Scenario& sc) {
-  CityParams p;
-  ParamKeys k(sc);
-  p.keys(k);
+  CityParams p = read_keys<CityParams>(sc);
   if (p.municipalities_file.empty()) p.municipalities_file = data_dir() + "/tokyo_municipalities.csv";
   if (p.census_file.empty()) p.census_file = data_dir() + "/tokyo_municipalities_census2020.csv";
   return p;

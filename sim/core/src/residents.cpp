@@ -90,15 +90,11 @@ void ResidentsParams::keys(ParamKeys& k) {
 }
 
 void ResidentsParams::describe(Schema& s) {
-  ResidentsParams defaults;
-  ParamKeys k(s);
-  defaults.keys(k);
+  describe_keys<ResidentsParams>(s);
 }
 
 ResidentsParams ResidentsParams::from(const Scenario& sc) {
-  ResidentsParams p;
-  ParamKeys k(sc);
-  p.keys(k);
+  ResidentsParams p = read_keys<ResidentsParams>(sc);
   if (p.smartphone_share_by_age.size() != 6)
     throw ScenarioError(sc.loc_of("residents.smartphone_share_by_age"), "residents.smartphone_share_by_age",
                         "expected 6 shares (ages 0-12, 13-19, 20-59, 60-69, 70-79, 80+), got " +

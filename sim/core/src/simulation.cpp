@@ -24,15 +24,10 @@ void RunParams::keys(ParamKeys& k) {
   k.key("run.output_every_minutes", output_every_minutes, "time between output samples").units("min").range(1, 525600);
 }
 void RunParams::describe(Schema& s) {
-  RunParams defaults;
-  ParamKeys k(s);
-  defaults.keys(k);
+  describe_keys<RunParams>(s);
 }
 RunParams RunParams::from(const Scenario& sc) {
-  RunParams r;
-  ParamKeys k(sc);
-  r.keys(k);
-  return r;
+  return read_keys<RunParams>(sc);
 }
 
 Simulation::Simulation(const Scenario& scenario, int threads)

@@ -213,4 +213,19 @@ class ParamKeys {
   KeySpec ignored_;  // what the chained calls change when reading
 };
 
+// a parameter struct's keys() run on its defaults (the schema) or on a scenario (the values)
+template <class P>
+void describe_keys(Schema& schema) {
+  P defaults;
+  ParamKeys k(schema);
+  defaults.keys(k);
+}
+template <class P>
+P read_keys(const Scenario& scenario) {
+  P p;
+  ParamKeys k(scenario);
+  p.keys(k);
+  return p;
+}
+
 }  // namespace citysim
