@@ -30,7 +30,7 @@ void HeatParams::keys(ParamKeys& k) {
         "profile: daily max/min temperature, humidity and sky below; csv: hourly observations from heat.weather.file")
       .one_of({"profile", "csv"});
   k.path("heat.weather.file", weather_csv,
-        "hourly weather `datetime,temp_c,rh_pct,solar_mj_m2,wind_m_s` (JMA units: °C, %, MJ/m² in the hour, m/s)");
+         "hourly weather `datetime,temp_c,rh_pct,solar_mj_m2,wind_m_s` (JMA units: °C, %, MJ/m² in the hour, m/s)");
   k.key("heat.weather.tmax_c", tmax_c, "daily maximum air temperature, one per day of the run (the last repeats)")
       .units("°C").range(-20, 50);
   k.key("heat.weather.tmin_c", tmin_c, "daily minimum air temperature, one per day of the run (the last repeats)")
@@ -60,10 +60,10 @@ void HeatParams::keys(ParamKeys& k) {
   k.key("heat.dose.threshold_c", dose_threshold_c, "WBGT above which heat dose accumulates (警戒 warning level)").units("°C").range(15, 35);
   k.key("heat.dose.recovery_h", dose_recovery_h, "time constant over which accumulated dose recovers").units("h").above(0);
   k.list("heat.illness.hazard_per_million_h", hazard_per_million_h, kHeatAgeGroups, ages,
-        "hourly heat-illness hazard at WBGT 28 and no dose, per million people, for ages 0-17, 18-64, 65-74, 75+ (calibrated to Tokyo Fire Department transports)")
+         "hourly heat-illness hazard at WBGT 28 and no dose, per million people, for ages 0-17, 18-64, 65-74, 75+ (calibrated to Tokyo Fire Department transports)")
       .at_least(0);
   k.list("heat.illness.outdoor_factor", outdoor_factor, kHeatAgeGroups, ages,
-        "hazard multiplier for hours outdoors (exertion, sun, outdoor work and sport that day plans do not show), ages 0-17, 18-64, 65-74, 75+; calibrated to TFD's at-home shares")
+         "hazard multiplier for hours outdoors (exertion, sun, outdoor work and sport that day plans do not show), ages 0-17, 18-64, 65-74, 75+; calibrated to TFD's at-home shares")
       .at_least(0);
   k.key("heat.illness.slope_per_c", hazard_slope_per_c, "exponential rise of the hazard per °C of WBGT (Ueno et al. 2021 shape)").units("1/°C").range(0, 2);
   k.key("heat.illness.min_wbgt_c", hazard_min_wbgt_c, "no heat illness below this WBGT").units("°C").range(10, 35);

@@ -40,7 +40,7 @@ void HousingParams::keys(ParamKeys& k) {
   k.key("housing.units_total", units_total, "units in the simulated municipalities (TMG: about 254,000 at the end of FY2024)").at_least(1);
   k.key("housing.estates_total", estates_total, "estates the units are spread over (about 1,600)").at_least(1);
   k.path("housing.estates_file", estates_file,
-        "CSV of estates (estate_id,mesh_code,units,building_year,floors,elevator) instead of the synthetic stock");
+         "CSV of estates (estate_id,mesh_code,units,building_year,floors,elevator) instead of the synthetic stock");
   k.key("housing.east_north_weight", east_north_weight, "stock per resident in the east and north wards relative to other wards").at_least(0);
   k.key("housing.tama_weight", tama_weight, "stock per resident in Tama relative to the wards").at_least(0);
   k.key("housing.islands_weight", islands_weight, "stock per resident on the islands relative to the wards").at_least(0);
@@ -85,7 +85,7 @@ void HousingParams::keys(ParamKeys& k) {
         "horizon of the vacancy model used for predicted offers (a model for it must be in the predictor file)").units("months").range(1, 36);
   k.key("housing.prediction_threshold", prediction_threshold, "predicted probability of falling vacant at which a unit is offered").range(0, 1);
   k.path("housing.predictor_file", predictor_file,
-        "vacancy model coefficients written by citysim-calibrate housing (\"\" = scenarios/data/housing_predictor.csv)");
+         "vacancy model coefficients written by citysim-calibrate housing (\"\" = scenarios/data/housing_predictor.csv)");
 }
 
 void HousingParams::describe(Schema& s) {

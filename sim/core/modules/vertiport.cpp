@@ -143,10 +143,10 @@ void VertiportParams::keys(ParamKeys& k) {
   for (const auto& x : kDefaultSites) site_names.push_back(x.name), lats.push_back(x.lat), lons.push_back(x.lon);
   k.key("vertiport.enabled", enabled, "simulate vertiports and eVTOL flights");
   k.described("vertiport.sites_file", ValueKind::Path, std::string(""),
-        "CSV of sites (name,lat,lon,pads,gates,stands,chargers,charger_kw,checkin_counters,security_lanes,open_h,"
-        "close_h); replaces vertiport.sites.*");
+              "CSV of sites (name,lat,lon,pads,gates,stands,chargers,charger_kw,checkin_counters,security_lanes,open_h,"
+              "close_h); replaces vertiport.sites.*");
   k.described("vertiport.sites.names", ValueKind::StringList, site_names,
-        "site names; the default is an illustrative Tokyo network, not announced sites");
+              "site names; the default is an illustrative Tokyo network, not announced sites");
   k.described("vertiport.sites.lat", ValueKind::FloatList, lats, "latitude of each site (built-in for the default names)").units("deg");
   k.described("vertiport.sites.lon", ValueKind::FloatList, lons, "longitude of each site (built-in for the default names)").units("deg");
   k.described("vertiport.sites.pads", ValueKind::FloatList, flist({double(ds.pads)}), "FATO pads per site (one value for all, or one per site)").at_least(1);
@@ -169,7 +169,7 @@ void VertiportParams::keys(ParamKeys& k) {
     reserve.push_back(t.reserve_share);
   }
   k.described("vertiport.types.names", ValueKind::StringList, type_names,
-        "aircraft types; sd05 (SkyDrive SD-05), joby_s4 (Joby S4), archer_midnight (Archer Midnight) have built-in figures");
+              "aircraft types; sd05 (SkyDrive SD-05), joby_s4 (Joby S4), archer_midnight (Archer Midnight) have built-in figures");
   k.described("vertiport.types.seats", ValueKind::FloatList, seats, "passenger seats per type (pilot not counted)").at_least(1);
   k.described("vertiport.types.cruise_kmh", ValueKind::FloatList, cruise, "cruise speed per type").units("km/h").above(0);
   k.described("vertiport.types.battery_kwh", ValueKind::FloatList, battery, "usable battery energy per type").units("kWh").above(0);
@@ -179,21 +179,21 @@ void VertiportParams::keys(ParamKeys& k) {
   k.described("vertiport.types.reserve_share", ValueKind::FloatList, reserve, "battery share that must remain after landing").range(0, 0.9);
 
   k.described("vertiport.fleet.types", ValueKind::StringList, std::vector<std::string>{"joby_s4", "joby_s4", "archer_midnight", "sd05"},
-        "aircraft type of each fleet group");
+              "aircraft type of each fleet group");
   k.described("vertiport.fleet.bases", ValueKind::StringList, std::vector<std::string>{"Haneda", "Marunouchi", "Tachikawa", "Ariake"},
-        "starting site of each fleet group");
+              "starting site of each fleet group");
   k.described("vertiport.fleet.counts", ValueKind::FloatList, flist({3, 2, 2, 2}), "aircraft in each fleet group").at_least(0);
 
   k.described("vertiport.demand.od_per_h", ValueKind::FloatList, std::vector<double>{},
-        "passengers per hour from each site (row) to each site (column), sites x sites; empty = rate_per_h for every pair")
+              "passengers per hour from each site (row) to each site (column), sites x sites; empty = rate_per_h for every pair")
       .units("pax/h").at_least(0);
   k.key("vertiport.demand.rate_per_h", rate_per_h, "Poisson rate per ordered pair when od_per_h is empty").units("pax/h").at_least(0);
   k.described("vertiport.demand.hourly_profile", ValueKind::FloatList, std::vector<double>(24, 1.0),
-        "24 factors on the rates by local hour (0-23)").at_least(0);
+              "24 factors on the rates by local hour (0-23)").at_least(0);
   k.key("vertiport.demand.scale", demand_scale, "factor on every rate").at_least(0);
   k.described("vertiport.demand.source", ValueKind::String, std::string("od"),
-        "od: od_per_h (or rate_per_h) x hourly_profile; residents: commuters living and working near two different "
-        "sites, at the hours their day plans leave and return (needs residents)")
+              "od: od_per_h (or rate_per_h) x hourly_profile; residents: commuters living and working near two different "
+              "sites, at the hours their day plans leave and return (needs residents)")
       .one_of({"od", "residents"});
   k.key("vertiport.demand.reach_km", reach_km, "residents: a site serves homes and workplaces this close").units("km").above(0);
   k.key("vertiport.demand.min_trip_km", min_trip_km, "residents: only commutes at least this long (straight line)").units("km").at_least(0);
@@ -203,7 +203,7 @@ void VertiportParams::keys(ParamKeys& k) {
   k.key("vertiport.terminal.checkin_service_min", checkin_service_min, "mean check-in time per passenger").units("min").above(0);
   k.key("vertiport.terminal.security_service_min", security_service_min, "mean security screening time per passenger").units("min").above(0);
   k.described("vertiport.terminal.service_distribution", ValueKind::String, std::string("exponential"),
-        "service times at check-in and security").one_of({"exponential", "deterministic"});
+              "service times at check-in and security").one_of({"exponential", "deterministic"});
   k.key("vertiport.terminal.patience_min", patience_min,
         "a passenger not boarded this long after arriving gives up (a cancelled trip)").units("min").above(0);
   k.key("vertiport.terminal.walk_to_gate_min", walk_to_gate_min, "walk from security to the gate").units("min").at_least(0);
@@ -213,7 +213,7 @@ void VertiportParams::keys(ParamKeys& k) {
         "WBGT from which waiting outdoors counts as exposure (環境省: 28 °C = 厳重警戒)").units("°C").range(15, 40);
 
   k.described("vertiport.ops.dispatch", ValueKind::String, std::string("on_demand"),
-        "on_demand: a flight opens for waiting passengers and leaves when full or after max_hold_min; scheduled: every headway_min per pair with demand")
+              "on_demand: a flight opens for waiting passengers and leaves when full or after max_hold_min; scheduled: every headway_min per pair with demand")
       .one_of({"on_demand", "scheduled"});
   k.key("vertiport.ops.headway_min", headway_min, "scheduled mode: time between departures on a pair").units("min").at_least(1);
   k.key("vertiport.ops.max_hold_min", max_hold_min,

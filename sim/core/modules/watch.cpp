@@ -80,28 +80,28 @@ void WatchParams::keys(ParamKeys& k) {
   const auto minutes = [&](const char* key, double& x, const char* doc) { k.key(key, x, doc).units("min").range(0, 10080); };
   k.key("watch.enabled", enabled, "simulate the watch-over of older people living alone");
   k.list("watch.fall_rate_per_year", fall_rate_per_year, bands,
-        "people who fall per person-year at ages 65-74, 75-84, 85+ (WHO Global Report on Falls Prevention in "
-        "Older Age 2007: 28-35% of over-65s, 32-42% of over-70s fall each year)")
+         "people who fall per person-year at ages 65-74, 75-84, 85+ (WHO Global Report on Falls Prevention in "
+         "Older Age 2007: 28-35% of over-65s, 32-42% of over-70s fall each year)")
       .units("1/year").range(0, 365);
   k.list("watch.long_lie_share", long_lie_share, bands,
-        "share of falls the person cannot get up from unaided, by age band (Tinetti et al., JAMA 1993;269:65-70: "
-        "47% of fallers; Fleming & Brayne, BMJ 2008;337:a2227: 80% of over-90s; 65-74 assumed 30%)")
+         "share of falls the person cannot get up from unaided, by age band (Tinetti et al., JAMA 1993;269:65-70: "
+         "47% of fallers; Fleming & Brayne, BMJ 2008;337:a2227: 80% of over-90s; 65-74 assumed 30%)")
       .range(0, 1);
   k.list("watch.illness_rate_per_year", illness_rate_per_year, bands,
-        "sudden illness at home (stroke, cardiac event) per person-year by age band (order of the Hisayama study "
-        "stroke incidence, Kubo et al., Stroke 2008;39:2709, plus acute coronary events)")
+         "sudden illness at home (stroke, cardiac event) per person-year by age band (order of the Hisayama study "
+         "stroke incidence, Kubo et al., Stroke 2008;39:2709, plus acute coronary events)")
       .units("1/year").range(0, 365);
   k.list("watch.no_sign_rate_per_year", no_sign_rate_per_year, bands,
-        "'no sign of life' (death or collapse at home) per person-year by age band; about 4,200 people 65+ living "
-        "alone found dead at home in the 23 wards in 2020 (Tokyo Medical Examiner's Office) among ~560,000")
+         "'no sign of life' (death or collapse at home) per person-year by age band; about 4,200 people 65+ living "
+         "alone found dead at home in the 23 wards in 2020 (Tokyo Medical Examiner's Office) among ~560,000")
       .units("1/year").range(0, 365);
   k.list("watch.severe_base", severe_base, kinds,
-        "probability of a severe outcome when found at once, for fall, illness, heat (times the heat severity "
-        "1-3), no_sign; p(t) = 1 - (1 - base) exp(-t/tau). Falls fitted to Gurley et al., NEJM 1996;334:1710 "
-        "(12% mortality found within 1 h, 67% after 72 h); others assumed")
+         "probability of a severe outcome when found at once, for fall, illness, heat (times the heat severity "
+         "1-3), no_sign; p(t) = 1 - (1 - base) exp(-t/tau). Falls fitted to Gurley et al., NEJM 1996;334:1710 "
+         "(12% mortality found within 1 h, 67% after 72 h); others assumed")
       .range(0, 1);
   k.list("watch.severe_tau_h", severe_tau_h, kinds,
-        "time scale of worsening while unattended, for fall, illness, heat, no_sign")
+         "time scale of worsening while unattended, for fall, illness, heat, no_sign")
       .units("h").range(0.01, 10000);
   prob("watch.registered_share", registered_share,
        "share of watched people registered with the municipal watch-over service (visited by welfare volunteers)");
@@ -111,8 +111,8 @@ void WatchParams::keys(ParamKeys& k) {
   k.key("watch.supporters_enabled", supporters_enabled,
         "supporters on their rounds (false = the baseline: only family contact and sensors)");
   k.path("watch.supporters_file", supporters_file,
-        "supporter kinds CSV (kind, partners, visits_per_week, visit_start_h, visit_end_h, coverage_share, "
-        "notice_prob, app_adoption, reach); empty = scenarios/data/watch_supporters.csv (62 partners)");
+         "supporter kinds CSV (kind, partners, visits_per_week, visit_start_h, visit_end_h, coverage_share, "
+         "notice_prob, app_adoption, reach); empty = scenarios/data/watch_supporters.csv (62 partners)");
   k.key("watch.coverage_scale", coverage_scale,
         "multiplies every kind's coverage_share (more supporters or partners), capped at 1")
       .range(0, 100);

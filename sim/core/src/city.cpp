@@ -131,10 +131,10 @@ void CityParams::keys(ParamKeys& k) {
         "fraction of residents simulated; every reported count is weighted back to the full city")
       .range(0, 1).above(0);
   k.path("city.municipalities_file", municipalities_file,
-        "CSV of municipalities (code,name_ja,name_en,kind,area,lat,lon,population,...,area_km2,...,pop_65plus_share); "
-        "empty = the bundled Tokyo table");
+         "CSV of municipalities (code,name_ja,name_en,kind,area,lat,lon,population,...,area_km2,...,pop_65plus_share); "
+         "empty = the bundled Tokyo table");
   k.path("city.census_file", census_file,
-        "CSV of 2020 census figures by municipality (age groups, one-person households); empty = bundled");
+         "CSV of 2020 census figures by municipality (age groups, one-person households); empty = bundled");
   k.key("city.municipalities", only,
         "simulate only these municipalities (codes or English names, e.g. [\"Chiyoda\", \"13102\"]); empty = all");
   k.key("city.include_islands", include_islands, "include the 9 island municipalities as inset blocks");
