@@ -184,12 +184,11 @@ void VertiportParams::keys(ParamKeys& k) {
               "starting site of each fleet group");
   k.described("vertiport.fleet.counts", ValueKind::FloatList, flist({3, 2, 2, 2}), "aircraft in each fleet group").at_least(0);
 
-  k.described("vertiport.demand.od_per_h", ValueKind::FloatList, std::vector<double>{},
-              "passengers per hour from each site (row) to each site (column), sites x sites; empty = rate_per_h for every pair")
+  k.key("vertiport.demand.od_per_h", od_per_h,
+        "passengers per hour from each site (row) to each site (column), sites x sites; empty = rate_per_h for every pair")
       .units("pax/h").at_least(0);
   k.key("vertiport.demand.rate_per_h", rate_per_h, "Poisson rate per ordered pair when od_per_h is empty").units("pax/h").at_least(0);
-  k.described("vertiport.demand.hourly_profile", ValueKind::FloatList, std::vector<double>(24, 1.0),
-              "24 factors on the rates by local hour (0-23)").at_least(0);
+  k.key("vertiport.demand.hourly_profile", hourly_profile, "24 factors on the rates by local hour (0-23)").at_least(0);
   k.key("vertiport.demand.scale", demand_scale, "factor on every rate").at_least(0);
   k.described("vertiport.demand.source", ValueKind::String, std::string("od"),
               "od: od_per_h (or rate_per_h) x hourly_profile; residents: commuters living and working near two different "
@@ -338,12 +337,10 @@ VertiportParams VertiportParams::from(const Scenario& sc) {
   }
   // demand
   const size_t n = p.sites.size();
-  p.od_per_h = floats(sc, "vertiport.demand.od_per_h");
   if (!p.od_per_h.empty() && p.od_per_h.size() != n * n)
     throw ScenarioError(sc.loc_of("vertiport.demand.od_per_h"), "vertiport.demand.od_per_h",
                         "expected " + std::to_string(n * n) + " values (" + std::to_string(n) + " sites x " +
                             std::to_string(n) + "), got " + std::to_string(p.od_per_h.size()));
-  p.hourly_profile = floats(sc, "vertiport.demand.hourly_profile");
   if (p.hourly_profile.size() != 24)
     throw ScenarioError(sc.loc_of("vertiport.demand.hourly_profile"), "vertiport.demand.hourly_profile",
                         "expected 24 factors (hours 0-23), got " + std::to_string(p.hourly_profile.size()));

@@ -67,7 +67,7 @@ struct VertiportParams {
   // or from residents' commutes x scale
   std::vector<double> od_per_h;         // sites x sites, row = origin; empty = rate_per_h for every pair
   double rate_per_h = 6;                // passengers per hour per ordered pair when od_per_h is empty
-  std::vector<double> hourly_profile;   // 24 factors, local hour
+  std::vector<double> hourly_profile = std::vector<double>(24, 1.0);  // 24 factors, local hour
   double demand_scale = 1;
   bool demand_from_residents = false;   // rates from residents' commutes instead of the OD table
   double reach_km = 3;                  // a resident uses a site this close to home / work
