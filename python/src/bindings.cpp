@@ -303,7 +303,8 @@ PYBIND11_MODULE(_citysim, m) {
   py::class_<Scenario>(m, "Scenario")
       .def(py::init<>())
       .def("_assign", [](Scenario& self, const Scenario& other) { self = other; })
-      .def_static("_load", &io::load_scenario, py::arg("path"), py::arg("overrides") = std::vector<std::string>{})
+      .def_static("_load", &io::load_scenario, py::arg("path"), py::arg("overrides") = std::vector<std::string>{},
+                  py::arg("allow_empty") = false)
       .def_static("_parse", &io::parse_scenario, py::arg("text"), py::arg("source_name"), py::arg("base_dir"))
       .def("set", [](Scenario& self, const std::string& key, py::handle value, const std::string& file, int line) {
         const SourceLoc loc{file, line};

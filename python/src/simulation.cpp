@@ -114,6 +114,9 @@ void PySimulation::record(const std::string& path, int fields_every) {
   if (writer_) throw std::runtime_error("already recording to " + writer_->path());
   if (fields_every < 1) throw py::value_error("fields_every must be >= 1");
   writer_ = std::make_unique<io::ResultsWriter>(path, fields_every);
+  // from Python the file lands at the name asked for, complete or not (meta.complete says
+  // which); the CLI keeps an incomplete run at <file>.partial for scripts that test names
+  writer_->set_overwrite_incomplete(true);
   sim_->add_sink(writer_.get());
 }
 
@@ -139,6 +142,7 @@ void PySimulation::save(const std::string& path, int fields_every, py::object on
     for (const auto& ev : scheduled_) scenario.add_event(ev.kind, format_datetime(ev.at), ev.values, ev.loc);
     Simulation replay(scenario, threads_);
     io::ResultsWriter writer(path, fields_every);
+    writer.set_overwrite_incomplete(true);  // as in record(): a mid-run save is at `path`
     replay.add_sink(&writer);
     bool complete = true;
     for (const auto& it : log_) {

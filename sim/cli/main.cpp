@@ -1,12 +1,16 @@
 // citysim — run, validate, inspect and compare city simulations.
 #include <CLI/CLI.hpp>
+#include <H5public.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
+#include "citysim/city.hpp"
 #include "citysim/io/results.hpp"
 #include "citysim/io/scenario_file.hpp"
 #include "citysim/simulation.hpp"
@@ -22,8 +26,82 @@ constexpr int kBadInput = 2, kInterrupted = 130;
 std::atomic<bool> g_stop{false};
 extern "C" void on_sigint(int) { g_stop = true; }
 
+// a bad command line that only shows once the scenario is read (an output path, too much memory)
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 std::string default_output(const std::string& scenario_path) {
   return "results/" + std::filesystem::path(scenario_path).stem().string() + ".h5";
+}
+
+// what every command that builds a simulation takes
+struct BuildOptions {
+  std::string scenario;
+  std::vector<std::string> sets;
+  int threads = 0;
+  bool allow_empty = false, allow_inactive_events = false, force = false;
+};
+
+// --threads beyond the machine's cores: clamped, with a warning (results do not depend on it)
+int clamp_threads(int threads) {
+  const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads > cores) {
+    std::fprintf(stderr, "warning: --threads %d is more than this machine's %d cores; using %d\n", threads, cores, cores);
+    return cores;
+  }
+  return threads;
+}
+
+// the peak memory of a run, estimated before anything is built: the residents dominate
+// (bench/: 98-103 bytes per resident at peak, whole process) plus a fixed part for the grid,
+// the modules and the libraries
+struct MemoryEstimate {
+  double residents = 0, bytes = 0;
+};
+constexpr double kBytesPerResident = 110, kFixedBytes = 300e6;
+
+MemoryEstimate estimate_memory(const Scenario& sc) {
+  const CityParams city = CityParams::from(sc);
+  const CsvTable t = read_csv(city.municipalities_file, "city.municipalities_file");
+  const int pop = t.column("population", "city.municipalities_file"), code = t.column("code", "city.municipalities_file"),
+            name = t.column("name_en", "city.municipalities_file");
+  double people = 0;
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    const auto chosen = [&](const std::string& m) {
+      std::string a = m, b = t.rows[r][size_t(name)];
+      for (auto* s : {&a, &b})
+        for (char& ch : *s) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+      return m == t.rows[r][size_t(code)] || a == b;
+    };
+    if (city.only.empty() || std::any_of(city.only.begin(), city.only.end(), chosen)) people += t.number(r, pop, "city.municipalities_file");
+  }
+  MemoryEstimate e;
+  e.residents = sc.get_bool("residents.enabled") ? people * city.population_scale : 0;
+  e.bytes = kFixedBytes + e.residents * kBytesPerResident;
+  return e;
+}
+
+double physical_memory_bytes() { return double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE)); }
+
+std::string gib(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+  return text;
+}
+
+// loads the scenario and builds the simulation: every check `run` makes before its first
+// tick, so `validate` and `run` refuse the same input with the same message
+std::unique_ptr<Simulation> build(const BuildOptions& o, Scenario& sc, MemoryEstimate& memory) {
+  sc = io::load_scenario(o.scenario, o.sets, o.allow_empty);
+  sc.allow_inactive_events = o.allow_inactive_events;
+  memory = estimate_memory(sc);
+  if (memory.bytes > physical_memory_bytes() && !o.force)
+    throw UsageError(o.scenario + ": the run needs about " + gib(memory.bytes) + " (" +
+                     std::to_string(std::llround(memory.residents)) + " residents, set by city.population_scale = " +
+                     format_number(sc.get_double("city.population_scale")) + "), more than this machine's " +
+                     gib(physical_memory_bytes()) + "; lower city.population_scale or pass --force");
+  return std::make_unique<Simulation>(sc, clamp_threads(o.threads));
 }
 
 void print_summary(const Simulation& sim, const std::string& out_path, double wall_s) {
@@ -46,62 +124,123 @@ void print_summary(const Simulation& sim, const std::string& out_path, double wa
   if (!out_path.empty()) std::printf("results: %s\n", out_path.c_str());
 }
 
-int cmd_run(const std::string& scenario_path, std::string out, const std::vector<std::string>& sets, int threads,
-            bool quiet, int fields_every) {
-  Scenario sc = io::load_scenario(scenario_path, sets);
-  if (out.empty()) out = default_output(scenario_path);
-  Simulation sim(sc, threads);
+int cmd_run(const BuildOptions& o, std::string out, bool quiet, int fields_every, bool overwrite_incomplete) {
+  if (out.empty()) out = default_output(o.scenario);
+  // a results file that cannot be written is known before anything is built
+  if (const std::string problem = io::output_path_problem(out); !problem.empty()) throw UsageError(problem);
+  Scenario sc;
+  MemoryEstimate memory;
+  const std::unique_ptr<Simulation> sim = build(o, sc, memory);
   io::ResultsWriter writer(out, fields_every);
-  sim.add_sink(&writer);
+  writer.set_overwrite_incomplete(overwrite_incomplete);
+  sim->add_sink(&writer);
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);
   cli::ProgressReporter progress(quiet);
-  const bool completed = sim.run(std::nullopt, &g_stop, std::ref(progress));
+  const bool completed = sim->run(std::nullopt, &g_stop, std::ref(progress));
   progress.done();
   if (!completed) {
-    sim.finish(false);
-    std::fprintf(stderr, "interrupted at %s: partial results in %s (complete = false)\n",
-                 format_datetime(sim.clock().now()).c_str(), out.c_str());
+    sim->finish(false);
+    const std::string kept = overwrite_incomplete ? out : writer.partial_path();
+    std::fprintf(stderr, "interrupted at %s: partial results in %s (complete = false)%s\n",
+                 format_datetime(sim->clock().now()).c_str(), kept.c_str(),
+                 overwrite_incomplete ? "" : (std::filesystem::exists(out) ? "; " + out + " is untouched" : std::string()).c_str());
     return kInterrupted;
   }
-  if (!quiet) print_summary(sim, out, sim.wall_seconds());
+  if (!quiet) print_summary(*sim, out, sim->wall_seconds());
   return 0;
+}
+
+// "1 key", "3 keys"
+std::string count(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+int cmd_validate(const BuildOptions& o) {
+  Scenario sc;
+  MemoryEstimate memory;
+  const std::unique_ptr<Simulation> sim = build(o, sc, memory);
+  size_t keys_set = 0;
+  for (const auto& k : sc.schema().keys()) keys_set += sc.is_set(k.key) && sc.loc_of(k.key).file == sc.source_path;
+  std::printf("%s: ok: the file sets %s and holds %s", o.scenario.c_str(), count(keys_set, "key", "keys").c_str(),
+              count(sc.events().size(), "event", "events").c_str());
+  if (!sc.overrides.empty()) std::printf("; %s on the command line", count(sc.overrides.size(), "override", "overrides").c_str());
+  std::printf("\n  builds a %d x %d grid, %zu residents (x%.0f), modules: ", sim->grid().rows, sim->grid().cols,
+              sim->residents().count, sim->residents().weight);
+  const auto names = sim->module_names();
+  for (size_t i = 0; i < names.size(); ++i) std::printf("%s%s", i ? ", " : "", names[i].c_str());
+  std::printf("\n  %lld ticks of %d min; memory estimate %s (this machine has %s)\n", (long long)sim->total_ticks(),
+              sim->run_params().tick_minutes, gib(memory.bytes).c_str(), gib(physical_memory_bytes()).c_str());
+  return 0;
+}
+
+std::string version_text() {
+  unsigned major = 0, minor = 0, release = 0;
+  H5get_libversion(&major, &minor, &release);
+  std::string text = std::string("citysim ") + kVersion + " (revision " + io::git_revision() + ")\n";
+  text += "features: hdf5 " + std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
+#ifdef CITYSIM_WITH_MPI
+  text += ", mpi on";
+#else
+  text += ", mpi off";
+#endif
+  return text + "\n";
+}
+
+void add_build_options(CLI::App* cmd, BuildOptions& o) {
+  cmd->add_option("scenario", o.scenario, "scenario file (TOML)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--set", o.sets,
+                  "override a scenario key, e.g. --set city.population_scale=0.05 (a relative file path is taken from "
+                  "the current directory, not the scenario's folder)")
+      ->take_all();
+  cmd->add_flag("--allow-empty", o.allow_empty, "accept a scenario file that sets nothing (it runs every default)");
+  cmd->add_flag("--allow-inactive-events", o.allow_inactive_events,
+                "accept [[events]] for modules that are off (they are ignored)");
+  cmd->add_flag("--force", o.force, "build even when the memory estimate exceeds this machine's memory");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"citysim: agent-based city simulation and planning engine (Tokyo on the JIS mesh grid)"};
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
+  bool version = false;
+  app.add_flag("--version", version, "print the version, git revision and the build's features");
 
-  std::string scenario, out, a_path, b_path, result_path;
-  std::vector<std::string> sets;
-  int threads = 0, fields_every = 1;
-  bool quiet = false;
+  BuildOptions build_options;
+  std::string out, a_path, b_path, result_path;
+  int fields_every = 1;
+  bool quiet = false, json = false, overwrite_incomplete = false;
   double rtol = 1e-9, atol = 1e-9;
 
   auto* run = app.add_subcommand("run", "run a scenario and write results (HDF5)");
-  run->add_option("scenario", scenario, "scenario file (TOML)")->required()->check(CLI::ExistingFile);
-  run->add_option("-o,--output", out, "results file (default results/<scenario name>.h5)");
-  run->add_option("--set", sets, "override a scenario key, e.g. --set city.population_scale=0.05")->take_all();
-  run->add_option("--threads", threads, "worker threads (default: all cores); results do not depend on it")
+  add_build_options(run, build_options);
+  run->add_option("-o,--output", out,
+                  "results file (default results/<scenario name>.h5); written as <file>.partial and renamed when "
+                  "the run completes");
+  run->add_option("--threads", build_options.threads,
+                  "worker threads (default: all cores; more than the cores is clamped); results do not depend on it")
       ->check(CLI::NonNegativeNumber);
   run->add_option("--fields-every", fields_every, "write grid fields every Nth sample (default 1)")
       ->check(CLI::PositiveNumber);
+  run->add_flag("--overwrite-incomplete", overwrite_incomplete,
+                "let an interrupted run replace the results file (by default it stays <file>.partial)");
   run->add_flag("-q,--quiet", quiet, "no progress bar or summary");
 
-  auto* validate = app.add_subcommand("validate", "check a scenario file without running it");
-  validate->add_option("scenario", scenario, "scenario file (TOML)")->required()->check(CLI::ExistingFile);
-  validate->add_option("--set", sets, "override a scenario key")->take_all();
+  auto* validate = app.add_subcommand("validate", "check a scenario without running it: builds everything run builds");
+  add_build_options(validate, build_options);
 
   auto* info = app.add_subcommand("info", "describe what a results file holds, in plain words");
   info->add_option("results", result_path, "results file (.h5)")->required()->check(CLI::ExistingFile);
+  info->add_flag("--json", json, "machine-readable output");
 
-  auto* compare = app.add_subcommand("compare", "compare two results files series by series (exit 0 when within tolerance)");
+  auto* compare = app.add_subcommand(
+      "compare", "compare two results files: series, fields, grid, tables and time axis (exit 0 when within tolerance)");
   compare->add_option("a", a_path, "results file")->required()->check(CLI::ExistingFile);
   compare->add_option("b", b_path, "reference results file")->required()->check(CLI::ExistingFile);
   compare->add_option("--rtol", rtol, "relative tolerance (default 1e-9)")->check(CLI::NonNegativeNumber);
   compare->add_option("--atol", atol, "absolute tolerance (default 1e-9)")->check(CLI::NonNegativeNumber);
+  compare->add_flag("--json", json, "machine-readable output");
 
   app.add_subcommand("schema", "print the scenario reference (markdown) generated from the schema");
 
@@ -111,20 +250,28 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : kBadInput;
   }
+  if (version) {
+    std::fputs(version_text().c_str(), stdout);
+    return 0;
+  }
+  if (app.get_subcommands().empty()) {
+    std::fputs((app.help() + "\nA subcommand is required\n").c_str(), stderr);
+    return kBadInput;
+  }
+  // input errors from the files themselves exit 2; a comparison that cannot read its files too
+  int unreadable = 1;
   try {
-    if (*run) return cmd_run(scenario, out, sets, threads, quiet, fields_every);
-    if (*validate) {
-      const Scenario sc = io::load_scenario(scenario, sets);
-      std::printf("%s: ok (%zu keys set, %zu events)\n", scenario.c_str(), sc.schema().keys().size(), sc.events().size());
-      return 0;
-    }
+    if (*run) return cmd_run(build_options, out, quiet, fields_every, overwrite_incomplete);
+    if (*validate) return cmd_validate(build_options);
     if (*info) {
-      std::fputs(io::describe_results(io::read_results(result_path), result_path).c_str(), stdout);
+      const io::ResultsSummary r = io::read_results(result_path);
+      std::fputs((json ? io::describe_results_json(r, result_path) : io::describe_results(r, result_path)).c_str(), stdout);
       return 0;
     }
     if (*compare) {
-      const auto report = io::compare_results(io::read_results(a_path), io::read_results(b_path), rtol, atol);
-      std::fputs(report.text.c_str(), stdout);
+      unreadable = kBadInput;
+      const auto report = io::compare_files(a_path, b_path, rtol, atol);
+      std::fputs((json ? report.json() : report.text).c_str(), stdout);
       return report.ok ? 0 : 1;
     }
     if (app.got_subcommand("schema")) {
@@ -134,9 +281,12 @@ int main(int argc, char** argv) {
   } catch (const ScenarioError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return kBadInput;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return kBadInput;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
+    return unreadable;
   }
   return 0;
 }

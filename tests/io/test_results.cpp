@@ -112,12 +112,50 @@ BOOST_AUTO_TEST_CASE(run_ended_early_is_readable_and_incomplete) {
   sim.run(180);  // samples 0..3
   sim.finish(false);
 
-  const ResultsSummary r = read_results(path);
+  // an interrupted run stays under the .partial name: it never replaces a complete file
+  BOOST_TEST(!fs::exists(path));
+  const ResultsSummary r = read_results(path + ".partial");
   BOOST_TEST(!r.complete);
   BOOST_TEST(r.time_s.size() == 4u);
   BOOST_TEST(r.fields[0].shape.at(0) == 2u);
   BOOST_TEST(r.meta.at("fields_every") == "2");
   BOOST_TEST(describe_results(r, path).find("stopped before the end") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(an_interrupted_run_never_replaces_a_complete_file) {
+  const std::string path = scratch("kept");
+  const ResultsSummary complete = run_to_file(test::small_city(6), path);
+  {
+    Simulation sim(test::small_city(6), 2);
+    ResultsWriter writer(path);
+    sim.add_sink(&writer);
+    sim.run(60);
+    sim.finish(false);
+  }
+  const ResultsSummary kept = read_results(path);
+  BOOST_TEST(kept.complete);
+  BOOST_TEST(kept.time_s.size() == complete.time_s.size());
+  BOOST_TEST(read_results(path + ".partial").time_s.size() == 2u);
+  // unless asked: --overwrite-incomplete
+  {
+    Simulation sim(test::small_city(6), 2);
+    ResultsWriter writer(path);
+    writer.set_overwrite_incomplete(true);
+    sim.add_sink(&writer);
+    sim.run(60);
+    sim.finish(false);
+  }
+  BOOST_TEST(!read_results(path).complete);
+}
+
+BOOST_AUTO_TEST_CASE(output_paths_that_cannot_be_written_are_named) {
+  const std::string dir = fs::path(scratch("outdir")).parent_path().string();
+  fs::create_directories(dir);
+  BOOST_TEST(output_path_problem(dir) == dir + ": is a directory, expected a results file name");
+  BOOST_TEST(output_path_problem(dir + "/new/deeper/x.h5") == "");  // missing folders are made
+  const std::string file = dir + "/plain.txt";
+  std::ofstream(file) << "x";
+  BOOST_TEST(output_path_problem(file + "/x.h5") == file + "/x.h5: " + file + " is not a folder");
 }
 
 // metrics the residents module doesn't have: tables, breakdowns sharing a dimension name
@@ -204,6 +242,62 @@ BOOST_AUTO_TEST_CASE(compare_finds_differences_beyond_tolerance) {
   ResultsSummary more_rows = a;
   more_rows.tables.emplace_back("test/alerts", 3);
   BOOST_TEST(!compare_results(a, more_rows, 0, 0).ok);
+
+  // the worst difference with its sign, label and time; seeds as a note
+  BOOST_TEST(different.text.find("note: different seeds: a 7, b 8") != std::string::npos);
+  const auto worst = std::find_if(different.differences.begin(), different.differences.end(),
+                                  [](const Difference& d) { return d.what == "series" && d.failure; });
+  BOOST_TEST_REQUIRE((worst != different.differences.end()));
+  BOOST_TEST(worst->has_worst);
+  BOOST_TEST(worst->max_abs == std::abs(worst->a - worst->b));
+  BOOST_TEST(different.text.find(", a - b " + std::string(worst->a > worst->b ? "+" : "-")) != std::string::npos);
+
+  // another time axis fails, whatever the values
+  ResultsSummary shifted = a;
+  shifted.meta["start"] = "2026-08-04T06:00:00+09:00";
+  const CompareReport moved = compare_results(a, shifted, 1e9, 1e9);
+  BOOST_TEST(!moved.ok);
+  BOOST_TEST(moved.text.find("time axis: different start times") != std::string::npos);
+  ResultsSummary shorter = a;
+  shorter.time_s.pop_back();
+  BOOST_TEST(!compare_results(a, shorter, 1e9, 1e9).ok);
+  // an incomplete file is a note (its shorter axis is the failure)
+  ResultsSummary interrupted = a;
+  interrupted.complete = false;
+  const CompareReport note = compare_results(a, interrupted, 0, 0);
+  BOOST_TEST(note.ok);
+  BOOST_TEST(note.text.find("note: b is incomplete") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(compare_files_sees_fields_the_series_hide) {
+  // two runs that differ only in one field cell: the series agree, the field does not
+  const std::string a_path = scratch("field_a"), b_path = scratch("field_b");
+  run_to_file(test::small_city(3), a_path);
+  fs::create_directories(fs::path(b_path).parent_path());
+  fs::copy_file(a_path, b_path, fs::copy_options::overwrite_existing);
+  {
+    const hid_t file = H5Fopen(b_path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const hid_t ds = H5Dopen2(file, "fields/residents/present", H5P_DEFAULT);
+    const hsize_t start[3] = {2, 1, 1}, count[3] = {1, 1, 1};
+    const hid_t space = H5Dget_space(ds), mem = H5Screate_simple(3, count, nullptr);
+    H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, count, nullptr);
+    const float value = 12345;
+    H5Dwrite(ds, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT, &value);
+    H5Sclose(mem), H5Sclose(space), H5Dclose(ds), H5Fclose(file);
+  }
+  BOOST_TEST(compare_results(read_results(a_path), read_results(b_path), 0, 0).ok);
+  const CompareReport report = compare_files(a_path, b_path, 0, 0);
+  BOOST_TEST(!report.ok);
+  const auto field = std::find_if(report.differences.begin(), report.differences.end(),
+                                  [](const Difference& d) { return d.what == "field" && d.failure; });
+  BOOST_TEST_REQUIRE((field != report.differences.end()));
+  BOOST_TEST(field->path == "residents/present");
+  BOOST_TEST(field->label == "row 1 col 1");
+  BOOST_TEST(field->b == 12345.0);
+  BOOST_TEST(field->time == read_results(a_path).time_iso.at(2));
+  BOOST_TEST(report.text.find("1 of " + std::to_string(read_results(a_path).fields.size()) + " fields differ") != std::string::npos);
+  BOOST_TEST(report.text.find("grid layers within tolerance") != std::string::npos);
+  BOOST_TEST(compare_files(a_path, a_path, 0, 0).ok);
 }
 
 BOOST_AUTO_TEST_CASE(info_describes_the_run) {

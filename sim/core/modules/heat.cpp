@@ -142,7 +142,13 @@ std::vector<Shelter> make_shelters(const HeatParams& p, const Grid& g, double we
     const int c_open = t.column("open_hour", key), c_close = t.column("close_hour", key);
     for (size_t r = 0; r < t.rows.size(); ++r) {
       Shelter s;
-      const int64_t cell = g.cell_at(t.number(r, c_lat, key), t.number(r, c_lon, key));
+      const double lat = t.number(r, c_lat, key), lon = t.number(r, c_lon, key);
+      // Tokyo from Okinotorishima (20.4N, 136.1E) to Minamitorishima (24.3N, 154.0E) and Okutama (35.9N)
+      if (lat < 20 || lat > 36 || lon < 136 || lon > 154.5)
+        throw ScenarioError({t.path, t.lines[r]}, key,
+                            "expected a shelter inside Tokyo (lat 20..36, lon 136..154.5), got " + std::to_string(lat) +
+                                ", " + std::to_string(lon));
+      const int64_t cell = g.cell_at(lat, lon);
       s.capacity_people = t.number(r, c_cap, key);
       s.open_hour = t.number(r, c_open, key);
       s.close_hour = t.number(r, c_close, key);

@@ -998,13 +998,21 @@ class VertiportModule final : public Module {
 
   void step(World& w) override { step_vertiport(params_, state_, w); }
 
+  void check_event(const TimelineEvent& ev) const override {
+    if (ev.kind.rfind("vertiport_", 0) != 0) return;
+    const std::string& name = ev.get_string("site");
+    if (site_index(name) < 0 && !(ev.kind == "vertiport_suspend" && name.empty()))
+      throw ScenarioError(ev.loc, "events.site", "unknown vertiport site \"" + name + "\"");
+    if (ev.kind == "vertiport_fleet" && type_index(ev.get_string("type")) < 0)
+      throw ScenarioError(ev.loc, "events.type", "unknown aircraft type \"" + ev.get_string("type") + "\"");
+  }
+
+  // every event was checked by check_event before the first tick
   void on_event(const TimelineEvent& ev, World& w) override {
     if (ev.kind.rfind("vertiport_", 0) != 0) return;
     const double t = std::max(state_.now_s, double(ev.at - w.clock.start));
     const std::string& name = ev.get_string("site");
     const int v = site_index(name);
-    if (v < 0 && !(ev.kind == "vertiport_suspend" && name.empty()))
-      throw ScenarioError(ev.loc, "events.site", "unknown vertiport site \"" + name + "\"");
     if (ev.kind == "vertiport_suspend") {
       const double until = t + ev.get_double("duration_min") * 60;
       if (v < 0) state_.suspended_all_until_s = std::max(state_.suspended_all_until_s, until);
@@ -1023,7 +1031,6 @@ class VertiportModule final : public Module {
       st.security.servers = std::max(1, site.security_lanes);
     } else if (ev.kind == "vertiport_fleet") {
       const std::string& type = ev.get_string("type");
-      if (type_index(type) < 0) throw ScenarioError(ev.loc, "events.type", "unknown aircraft type \"" + type + "\"");
       const int64_t add = ev.get_int("add");
       if (add >= 0) add_aircraft(name, type, int(add), t);
       else retire(size_t(v), size_t(type_index(type)), int(-add));

@@ -42,8 +42,8 @@ std::vector<SupporterKind> read_supporters(const std::string& path, const std::s
     const auto in = [&](int col, double lo, double hi) {
       const double x = t.number(r, col, key);
       if (x < lo || x > hi)
-        throw bad("expected '" + t.header[size_t(col)] + "' in [" + std::to_string(lo).substr(0, 4) + ", " +
-                  std::to_string(hi).substr(0, 4) + "], got " + t.rows[r][size_t(col)]);
+        throw bad("expected '" + t.header[size_t(col)] + "' in [" + format_number(lo) + ", " +
+                  format_number(hi) + "], got " + t.rows[r][size_t(col)]);
       return x;
     };
     SupporterKind k;

@@ -155,6 +155,7 @@ void CityParams::describe(Schema& s) {
 
 CityParams CityParams::from(const Scenario& sc) {
   CityParams p = read_keys<CityParams>(sc);
+  p.only_loc = sc.loc_of("city.municipalities");
   if (p.municipalities_file.empty()) p.municipalities_file = data_dir() + "/tokyo_municipalities.csv";
   if (p.census_file.empty()) p.census_file = data_dir() + "/tokyo_municipalities_census2020.csv";
   return p;
@@ -265,15 +266,15 @@ std::vector<Municipality> load_municipalities(const CityParams& p) {
         return std::to_string(m.code) == want || m.name_en == want || m.name_ja == want;
       });
       if (it == ms.end())
-        throw ScenarioError({}, "city.municipalities", "expected municipality codes or names from " +
-                                                           p.municipalities_file + ", got unknown \"" + want + "\"");
+        throw ScenarioError(p.only_loc, "city.municipalities",
+                            "unknown municipality \"" + want + "\"; expected codes or names from " + p.municipalities_file);
       kept.push_back(*it);
     }
     ms = kept;
   }
   if (!p.include_islands)
     ms.erase(std::remove_if(ms.begin(), ms.end(), [](const Municipality& m) { return m.area == "islands"; }), ms.end());
-  if (ms.empty()) throw ScenarioError({}, "city.municipalities", "expected at least one municipality");
+  if (ms.empty()) throw ScenarioError(p.only_loc, "city.municipalities", "expected at least one municipality");
   return ms;
 }
 

@@ -24,6 +24,15 @@ const std::vector<ModuleDescriptor>& module_descriptors() {
   return list;
 }
 
+const ModuleDescriptor* event_owner(const std::string& kind) {
+  for (const auto& d : module_descriptors()) {
+    Schema own;
+    d.describe(own);
+    if (own.find_event(kind)) return &d;
+  }
+  return nullptr;
+}
+
 const Schema& scenario_schema() {
   static const Schema schema = [] {
     Schema s;

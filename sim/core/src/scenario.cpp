@@ -4,16 +4,28 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 
 namespace citysim {
-namespace {
-
 std::string format_number(double x) {
+  if (x >= std::numeric_limits<double>::max()) return "the largest number";
+  if (x <= -std::numeric_limits<double>::max()) return "minus the largest number";
   std::ostringstream s;
   s << x;
   return s.str();
 }
+
+bool is_structural_key(const std::string& key) {
+  const auto starts = [&](const char* prefix) { return key.rfind(prefix, 0) == 0; };
+  const auto ends = [&](const std::string& suffix) {
+    return key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  // the clock, the grid and the population are built once; a module is either built or not
+  return starts("run.") || starts("city.") || ends(".enabled");
+}
+
+namespace {
 
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -406,6 +418,11 @@ void Scenario::check_consistency() const {
   const LocalSeconds start = get_time("run.start"), end = start + duration_min * 60;
   for (const auto& ev : events_) {
     if (ev.kind == "set") {  // the change must be valid now, not fail mid-run
+      const std::string& key = ev.get_string("key");
+      if (is_structural_key(key))
+        throw ScenarioError(ev.loc, "events.key",
+                            "'" + key + "' cannot change during a run (it shapes the clock, the city or which modules "
+                            "are built); set it in the scenario instead");
       Scenario probe(*this);
       probe.set_from_string(ev.get_string("key"), ev.get_string("value"), ev.loc);
     }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <thread>
 
+#include "citysim/areas.hpp"
 #include "citysim/city.hpp"
 
 namespace citysim {
@@ -30,10 +31,19 @@ RunParams RunParams::from(const Scenario& sc) {
   return read_keys<RunParams>(sc);
 }
 
+namespace {
+int checked_threads(int threads) {
+  if (threads < 0 || threads > Simulation::kMaxThreads)
+    throw std::invalid_argument("threads: expected 0 (all cores) to " + std::to_string(Simulation::kMaxThreads) +
+                                ", got " + std::to_string(threads));
+  return threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+}
+}  // namespace
+
 Simulation::Simulation(const Scenario& scenario, int threads)
     : scenario_(scenario),
       run_(RunParams::from(scenario)),
-      threads_(threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()))),
+      threads_(checked_threads(threads)),
       oversubscribe_(threads_ > int(std::thread::hardware_concurrency())
                          ? std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads_)
                          : nullptr),
@@ -57,8 +67,33 @@ Simulation::Simulation(const Scenario& scenario, int threads)
     for (auto& m : modules_) m->init(w);
     for (auto& m : modules_) m->start(w);
   });
+  check_timeline();
   // events at the start time apply before the first sample
   fire_timeline(run_.start - 1, run_.start);
+}
+
+void Simulation::check_timeline() const {
+  for (const TimelineEvent& ev : scenario_.events()) {
+    const ModuleDescriptor* owner = event_owner(ev.kind);
+    if (owner && !scenario_.get_bool(owner->enabled_key) && !scenario_.allow_inactive_events)
+      throw ScenarioError(ev.loc, "events.kind",
+                          "an event of kind \"" + ev.kind + "\" is for the " + owner->name + " module, which is off (" +
+                              owner->enabled_key + " = false): turn it on, remove the event, or pass --allow-inactive-events");
+    if (is_power_event(ev.kind)) {
+      const Area area = area_of(ev, grid_);
+      bool any_land = false;
+      // a small circle may hold no cell centre: its centre's own cell counts too
+      if (area.radius_km > 0) {
+        const int64_t centre = grid_.cell_at(area.lat, area.lon);
+        any_land = centre >= 0 && grid_.is_land(size_t(centre));
+      }
+      for (size_t c = 0; c < grid_.size() && !any_land; ++c) any_land = area.contains_cell(grid_, c);
+      if (!any_land)
+        throw ScenarioError(ev.loc, area.radius_km > 0 ? "events.radius_km" : "events.municipalities",
+                            "the area of this \"" + ev.kind + "\" holds no land cell of the city");
+    }
+    for (const auto& m : modules_) m->check_event(ev);
+  }
 }
 
 Simulation::~Simulation() = default;
@@ -84,6 +119,9 @@ Module* Simulation::module(const std::string& name) {
 void Simulation::add_sink(ResultSink* sink) { sinks_.push_back(sink); }
 
 void Simulation::set_param(const std::string& key, const Value& value) {
+  if (is_structural_key(key))
+    throw ScenarioError(SourceLoc{"set_param", 0}, key,
+                        "cannot change during a run (it shapes the clock, the city or which modules are built)");
   scenario_.set(key, value, SourceLoc{"set_param", 0});
   for (auto& m : modules_) m->update_params(scenario_);
 }

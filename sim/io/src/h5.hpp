@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <cctype>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -58,6 +59,15 @@ inline std::string last_error() {
         return 0;
       },
       &message);
+  // a failed write's description is a long record ("file write failed: time = ..., errno
+  // = 28, error message = 'No space left on device', ..."): keep the system's message
+  const std::string marker = "error message = '";
+  if (const size_t at = message.find(marker); at != std::string::npos) {
+    const size_t from = at + marker.size(), to = message.find('\'', from);
+    std::string cause = message.substr(from, to == std::string::npos ? std::string::npos : to - from);
+    if (!cause.empty()) cause[0] = char(std::tolower(static_cast<unsigned char>(cause[0])));
+    return cause;
+  }
   return message;
 }
 
@@ -342,6 +352,13 @@ inline void append_rows(hid_t dataset, hid_t mem_type, const void* data, hsize_t
   check(H5Dset_extent(dataset, dims.data()), "cannot extend dataset");
   const RowSelection sel = select_rows(dataset, first, rows);
   check(H5Dwrite(dataset, mem_type, sel.mem_space, sel.file_space, H5P_DEFAULT, data), "cannot append rows");
+}
+
+// cut (or grow) a growing dataset to `rows` along its first dimension
+inline void set_rows(hid_t dataset, hsize_t rows) {
+  std::vector<hsize_t> dims = shape(dataset);
+  dims[0] = rows;
+  check(H5Dset_extent(dataset, dims.data()), "cannot resize dataset");
 }
 
 template <class T>

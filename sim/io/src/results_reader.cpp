@@ -89,6 +89,13 @@ ResultsSummary read_results(const std::string& path) {
     Handle grid = h5::open_group(file, "grid");
     r.rows = std::stoi(h5::attr_text(grid, "rows"));
     r.cols = std::stoi(h5::attr_text(grid, "cols"));
+    for (const auto& name : h5::members(grid)) {
+      Handle obj(check(H5Oopen(grid, name.c_str(), H5P_DEFAULT), "cannot open grid/" + name), H5Oclose);
+      if (H5Iget_type(obj) != H5I_DATASET) continue;
+      Handle ds = h5::open_dataset(grid, name);
+      const std::vector<hsize_t> dims = h5::shape(ds);
+      if (dims.size() == 2 && H5DSis_scale(ds) <= 0) r.grid_layers.push_back(name);
+    }
     for_each_metric(file, "series", [&](hid_t ds, const std::string& p) { r.series.push_back(read_series(ds, p)); });
     for_each_metric(file, "fields", [&](hid_t ds, const std::string& p) {
       const std::vector<hsize_t> dims = h5::shape(ds);
@@ -115,6 +122,10 @@ std::vector<float> read_field(const std::string& path, const std::string& field,
           "cannot read " + field);
     return values;
   });
+}
+
+std::vector<double> read_grid_layer(const std::string& path, const std::string& layer) {
+  return h5::guarded(path, [&] { return h5::read_all<double>(h5::open_dataset(open_file(path), "grid/" + layer)); });
 }
 
 Table read_table(const std::string& path, const std::string& table) {

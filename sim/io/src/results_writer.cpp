@@ -9,6 +9,9 @@
 #include <limits>
 #include <map>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "citysim/io/results.hpp"
 #include "h5.hpp"
 
@@ -184,8 +187,19 @@ struct ResultsWriter::Impl {
   std::vector<Handle> series, fields;  // parallel to Metrics::series() and fields()
   std::vector<TableOut> tables;        // parallel to Metrics::tables()
   LocalSeconds start = 0;
-  size_t samples_written = 0;
+  size_t samples_written = 0, field_rows = 0;
   int64_t last_field_sample = -1;
+  // disk space held back (an unlinked file, freed when closed, also by a kill) so that a
+  // full disk still leaves room to cut the file back to its last sample and close it
+  int reserve_fd = -1;
+
+  ~Impl() { release_reserve(); }
+  void hold_reserve(const std::string& partial);
+  void release_reserve() noexcept {
+    if (reserve_fd >= 0) ::close(reserve_fd);
+    reserve_fd = -1;
+  }
+  void roll_back();  // every dataset back to its rows of the last complete sample
 
   void create_series(const Metrics& metrics);
   void create_fields(const Metrics& metrics, int fields_every, const std::string& time_units, const Grid& grid,
@@ -313,8 +327,29 @@ void ResultsWriter::Impl::append_new(const Metrics& metrics, int fields_every) {
     for (size_t i = 0; i < fields.size(); ++i)
       h5::append_rows(fields[i], H5T_NATIVE_FLOAT, metrics.fields()[i].values.data(), 1);
     last_field_sample = latest;
+    ++field_rows;
   }
   for (size_t i = 0; i < tables.size(); ++i) append_table_rows(tables[i], metrics.tables()[i]);
+  check(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush");
+}
+
+void ResultsWriter::Impl::hold_reserve(const std::string& partial) {
+  constexpr size_t reserve_bytes = 256 * 1024;
+  const std::string name = partial + ".reserve";
+  reserve_fd = ::open(name.c_str(), O_CREAT | O_RDWR | O_TRUNC, 0600);
+  if (reserve_fd < 0) return;  // no reserve: a full disk may then leave a file HDF5 cannot open
+  ::unlink(name.c_str());
+  const std::vector<char> zeros(reserve_bytes, 0);
+  if (::write(reserve_fd, zeros.data(), zeros.size()) < 0) release_reserve();
+}
+
+void ResultsWriter::Impl::roll_back() {
+  h5::set_rows(time, samples_written);
+  h5::set_rows(time_iso, samples_written);
+  for (const Handle& ds : series) h5::set_rows(ds, samples_written);
+  h5::set_rows(field_time, field_rows);
+  for (const Handle& ds : fields) h5::set_rows(ds, field_rows);
+  for (const TableOut& t : tables) h5::set_rows(t.dataset, t.rows_written);
   check(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush");
 }
 
@@ -322,10 +357,10 @@ ResultsWriter::ResultsWriter(std::string path, int fields_every) : path_(std::mo
   if (fields_every < 1) throw std::invalid_argument("ResultsWriter: fields_every must be at least 1");
 }
 
-ResultsWriter::~ResultsWriter() = default;  // without end() the .partial file stays, closed
+ResultsWriter::~ResultsWriter() { close_quietly(); }  // without end() the .partial file stays, closed
 
 void ResultsWriter::begin(const Simulation& sim) {
-  const std::string partial = path_ + ".partial";
+  const std::string partial = partial_path();
   h5::guarded(partial, [&] {
     const auto parent = std::filesystem::path(partial).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
@@ -334,6 +369,7 @@ void ResultsWriter::begin(const Simulation& sim) {
     check(H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "creation order");
     impl->file = Handle(check(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT), "cannot create"), H5Fclose);
     impl->start = sim.run_params().start;
+    impl->hold_reserve(partial);
 
     write_meta(impl->file, sim, fields_every_);
     const std::string time_units = "seconds since " + format_datetime(impl->start);
@@ -354,12 +390,21 @@ void ResultsWriter::begin(const Simulation& sim) {
 
 void ResultsWriter::sample(const Simulation& sim) {
   if (!impl_) throw std::logic_error(path_ + ": ResultsWriter::sample before begin");
-  h5::guarded(path_ + ".partial", [&] { impl_->append_new(sim.metrics(), fields_every_); });
+  try {
+    h5::guarded(partial_path(), [&] { impl_->append_new(sim.metrics(), fields_every_); });
+  } catch (const std::exception& e) {
+    // a failed write (a full disk) ends the file: the reserve gives back the room to cut
+    // it to the last complete sample and close it readable
+    salvage_quietly();
+    throw std::runtime_error(std::string(e.what()) + " after " + last_sample_time_ +
+                             "; the partial file holds every sample up to then");
+  }
+  last_sample_time_ = format_datetime(sim.clock().now());
 }
 
 void ResultsWriter::end(const Simulation& sim, bool complete) {
-  if (!impl_) return;  // never begun, or already ended
-  const std::string partial = path_ + ".partial";
+  if (!impl_) return;  // never begun, already ended, or failed
+  const std::string partial = partial_path();
   h5::guarded(partial, [&] {
     impl_->append_new(sim.metrics(), fields_every_);
     {
@@ -369,8 +414,53 @@ void ResultsWriter::end(const Simulation& sim, bool complete) {
       h5::set_attr(meta, "complete", int32_t(complete ? 1 : 0));
     }
     impl_.reset();  // closes every dataset, then the file
-    std::filesystem::rename(partial, path_);
+    // only a complete run replaces the file at `path`: an interrupted one stays .partial
+    if (complete || overwrite_incomplete_) std::filesystem::rename(partial, path_);
   });
+}
+
+void ResultsWriter::close_quietly() noexcept {
+  H5E_auto2_t func = nullptr;
+  void* data = nullptr;
+  H5Eget_auto2(H5E_DEFAULT, &func, &data);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // closing a file on a full disk fails again: say it once
+  impl_.reset();
+  H5Eset_auto2(H5E_DEFAULT, func, data);
+}
+
+void ResultsWriter::salvage_quietly() noexcept {
+  if (impl_) {
+    impl_->release_reserve();
+    H5E_auto2_t func = nullptr;
+    void* data = nullptr;
+    H5Eget_auto2(H5E_DEFAULT, &func, &data);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // the error was said once already
+    try {
+      impl_->roll_back();
+    } catch (...) {
+      // nothing more to do: close what is there
+    }
+    H5Eset_auto2(H5E_DEFAULT, func, data);
+  }
+  close_quietly();
+}
+
+std::string output_path_problem(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path p(path);
+  if (path.empty()) return "the output path is empty";
+  if (fs::is_directory(p, ec)) return path + ": is a directory, expected a results file name";
+  fs::path parent = p.parent_path();
+  if (parent.empty()) parent = ".";
+  // the nearest existing folder must be writable (missing ones are created)
+  fs::path existing = parent;
+  while (!existing.empty() && !fs::exists(existing, ec)) existing = existing.parent_path();
+  if (existing.empty()) existing = ".";
+  if (!fs::is_directory(existing, ec)) return path + ": " + existing.string() + " is not a folder";
+  if (::access(existing.c_str(), W_OK) != 0) return path + ": cannot write in " + existing.string() + " (permission denied)";
+  if (fs::exists(p, ec) && ::access(p.c_str(), W_OK) != 0) return path + ": the existing file is read-only";
+  return "";
 }
 
 }  // namespace citysim::io

@@ -137,17 +137,27 @@ void apply_override(Scenario& sc, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
     throw ScenarioError({"--set", 0}, assignment, "expected key=value, e.g. city.population_scale=0.05");
-  sc.set_from_string(assignment.substr(0, eq), assignment.substr(eq + 1), {"--set " + assignment, 0});
+  const std::string key = assignment.substr(0, eq);
+  std::string value = assignment.substr(eq + 1);
+  // a file named on the command line is where the user stands, not beside the scenario file
+  if (const KeySpec* spec = sc.schema().find(key); spec && spec->kind == ValueKind::Path && !value.empty() &&
+                                                   std::filesystem::path(value).is_relative())
+    value = std::filesystem::absolute(value).lexically_normal().string();
+  sc.set_from_string(key, value, {"--set " + assignment, 0});
   sc.overrides.push_back(assignment);
 }
 
-Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides, bool allow_empty) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ScenarioError({path, 0}, "", "cannot open scenario file");
   std::stringstream buf;
   buf << in.rdbuf();
   const std::string dir = std::filesystem::path(path).parent_path().string();
   Scenario sc = parse_scenario(buf.str(), path, dir.empty() ? "." : dir);
+  // an empty file runs every default (all of Tokyo for a day): almost always a mistake
+  if (!allow_empty && toml::parse(buf.str(), path).empty())
+    throw ScenarioError({path, 0}, "", "the scenario file sets no key and has no events (it would run every default); "
+                                       "expected at least a [run] table, or pass --allow-empty");
   for (const auto& o : overrides) apply_override(sc, o);
   sc.check_consistency();
   return sc;

@@ -17,6 +17,7 @@ struct CityParams {
   std::string municipalities_file;  // resolved path
   std::string census_file;          // resolved path
   std::vector<std::string> only;    // restrict to these municipalities (code or English name); empty = all
+  SourceLoc only_loc;               // where `only` was set, for errors
   bool include_islands = true;
   double island_gap_cells = 1;
   // layer overrides: mesh_code,value CSV files ("" = synthetic)

@@ -41,6 +41,9 @@ class Module {
   virtual void start(World& /*world*/) {}
   // advance the module's state by one of its steps
   virtual void step(World& world) = 0;
+  // refuse, with a ScenarioError, an [[events]] entry this module could not apply (an unknown
+  // site or type); called for every entry before the first tick, so validate catches it
+  virtual void check_event(const TimelineEvent& /*event*/) const {}
   // an [[events]] entry of a kind this module declared, at its time
   virtual void on_event(const TimelineEvent& /*event*/, World& /*world*/) {}
   // fill series and fields for an output sample
@@ -59,5 +62,7 @@ struct ModuleDescriptor {
 };
 
 const std::vector<ModuleDescriptor>& module_descriptors();
+// the module that declares an [[events]] kind, or nullptr for the core's kinds (set, power_cut...)
+const ModuleDescriptor* event_owner(const std::string& kind);
 
 }  // namespace citysim

@@ -152,6 +152,8 @@ class Scenario {
   std::string base_dir;  // relative Path values resolve against this
   // the --set overrides applied on top of the file, in order (stored in results)
   std::vector<std::string> overrides;
+  // an event for a module that is off is an error unless this is set (--allow-inactive-events)
+  bool allow_inactive_events = false;
 
  private:
   Value checked(const KeySpec& spec, const Value& value, const SourceLoc& loc) const;
@@ -163,6 +165,12 @@ class Scenario {
 
 // text form of a value, as written in TOML
 std::string value_to_string(const Value& value);
+// a number for messages: 0.25, 1e+06, "the largest number" for DBL_MAX
+std::string format_number(double x);
+
+// a key that shapes what is built (the run's clock, the city, which modules exist): it cannot
+// change once a run is built, so `set` events, Simulation::set_param and live knobs refuse it
+bool is_structural_key(const std::string& key);
 
 // the folder holding citysim's bundled data (scenarios/data), overridable with
 // the CITYSIM_DATA_DIR environment variable

@@ -61,7 +61,9 @@ struct Progress {
 
 class Simulation {
  public:
-  // builds the city, the residents and every enabled module; threads = 0 uses all cores
+  static constexpr int kMaxThreads = 1024;
+  // builds the city, the residents and every enabled module; threads = 0 uses all cores;
+  // more than kMaxThreads is refused (std::invalid_argument: front ends clamp to the cores)
   explicit Simulation(const Scenario& scenario, int threads = 0);
   ~Simulation();
   Simulation(const Simulation&) = delete;
@@ -77,7 +79,8 @@ class Simulation {
   void finish(bool complete);
 
   void add_sink(ResultSink* sink);
-  // change a scenario key between steps (same validation as the scenario file)
+  // change a scenario key between steps (same validation as the scenario file); a structural
+  // key (is_structural_key: run.*, city.*, *.enabled) is refused with a ScenarioError
   void set_param(const std::string& key, const Value& value);
   // add an [[events]] entry to the timeline while the run is on (Python's schedule(), the
   // viewer): validated as in a scenario file (a "set" also checks its key and value now),
@@ -110,6 +113,7 @@ class Simulation {
   void sample();
   void fire_timeline(LocalSeconds from_exclusive, LocalSeconds to_inclusive);
   void apply_event(const TimelineEvent& event);  // one timeline event, now
+  void check_timeline() const;                   // every event resolved before the first tick
   World world();
 
   Scenario scenario_;

@@ -9,8 +9,9 @@
 //   /series/<module>/<name>   (time) or (time, <breakdown>)   attrs units, description
 //   /fields/<module>/<name>   (time, row, col) float32, chunked + gzip
 //   /tables/<module>/<name>   compound records, extensible
-// The file is written as <path>.partial and renamed to <path> when closed; every sample
-// is flushed so an interrupted run leaves a readable file with complete = 0.
+// The file is written as <path>.partial and renamed to <path> only when the run completed;
+// every sample is flushed, so an interrupted run leaves a readable <path>.partial with
+// complete = 0 and never replaces a complete <path>.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -35,13 +36,26 @@ class ResultsWriter final : public ResultSink {
   void sample(const Simulation& sim) override;
   void end(const Simulation& sim, bool complete) override;
   const std::string& path() const { return path_; }
+  // where the file is while it is written, and where an interrupted run leaves it
+  std::string partial_path() const { return path_ + ".partial"; }
+  // let an interrupted run replace `path` (the CLI's --overwrite-incomplete); by default only
+  // a complete run does, so a complete result is never lost to a later interrupted one
+  void set_overwrite_incomplete(bool on) { overwrite_incomplete_ = on; }
 
  private:
+  void close_quietly() noexcept;
+  void salvage_quietly() noexcept;  // after a failed write: cut to the last sample, then close
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_;
   int fields_every_;
+  bool overwrite_incomplete_ = false;
+  std::string last_sample_time_ = "the start";  // of the last sample written, for a failed write's message
 };
+
+// why a results file cannot be written at `path` (an existing folder, an unwritable parent,
+// a read-only file), or "" when it can; checked before a simulation starts
+std::string output_path_problem(const std::string& path);
 
 // what a results file holds, read back
 struct SeriesData {
@@ -65,6 +79,7 @@ struct ResultsSummary {
   std::vector<FieldSummary> fields;
   int fields_every = 1;  // fields were written at samples 0, N, 2N... of /time
   std::vector<std::pair<std::string, size_t>> tables;               // path, rows
+  std::vector<std::string> grid_layers;  // the (row, col) layers under /grid: mesh_code, lat, population...
   bool complete = false;
 };
 // throws std::runtime_error naming the file when it cannot be read
@@ -73,16 +88,35 @@ ResultsSummary read_results(const std::string& path);
 std::vector<float> read_field(const std::string& path, const std::string& field, size_t sample);
 // one table, all its rows (text columns as written: at most 32 bytes)
 Table read_table(const std::string& path, const std::string& table);
+// one /grid layer (rows x cols), as float64
+std::vector<double> read_grid_layer(const std::string& path, const std::string& layer);
 
-// `citysim info`: what is inside, in plain words
+// `citysim info`: what is inside, in plain words; and the same as JSON (`info --json`)
 std::string describe_results(const ResultsSummary& results, const std::string& path);
+std::string describe_results_json(const ResultsSummary& results, const std::string& path);
 
-// `citysim compare`: per-series differences; ok when every value is within
-// |a - b| <= atol + rtol * |b|
+// `citysim compare`: values are within tolerance when |a - b| <= atol + rtol * |b|
+struct Difference {
+  std::string what;      // series, field, grid, table, time, note
+  std::string path;      // metric path or layer name ("" for the time axis)
+  std::string result;    // "OK", "DIFFERS", "MISSING in b", "SHAPE ..." or the note's text
+  bool failure = false;  // counts against the comparison (notes do not)
+  double max_abs = 0, max_rel = 0;  // over every value compared
+  // at the worst value (the largest |a - b|): a, b, where (breakdown label or cell, time)
+  double a = 0, b = 0;
+  std::string label, time;
+  bool has_worst = false;
+};
 struct CompareReport {
   bool ok = true;
-  std::string text;
+  std::string text;                    // the table a person reads
+  std::vector<Difference> differences;  // every item compared, in the text's order
+  std::string json() const;            // `compare --json`
 };
+// the series, the time axis, /meta (notes) and table row counts of two summaries
 CompareReport compare_results(const ResultsSummary& a, const ResultsSummary& b, double rtol, double atol);
+// all of compare_results plus every field sample, the grid layers and table contents, read
+// from the two files
+CompareReport compare_files(const std::string& a_path, const std::string& b_path, double rtol, double atol);
 
 }  // namespace citysim::io
