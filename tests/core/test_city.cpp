@@ -85,6 +85,34 @@ BOOST_AUTO_TEST_CASE(a_population_layer_csv_replaces_the_synthetic_one) {
   BOOST_TEST(g.population[size_t(g.cell_of_code(53394611ULL))] == 1200.0f);
 }
 
+// a layer file that would build a wrong city is refused at the row that is wrong
+BOOST_AUTO_TEST_CASE(a_layer_csv_with_a_bad_row_is_refused_naming_file_and_line) {
+  const auto dir = std::filesystem::temp_directory_path() / "citysim_test_city";
+  std::filesystem::create_directories(dir);
+  const auto refused = [&](const std::string& layer, const std::string& rows) {
+    const auto file = dir / (layer + ".csv");
+    std::ofstream(file) << "mesh_code,value\n" << rows;
+    Scenario sc = test::small_city(1, "[city.layers]\n" + layer + " = \"" + file.string() + "\"\n");
+    try {
+      build_city(CityParams::from(sc), 1);
+    } catch (const ScenarioError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const std::string f = (dir / "population.csv").string();
+  BOOST_TEST(refused("population", "53394611,1200\n53394612,-3\n") ==
+             f + ":3: key 'city.layers.population': expected a count of people >= 0, got -3");
+  BOOST_TEST(refused("population", "53394611,1200\n53394612,5\n53394611,7\n") ==
+             f + ":4: key 'city.layers.population': mesh code 53394611 appears twice (first on line 2); "
+                 "expected one row per cell");
+  BOOST_TEST(refused("land_use", "53394611,9\n").find("land_use.csv:2: key 'city.layers.land_use': "
+                                                      "expected a land-use class 0..7, got 9") != std::string::npos);
+  BOOST_TEST(refused("building_year", "53394611,19700\n").find("expected a construction year") != std::string::npos);
+  BOOST_TEST(refused("water", "53394611,2\n").find("expected a water share between 0 and 1, got 2") !=
+             std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(cities_are_identical_for_the_same_seed) {
   const Scenario sc = test::small_city();
   const Grid a = build_city(CityParams::from(sc), 5), b = build_city(CityParams::from(sc), 5);

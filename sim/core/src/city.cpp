@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <sstream>
@@ -111,8 +112,17 @@ std::vector<MeshValue> read_mesh_csv(const std::string& path, const std::string&
       throw ScenarioError({path, t.lines[r]}, key,
                           "malformed CSV row: expected an 8-, 9- or 10-digit mesh code in the first column, got \"" +
                               t.rows[r][0] + "\"");
-    out.push_back({uint64_t(*code), t.number(r, 1, key)});
+    out.push_back({uint64_t(*code), t.number(r, 1, key), t.lines[r]});
   }
+  // the same cell twice is a merge gone wrong, not an update: say where both are
+  std::vector<size_t> order(out.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return out[a].mesh_code < out[b].mesh_code; });
+  for (size_t i = 1; i < order.size(); ++i)
+    if (out[order[i]].mesh_code == out[order[i - 1]].mesh_code)
+      throw ScenarioError({path, out[order[i]].line}, key,
+                          "mesh code " + std::to_string(out[order[i]].mesh_code) + " appears twice (first on line " +
+                              std::to_string(out[order[i - 1]].line) + "); expected one row per cell");
   return out;
 }
 
@@ -485,9 +495,14 @@ Grid build_city(const CityParams& p, uint64_t seed) {
   }
 
   // ---- [SECTION] overrides ------------------------------------------------------
-  const auto apply = [&](const std::string& path, const std::string& key, auto&& assign, bool zero_unlisted) {
+  // `expected` names the values the layer accepts, between lo and hi
+  const auto apply = [&](const std::string& path, const std::string& key, auto&& assign, bool zero_unlisted,
+                         double lo, double hi, const char* expected) {
     if (path.empty()) return;
     const auto rows = read_mesh_csv(path, key);
+    for (const auto& row : rows)
+      if (!(row.value >= lo && row.value <= hi))
+        throw ScenarioError({path, row.line}, key, std::string("expected ") + expected + ", got " + format_number(row.value));
     if (zero_unlisted) assign(size_t(-1), 0.0);
     size_t matched = 0;
     for (const auto& row : rows) {
@@ -508,15 +523,19 @@ Grid build_city(const CityParams& p, uint64_t seed) {
       else layer[cell] = float(v);
     };
   };
-  apply(p.layer_population, "city.layers.population", float_layer(g.population), true);
-  apply(p.layer_day_places, "city.layers.day_places", float_layer(g.day_places), true);
-  apply(p.layer_building_year, "city.layers.building_year", float_layer(g.building_year), false);
+  const double inf = std::numeric_limits<double>::infinity();
+  apply(p.layer_population, "city.layers.population", float_layer(g.population), true, 0, inf,
+        "a count of people >= 0");
+  apply(p.layer_day_places, "city.layers.day_places", float_layer(g.day_places), true, 0, inf,
+        "a count of places >= 0");
+  apply(p.layer_building_year, "city.layers.building_year", float_layer(g.building_year), false, 1800, 2100,
+        "a construction year between 1800 and 2100");
   apply(p.layer_land_use, "city.layers.land_use", [&](size_t cell, double v) {
-    if (cell != size_t(-1)) g.land_use[cell] = uint8_t(std::clamp(v, 0.0, 7.0));
-  }, false);
+    if (cell != size_t(-1)) g.land_use[cell] = uint8_t(std::lround(v));
+  }, false, 0, 7, "a land-use class 0..7");
   apply(p.layer_water, "city.layers.water", [&](size_t cell, double v) {
     if (cell != size_t(-1)) g.water[cell] = v > 0.5 ? 1 : 0;
-  }, false);
+  }, false, 0, 1, "a water share between 0 and 1");
   return g;
 }
 

@@ -35,6 +35,7 @@ Grid build_city(const CityParams& params, uint64_t seed);
 struct MeshValue {
   uint64_t mesh_code;
   double value;
+  size_t line;  // in the file, for errors
 };
 std::vector<MeshValue> read_mesh_csv(const std::string& path, const std::string& key);
 
