@@ -46,6 +46,10 @@ printf 'lat,lon,capacity_people,open_hour,close_hour\n34.69,135.50,50,9,18\n' > 
 { base; printf '[heat]\nenabled = true\n[heat.shelters]\nfile = "osaka_shelter.csv"\n'; } > "$TMP/shelter_outside.toml"
 refused shelter_outside "osaka_shelter.csv:2"
 
+printf 'name,lat,lon,pads,gates,stands,chargers,charger_kw,checkin_counters,security_lanes,open_h,close_h\nUmeda,34.70,135.49,2,2,4,2,350,2,1,7,22\n' > "$TMP/osaka_sites.csv"
+{ base; printf '[vertiport]\nenabled = true\nsites_file = "osaka_sites.csv"\n'; } > "$TMP/vertiport_in_osaka.toml"
+refused vertiport_in_osaka "osaka_sites.csv:2: key 'vertiport.sites_file': site \"Umeda\": latitude/longitude outside Tokyo"
+
 printf 'mesh_code,value\n53394611,abc\n' > "$TMP/layer_text.csv"
 { base; printf '[city.layers]\npopulation = "layer_text.csv"\n'; } > "$TMP/layer_not_a_number.toml"
 refused layer_not_a_number "layer_text.csv:2"

@@ -1,4 +1,4 @@
-"""Kill safety: runs killed with SIGKILL at 12 moments never leave a file named as
+"""Kill safety: runs killed with SIGKILL at 30 moments never leave a file named as
 complete that is not, every .partial they leave opens with h5py, and the samples it holds
 equal the uninterrupted run's samples (so nothing that was written is wrong).
 
@@ -22,8 +22,8 @@ CASES = {
     "heatwave": ("scenarios/heatwave.toml", ["city.population_scale=0.005", "run.duration_hours=24"]),
     "watch": ("scenarios/watch-baseline.toml", ["run.duration_hours=240"]),
 }
-KILLS_PER_CASE = 4
-rng = random.Random(20261203)  # fixed: the same 12 moments every run
+KILLS_PER_CASE = 10
+rng = random.Random(20261203)  # fixed: the same 30 moments every run
 
 
 def run(scenario, sets, out, kill_after=None):

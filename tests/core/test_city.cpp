@@ -109,6 +109,13 @@ BOOST_AUTO_TEST_CASE(a_layer_csv_with_a_bad_row_is_refused_naming_file_and_line)
   BOOST_TEST(refused("land_use", "53394611,9\n").find("land_use.csv:2: key 'city.layers.land_use': "
                                                       "expected a land-use class 0..7, got 9") != std::string::npos);
   BOOST_TEST(refused("building_year", "53394611,19700\n").find("expected a construction year") != std::string::npos);
+  std::ofstream(dir / "no_header.csv") << "53394611,1200\n53394612,800\n";
+  Scenario no_header = test::small_city(1, "[city.layers]\npopulation = \"" + (dir / "no_header.csv").string() + "\"\n");
+  BOOST_CHECK_EXCEPTION(build_city(CityParams::from(no_header), 1), ScenarioError, [&](const ScenarioError& e) {
+    return std::string(e.what()) == (dir / "no_header.csv").string() +
+                                        ":1: key 'city.layers.population': expected a header 'mesh_code,value' (two "
+                                        "columns) on the first line";
+  });
   BOOST_TEST(refused("water", "53394611,2\n").find("expected a water share between 0 and 1, got 2") !=
              std::string::npos);
 }

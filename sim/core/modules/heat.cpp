@@ -143,11 +143,10 @@ std::vector<Shelter> make_shelters(const HeatParams& p, const Grid& g, double we
     for (size_t r = 0; r < t.rows.size(); ++r) {
       Shelter s;
       const double lat = t.number(r, c_lat, key), lon = t.number(r, c_lon, key);
-      // Tokyo from Okinotorishima (20.4N, 136.1E) to Minamitorishima (24.3N, 154.0E) and Okutama (35.9N)
-      if (lat < 20 || lat > 36 || lon < 136 || lon > 154.5)
+      if (!in_tokyo_extent(lat, lon))
         throw ScenarioError({t.path, t.lines[r]}, key,
-                            "expected a shelter inside Tokyo (lat 20..36, lon 136..154.5), got " + std::to_string(lat) +
-                                ", " + std::to_string(lon));
+                            std::string("expected a shelter inside Tokyo (") + tokyo_extent_text + "), got " +
+                                format_number(lat) + ", " + format_number(lon));
       const int64_t cell = g.cell_at(lat, lon);
       s.capacity_people = t.number(r, c_cap, key);
       s.open_hour = t.number(r, c_open, key);

@@ -98,7 +98,7 @@ int whole(const Scenario& sc, const std::string& key, double x, int lo) {
 void check_site(const VertiportSite& v, const SourceLoc& loc, const std::string& key) {
   const auto bad = [&](const std::string& why) { throw ScenarioError(loc, key, "site \"" + v.name + "\": " + why); };
   if (v.name.empty()) bad("empty name");
-  if (!(v.lat >= 20 && v.lat <= 46 && v.lon >= 122 && v.lon <= 154)) bad("latitude/longitude outside Japan");
+  if (!in_tokyo_extent(v.lat, v.lon)) bad(std::string("latitude/longitude outside Tokyo (") + tokyo_extent_text + ")");
   if (v.pads < 1) bad("needs at least 1 pad");
   if (v.gates < 1 || v.stands < 0 || v.chargers < 0) bad("needs at least 1 gate and no negative stands or chargers");
   if (v.checkin_counters < 1 || v.security_lanes < 1) bad("needs at least 1 check-in counter and 1 security lane");

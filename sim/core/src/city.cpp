@@ -94,8 +94,8 @@ double CsvTable::number(size_t row, int col, const std::string& key) const {
 
 std::vector<MeshValue> read_mesh_csv(const std::string& path, const std::string& key) {
   const CsvTable t = read_csv(path, key);
-  if (t.header.size() < 2)
-    throw ScenarioError({path, 1}, key, "expected a header 'mesh_code,value' (two columns)");
+  if (t.header.size() < 2 || to_number(t.header[0]))  // a number there is a data row taken for the header
+    throw ScenarioError({path, 1}, key, "expected a header 'mesh_code,value' (two columns) on the first line");
   std::vector<MeshValue> out;
   out.reserve(t.rows.size());
   for (size_t r = 0; r < t.rows.size(); ++r) {

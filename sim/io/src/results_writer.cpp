@@ -216,7 +216,10 @@ void ResultsWriter::Impl::create_series(const Metrics& metrics) {
     const bool breakdown = !s.breakdown.labels.empty();
     Handle ds = h5::create_growing(group, name, H5T_NATIVE_DOUBLE,
                                    breakdown ? std::vector<hsize_t>{s.width()} : std::vector<hsize_t>{},
-                                   series_chunk_rows(s.width()), /*compress=*/true);  // mostly-empty chunks shrink
+                                   series_chunk_rows(s.width()));
+    // uncompressed: an append only fills rows past the flushed extent, so a kill mid-write
+    // leaves the chunks the file's last flushed metadata points to as they were (a
+    // compressed chunk is rewritten whole, and a kill then leaves it undecodable)
     attach(ds, time, 0);
     describe(ds, s.info.units, s.info.description);
     series.push_back(std::move(ds));
@@ -367,7 +370,21 @@ void ResultsWriter::begin(const Simulation& sim) {
     auto impl = std::make_unique<Impl>();
     Handle fcpl(check(H5Pcreate(H5P_FILE_CREATE), "file properties"), H5Pclose);
     check(H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "creation order");
-    impl->file = Handle(check(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT), "cannot create"), H5Fclose);
+    // metadata reaches the disk only at our flushes, never by eviction between them, so
+    // a kill between two flushes leaves the state of the last one
+    Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "file access properties"), H5Pclose);
+    H5AC_cache_config_t mdc;
+    mdc.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    check(H5Pget_mdc_config(fapl, &mdc), "metadata cache");
+    mdc.evictions_enabled = false;
+    mdc.incr_mode = H5C_incr__off;
+    mdc.flash_incr_mode = H5C_flash_incr__off;
+    mdc.decr_mode = H5C_decr__off;
+    check(H5Pset_mdc_config(fapl, &mdc), "metadata cache");
+    // the header is built under a third name and renamed once flushed: a kill while it is
+    // written leaves no .partial (nothing was sampled), never an unreadable one
+    const std::string building = partial + ".new";
+    impl->file = Handle(check(H5Fcreate(building.c_str(), H5F_ACC_TRUNC, fcpl, fapl), "cannot create"), H5Fclose);
     impl->start = sim.run_params().start;
     impl->hold_reserve(partial);
 
@@ -384,6 +401,7 @@ void ResultsWriter::begin(const Simulation& sim) {
     impl->create_fields(sim.metrics(), fields_every_, time_units, sim.grid(), row, col);
     impl->create_tables(sim.metrics());
     check(H5Fflush(impl->file, H5F_SCOPE_GLOBAL), "cannot flush");
+    std::filesystem::rename(building, partial);
     impl_ = std::move(impl);
   });
 }

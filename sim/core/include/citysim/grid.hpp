@@ -13,6 +13,13 @@
 
 namespace citysim {
 
+// Tokyo's extent, islands included: Okinotorishima (20.4N, 136.1E), Minamitorishima
+// (24.3N, 154.0E), Okutama (35.9N). Sites and shelters outside it are typing mistakes.
+constexpr const char* tokyo_extent_text = "lat 20..36, lon 136..154.5";
+inline bool in_tokyo_extent(double lat_deg, double lon_deg) {
+  return lat_deg >= 20 && lat_deg <= 36 && lon_deg >= 136 && lon_deg <= 154.5;
+}
+
 enum class LandUse : uint8_t { None = 0, Residential, Commercial, Industrial, Park, Water, Forest, Agricultural };
 const char* land_use_name(LandUse use);
 
