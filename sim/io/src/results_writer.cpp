@@ -364,6 +364,16 @@ ResultsWriter::~ResultsWriter() { close_quietly(); }  // without end() the .part
 
 void ResultsWriter::begin(const Simulation& sim) {
   const std::string partial = partial_path();
+  try {
+    begin_file(sim, partial);
+  } catch (...) {
+    std::error_code ignored;  // a header that failed (a full disk) leaves nothing behind
+    std::filesystem::remove(partial + ".new", ignored);
+    throw;
+  }
+}
+
+void ResultsWriter::begin_file(const Simulation& sim, const std::string& partial) {
   h5::guarded(partial, [&] {
     const auto parent = std::filesystem::path(partial).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);

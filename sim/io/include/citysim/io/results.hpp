@@ -43,6 +43,7 @@ class ResultsWriter final : public ResultSink {
   void set_overwrite_incomplete(bool on) { overwrite_incomplete_ = on; }
 
  private:
+  void begin_file(const Simulation& sim, const std::string& partial);
   void close_quietly() noexcept;
   void salvage_quietly() noexcept;  // after a failed write: cut to the last sample, then close
   struct Impl;
