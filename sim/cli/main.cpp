@@ -63,19 +63,8 @@ constexpr double kBytesPerResident = 110, kFixedBytes = 300e6;
 
 MemoryEstimate estimate_memory(const Scenario& sc) {
   const CityParams city = CityParams::from(sc);
-  const CsvTable t = read_csv(city.municipalities_file, "city.municipalities_file");
-  const int pop = t.column("population", "city.municipalities_file"), code = t.column("code", "city.municipalities_file"),
-            name = t.column("name_en", "city.municipalities_file");
   double people = 0;
-  for (size_t r = 0; r < t.rows.size(); ++r) {
-    const auto chosen = [&](const std::string& m) {
-      std::string a = m, b = t.rows[r][size_t(name)];
-      for (auto* s : {&a, &b})
-        for (char& ch : *s) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-      return m == t.rows[r][size_t(code)] || a == b;
-    };
-    if (city.only.empty() || std::any_of(city.only.begin(), city.only.end(), chosen)) people += t.number(r, pop, "city.municipalities_file");
-  }
+  for (const Municipality& m : load_municipalities(city)) people += m.population;
   MemoryEstimate e;
   e.residents = sc.get_bool("residents.enabled") ? people * city.population_scale : 0;
   e.bytes = kFixedBytes + e.residents * kBytesPerResident;
@@ -160,8 +149,7 @@ int cmd_validate(const BuildOptions& o) {
   Scenario sc;
   MemoryEstimate memory;
   const std::unique_ptr<Simulation> sim = build(o, sc, memory);
-  size_t keys_set = 0;
-  for (const auto& k : sc.schema().keys()) keys_set += sc.is_set(k.key) && sc.loc_of(k.key).file == sc.source_path;
+  const size_t keys_set = sc.keys_set_in_file();
   std::printf("%s: ok: the file sets %s and holds %s", o.scenario.c_str(), count(keys_set, "key", "keys").c_str(),
               count(sc.events().size(), "event", "events").c_str());
   if (!sc.overrides.empty()) std::printf("; %s on the command line", count(sc.overrides.size(), "override", "overrides").c_str());

@@ -4,10 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
-
-#include <cmath>
 #include <string>
 
 namespace citysim::cli {
@@ -22,11 +21,23 @@ int terminal_columns() {
   return 80;
 }
 
+namespace {
+// what both forms of the line show
+struct Rates {
+  double frac, ticks_per_s, steps_per_s, eta_s;
+};
+Rates rates(const Progress& p) {
+  Rates r;
+  r.frac = p.total_ticks > 0 ? double(p.tick) / double(p.total_ticks) : 1.0;
+  r.ticks_per_s = p.wall_seconds > 0 ? double(p.ticks_run) / p.wall_seconds : 0;
+  r.steps_per_s = p.wall_seconds > 0 ? p.resident_steps / p.wall_seconds : 0;
+  r.eta_s = r.ticks_per_s > 0 ? double(p.total_ticks - p.tick) / r.ticks_per_s : 0;
+  return r;
+}
+}  // namespace
+
 std::string progress_line(const Progress& p, int columns) {
-  const double frac = p.total_ticks > 0 ? double(p.tick) / double(p.total_ticks) : 1.0;
-  const double ticks_per_s = p.wall_seconds > 0 ? double(p.ticks_run) / p.wall_seconds : 0;
-  const double steps_per_s = p.wall_seconds > 0 ? p.resident_steps / p.wall_seconds : 0;
-  const double eta_s = ticks_per_s > 0 ? double(p.total_ticks - p.tick) / ticks_per_s : 0;
+  const auto [frac, ticks_per_s, steps_per_s, eta_s] = rates(p);
   const std::string when = format_datetime(p.now).substr(0, 16);
   char text[160];
   // the parts a narrow terminal drops first come last
@@ -50,10 +61,7 @@ void ProgressReporter::operator()(const Progress& p) {
     last_width_ = line.size();
     drew_ = true;
   } else if (p.wall_seconds - last_line_s_ >= 5 || p.tick == p.total_ticks) {
-    const double frac = p.total_ticks > 0 ? double(p.tick) / double(p.total_ticks) : 1.0;
-    const double ticks_per_s = p.wall_seconds > 0 ? double(p.ticks_run) / p.wall_seconds : 0;
-    const double steps_per_s = p.wall_seconds > 0 ? p.resident_steps / p.wall_seconds : 0;
-    const double eta_s = ticks_per_s > 0 ? double(p.total_ticks - p.tick) / ticks_per_s : 0;
+    const auto [frac, ticks_per_s, steps_per_s, eta_s] = rates(p);
     last_line_s_ = p.wall_seconds;
     std::fprintf(stderr, "progress %3.0f%% sim %s tick %lld/%lld %.0f ticks/s %.3g resident-steps/s eta %.0fs\n",
                  100 * frac, format_datetime(p.now).substr(0, 16).c_str(), (long long)p.tick, (long long)p.total_ticks,

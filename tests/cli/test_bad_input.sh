@@ -3,12 +3,7 @@
 # refuse it the same way (exit 2, the same message naming file:line and key), before a
 # results file exists. Then the cases accepted with a flag (--allow-empty,
 # --allow-inactive-events) and the clamped --threads.
-set -u
-CITYSIM="$1"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/common.sh"
 
 # a small base every case adds to: three central wards, 2% of the residents, 3 hours
 base() {
@@ -103,5 +98,4 @@ out=$("$CITYSIM" validate "$TMP/huge.toml" 2>&1); rc=$?
 [[ "$out" == *"100000000000 residents, set by city.population_scale = 1), more than this machine's"* ]] ||
   fail "the memory refusal does not name the estimate and its key: $out"
 
-if [ "$failures" -gt 0 ]; then echo "$failures failure(s)"; exit 1; fi
-echo "all bad-input checks passed"
+finish bad-input

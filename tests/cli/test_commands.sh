@@ -1,12 +1,7 @@
 #!/bin/bash
 # End-to-end checks of the citysim command: exit codes and messages for bad input,
 # run/info/compare on a small scenario, and Ctrl-C leaving a readable partial file.
-set -u
-CITYSIM="$1"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/common.sh"
 
 # expect CODE "substring of output" -- command...
 expect() {
@@ -56,31 +51,31 @@ expect 0 "within tolerance" "$CITYSIM" compare "$TMP/a.h5" "$TMP/b.h5" --rtol 0 
 expect 1 "differ" "$CITYSIM" compare "$TMP/a.h5" "$TMP/c.h5"
 expect 1 "" "$CITYSIM" info "$TMP/small.toml"
 
+# interrupted SECONDS TOML OUT: run TOML into OUT, Ctrl-C after SECONDS; it must exit 130
+# (its stderr goes to OUT.err)
+interrupted() {
+  "$CITYSIM" run "$2" -o "$3" --quiet 2> "$3.err" &
+  local pid=$!
+  sleep "$1"
+  kill -INT $pid
+  wait $pid
+  local rc=$?
+  [ "$rc" = 130 ] || fail "an interrupted run must exit 130, got $rc: $(cat "$3.err")"
+}
+
 # Ctrl-C: a long run interrupted leaves a readable file marked incomplete, exit 130
 printf "[run]\nduration_hours = 8760\n[city]\npopulation_scale = 0.01\n" > "$TMP/long.toml"
-"$CITYSIM" run "$TMP/long.toml" -o "$TMP/long.h5" --quiet &
-pid=$!
-sleep 3
-kill -INT $pid
-wait $pid
-rc=$?
-[ "$rc" = 130 ] || fail "an interrupted run must exit 130, got $rc"
+interrupted 3 "$TMP/long.toml" "$TMP/long.h5"
 expect 0 "interrupted" "$CITYSIM" info "$TMP/long.h5.partial"
 [ -e "$TMP/long.h5" ] && fail "an interrupted run must leave only long.h5.partial"
 
 # never lose a good result: an interrupted run over a complete file leaves it as it was
 cp "$TMP/a.h5" "$TMP/keep.h5"
 printf "[run]\nduration_hours = 8760\n[city]\npopulation_scale = 0.01\nmunicipalities = [\"Chiyoda\"]\n" > "$TMP/long2.toml"
-"$CITYSIM" run "$TMP/long2.toml" -o "$TMP/keep.h5" --quiet 2> "$TMP/keep.err" &
-pid=$!
-sleep 2
-kill -INT $pid
-wait $pid
-rc=$?
-[ "$rc" = 130 ] || fail "an interrupted run must exit 130, got $rc"
+interrupted 2 "$TMP/long2.toml" "$TMP/keep.h5"
 cmp -s "$TMP/a.h5" "$TMP/keep.h5" || fail "an interrupted run replaced a complete results file"
-grep -q "partial results in $TMP/keep.h5.partial (complete = false); $TMP/keep.h5 is untouched" "$TMP/keep.err" ||
-  fail "the interrupted run does not say where its partial file is: $(cat "$TMP/keep.err")"
+grep -q "partial results in $TMP/keep.h5.partial (complete = false); $TMP/keep.h5 is untouched" "$TMP/keep.h5.err" ||
+  fail "the interrupted run does not say where its partial file is: $(cat "$TMP/keep.h5.err")"
 expect 0 "interrupted" "$CITYSIM" info "$TMP/keep.h5.partial"
 
 # the output path is checked before anything runs
@@ -155,5 +150,4 @@ wait $spid 2>/dev/null
 widest=$(tr '\r' '\n' < "$TMP/tty.txt" | grep '%' | awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }')
 [ "$widest" -gt 20 ] && [ "$widest" -lt 80 ] || fail "the progress line is $widest columns in an 80-column terminal"
 
-if [ "$failures" -gt 0 ]; then echo "$failures failure(s)"; exit 1; fi
-echo "all command checks passed"
+finish command

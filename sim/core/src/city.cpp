@@ -211,6 +211,8 @@ double job_attraction(int code) {
   return code < 13200 ? 0.5 : 0.55;
 }
 
+}  // namespace
+
 std::vector<Municipality> load_municipalities(const CityParams& p) {
   const std::string key = "city.municipalities_file";
   const CsvTable t = read_csv(p.municipalities_file, key);
@@ -287,6 +289,8 @@ std::vector<Municipality> load_municipalities(const CityParams& p) {
   if (ms.empty()) throw ScenarioError(p.only_loc, "city.municipalities", "expected at least one municipality");
   return ms;
 }
+
+namespace {
 
 // lognormal noise per cell, so density is not a smooth bump
 double cell_noise(const Rng& rng, uint64_t code, uint32_t purpose, double sigma) {

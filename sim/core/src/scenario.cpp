@@ -25,6 +25,13 @@ bool is_structural_key(const std::string& key) {
   return starts("run.") || starts("city.") || ends(".enabled");
 }
 
+void require_changeable(const std::string& key, const SourceLoc& loc, const std::string& error_key) {
+  if (is_structural_key(key))
+    throw ScenarioError(loc, error_key,
+                        "'" + key + "' cannot change during a run (it shapes the clock, the city or which modules "
+                        "are built); set it in the scenario instead");
+}
+
 namespace {
 
 size_t edit_distance(const std::string& a, const std::string& b) {
@@ -405,6 +412,12 @@ SourceLoc Scenario::loc_of(const std::string& key) const {
   return it == set_.end() ? SourceLoc{source_path, 0} : it->second;
 }
 
+size_t Scenario::keys_set_in_file() const {
+  size_t n = 0;
+  for (const auto& [key, loc] : set_) n += loc.file == source_path;
+  return n;
+}
+
 void Scenario::check_consistency() const {
   const int64_t tick = get_int("run.tick_minutes");
   const int64_t duration_min = int64_t(std::llround(get_double("run.duration_hours") * 60));
@@ -419,12 +432,9 @@ void Scenario::check_consistency() const {
   for (const auto& ev : events_) {
     if (ev.kind == "set") {  // the change must be valid now, not fail mid-run
       const std::string& key = ev.get_string("key");
-      if (is_structural_key(key))
-        throw ScenarioError(ev.loc, "events.key",
-                            "'" + key + "' cannot change during a run (it shapes the clock, the city or which modules "
-                            "are built); set it in the scenario instead");
+      require_changeable(key, ev.loc, "events.key");
       Scenario probe(*this);
-      probe.set_from_string(ev.get_string("key"), ev.get_string("value"), ev.loc);
+      probe.set_from_string(key, ev.get_string("value"), ev.loc);
     }
     if (ev.at < start || ev.at > end)
       throw ScenarioError(ev.loc, "events.at",

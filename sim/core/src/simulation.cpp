@@ -119,9 +119,7 @@ Module* Simulation::module(const std::string& name) {
 void Simulation::add_sink(ResultSink* sink) { sinks_.push_back(sink); }
 
 void Simulation::set_param(const std::string& key, const Value& value) {
-  if (is_structural_key(key))
-    throw ScenarioError(SourceLoc{"set_param", 0}, key,
-                        "cannot change during a run (it shapes the clock, the city or which modules are built)");
+  require_changeable(key, SourceLoc{"set_param", 0}, key);
   scenario_.set(key, value, SourceLoc{"set_param", 0});
   for (auto& m : modules_) m->update_params(scenario_);
 }

@@ -83,6 +83,12 @@ Difference item(std::string what, std::string path, std::string result, bool fai
   return d;
 }
 
+// a compared item into the report: one that fails makes the report fail
+void add(CompareReport& report, Difference d) {
+  if (d.failure) report.ok = false;
+  report.differences.push_back(std::move(d));
+}
+
 // "+2.5", "-0.1": a signed difference
 std::string signed_number(double x) { return (x > 0 ? "+" : "") + number(x); }
 
@@ -224,10 +230,7 @@ std::string report_text(const CompareReport& report, double rtol, double atol);
 CompareReport compare_results(const ResultsSummary& a, const ResultsSummary& b, double rtol, double atol) {
   CompareReport report;
   std::string text;
-  const auto add = [&](Difference d) {
-    if (d.failure) report.ok = false;
-    report.differences.push_back(std::move(d));
-  };
+  const auto add = [&](Difference d) { citysim::io::add(report, std::move(d)); };
 
   // notes: what differs in how the runs were made, not in their results
   const auto note = [&](const std::string& what) { add(item("note", "", what)); };
@@ -333,13 +336,11 @@ void compare_contents(CompareReport& report, const std::string& a_path, const Re
         }
       }
     }
-    if (d.failure) report.ok = false;
-    report.differences.push_back(std::move(d));
+    add(report, std::move(d));
   }
   for (const auto& fb : b.fields)
     if (std::none_of(a.fields.begin(), a.fields.end(), [&](const FieldSummary& f) { return f.path == fb.path; })) {
-      report.ok = false;
-      report.differences.push_back(item("field", fb.path, "MISSING in a", true));
+      add(report, item("field", fb.path, "MISSING in a", true));
     }
   if (a.rows == b.rows && a.cols == b.cols)
     for (const auto& layer : a.grid_layers) {
@@ -352,8 +353,7 @@ void compare_contents(CompareReport& report, const std::string& a_path, const Re
             d, x.size(), [&](size_t i) { return x[i]; }, [&](size_t i) { return y[i]; }, rtol, atol,
             [&](size_t i) { return std::pair(cell_name(i), std::string()); });
       }
-      if (d.failure) report.ok = false;
-      report.differences.push_back(std::move(d));
+      add(report, std::move(d));
     }
   // table contents, where the row counts agree (compare_results reported those)
   for (auto& d : report.differences) {

@@ -155,9 +155,9 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   const std::string dir = std::filesystem::path(path).parent_path().string();
   Scenario sc = parse_scenario(buf.str(), path, dir.empty() ? "." : dir);
   // an empty file runs every default (all of Tokyo for a day): almost always a mistake
-  if (!allow_empty && toml::parse(buf.str(), path).empty())
+  if (!allow_empty && sc.keys_set_in_file() == 0 && sc.events().empty())
     throw ScenarioError({path, 0}, "", "the scenario file sets no key and has no events (it would run every default); "
-                                       "expected at least a [run] table, or pass --allow-empty");
+                                       "expected at least one key such as run.duration_hours, or pass --allow-empty");
   for (const auto& o : overrides) apply_override(sc, o);
   sc.check_consistency();
   return sc;

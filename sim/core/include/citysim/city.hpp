@@ -28,6 +28,10 @@ struct CityParams {
   static CityParams from(const Scenario& scenario);
 };
 
+// the municipalities the scenario selects (city.municipalities, include_islands), with
+// their census figures; throws ScenarioError naming the file, line and key
+std::vector<Municipality> load_municipalities(const CityParams& params);
+
 // the grid with every layer filled; deterministic from the seed
 Grid build_city(const CityParams& params, uint64_t seed);
 

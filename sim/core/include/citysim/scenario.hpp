@@ -138,6 +138,8 @@ class Scenario {
   std::string get_path(const std::string& key) const;
   LocalSeconds get_time(const std::string& key) const;
   bool is_set(const std::string& key) const { return set_.count(key) > 0; }
+  // how many keys the scenario file itself sets (not defaults, not --set overrides)
+  size_t keys_set_in_file() const;
   SourceLoc loc_of(const std::string& key) const;
 
   const std::vector<TimelineEvent>& events() const { return events_; }
@@ -168,9 +170,11 @@ std::string value_to_string(const Value& value);
 // a number for messages: 0.25, 1e+06, "the largest number" for DBL_MAX
 std::string format_number(double x);
 
-// a key that shapes what is built (the run's clock, the city, which modules exist): it cannot
-// change once a run is built, so `set` events, Simulation::set_param and live knobs refuse it
+// a key that shapes what is built (the run's clock, the city, which modules exist) cannot
+// change once a run is built: `set` events and Simulation::set_param refuse it with a
+// ScenarioError at `loc`, under `error_key`
 bool is_structural_key(const std::string& key);
+void require_changeable(const std::string& key, const SourceLoc& loc, const std::string& error_key);
 
 // the folder holding citysim's bundled data (scenarios/data), overridable with
 // the CITYSIM_DATA_DIR environment variable

@@ -80,7 +80,7 @@ class Simulation {
 
   void add_sink(ResultSink* sink);
   // change a scenario key between steps (same validation as the scenario file); a structural
-  // key (is_structural_key: run.*, city.*, *.enabled) is refused with a ScenarioError
+  // key (run.*, city.*, *.enabled: require_changeable) is refused with a ScenarioError
   void set_param(const std::string& key, const Value& value);
   // add an [[events]] entry to the timeline while the run is on (Python's schedule(), the
   // viewer): validated as in a scenario file (a "set" also checks its key and value now),
