@@ -1,9 +1,9 @@
-// Synthetic Tokyo on the JIS mesh.
+// Tokyo (or another city) on the JIS mesh, from real municipal boundaries.
 //
 // [SECTION] csv        small CSV reader with line numbers for error messages
 // [SECTION] params     the [city] keys
-// [SECTION] tokyo      municipalities -> cells (area-capped weighted Voronoi around
-//                      the municipal offices), Tokyo Bay, islands as inset blocks
+// [SECTION] tokyo      boundaries -> blocks (the mainland, island groups as insets) and
+//                      cells (the municipality covering most of each), Tokyo Bay
 // [SECTION] layers     population, day places, land use, building age, coast distance
 // [SECTION] overrides  mesh_code,value CSV files replacing a layer
 #include "citysim/city.hpp"
@@ -16,6 +16,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "citysim/boundaries.hpp"
 #include "citysim/rng.hpp"
 
 namespace citysim {
@@ -143,6 +144,9 @@ void CityParams::keys(ParamKeys& k) {
   k.path("city.municipalities_file", municipalities_file,
          "CSV of municipalities (code,name_ja,name_en,kind,area,lat,lon,population,...,area_km2,...,pop_65plus_share); "
          "empty = the bundled Tokyo table");
+  k.path("city.boundaries_file", boundaries_file,
+         "GeoJSON FeatureCollection of the municipalities' boundaries (Polygon/MultiPolygon, lon/lat, the code in the "
+         "property N03_007 or code); empty = the bundled MLIT N03 2021 boundaries of Tokyo");
   k.path("city.census_file", census_file,
          "CSV of 2020 census figures by municipality (age groups, one-person households); empty = bundled");
   k.key("city.municipalities", only,
@@ -167,6 +171,7 @@ CityParams CityParams::from(const Scenario& sc) {
   CityParams p = read_keys<CityParams>(sc);
   p.only_loc = sc.loc_of("city.municipalities");
   if (p.municipalities_file.empty()) p.municipalities_file = data_dir() + "/tokyo_municipalities.csv";
+  if (p.boundaries_file.empty()) p.boundaries_file = data_dir() + "/tokyo_municipalities_n03_2021.geojson";
   if (p.census_file.empty()) p.census_file = data_dir() + "/tokyo_municipalities_census2020.csv";
   return p;
 }
@@ -307,130 +312,176 @@ Grid build_city(const CityParams& p, uint64_t seed) {
   const auto& ms = g.municipalities;
   const double cell_km2 = g.cell_area_km2();
   const double cell_km = std::sqrt(cell_km2);
+  const double dlat = mesh_cell_lat_deg(g.level), dlon = mesh_cell_lon_deg(g.level);
 
-  // blocks: the mainland (only as large as the selected municipalities need), then islands
+  // the boundaries: every code in the file must be a municipality of the table (selected or not)
+  std::vector<int> known;
+  {
+    CityParams all = p;
+    all.only.clear();
+    all.include_islands = true;
+    for (const Municipality& m : load_municipalities(all)) known.push_back(m.code);
+  }
+  const std::string bkey = "city.boundaries_file";
+  const std::vector<BoundaryFeature> file_features = read_boundaries(p.boundaries_file, bkey, known);
+  std::vector<BoundaryFeature> used;  // the selected municipalities' features, then undecided land near them
+  std::vector<int> used_muni;         // municipality index of each; -1 = undecided land
   double north = -90, south = 90, west = 180, east = -180;
-  bool any_mainland = false;
-  for (const auto& m : ms)
-    if (m.area != "islands") {
-      const double r_deg = 1.6 * std::sqrt(m.area_km2 / kPi) / 111.0 + 0.02;
-      north = std::max(north, m.lat + r_deg);
-      south = std::min(south, m.lat - r_deg);
-      west = std::min(west, m.lon - r_deg / std::cos(m.lat * kPi / 180));
-      east = std::max(east, m.lon + r_deg / std::cos(m.lat * kPi / 180));
-      any_mainland = true;
+  for (const BoundaryFeature& f : file_features) {
+    const auto it = std::find_if(ms.begin(), ms.end(), [&](const Municipality& m) { return m.code == f.code; });
+    if (it == ms.end()) continue;
+    used.push_back(f);
+    used_muni.push_back(int(it - ms.begin()));
+    if (it->area != "islands")
+      north = std::max(north, f.north), south = std::min(south, f.south), west = std::min(west, f.west),
+      east = std::max(east, f.east);
+  }
+  for (const Municipality& m : ms)
+    if (std::find_if(used.begin(), used.end(), [&](const BoundaryFeature& f) { return f.code == m.code; }) == used.end())
+      throw ScenarioError({p.boundaries_file, 0}, bkey,
+                          "no boundary for " + m.name_en + " (" + std::to_string(m.code) +
+                              "); expected a feature with that code");
+  const bool any_mainland = north > south;
+  for (const BoundaryFeature& f : file_features)  // undecided land touching the selected mainland
+    if (f.code == 0 && any_mainland && f.west <= east + 0.02 && f.east >= west - 0.02 && f.south <= north + 0.02 &&
+        f.north >= south - 0.02) {
+      used.push_back(f);
+      used_muni.push_back(-1);
     }
-  north = std::min(north, kNorth), south = std::max(south, kSouth);
-  west = std::max(west, kWest), east = std::min(east, kEast);
+
+  // blocks: the mainland's bounding box with a cell of margin, then one inset per group
+  // of islands of an island municipality (groups: islands within 10 km of each other)
   int strip_row = 0;
   if (any_mainland) {
-    const MeshIndex nw = mesh_index_of(g.level, north, west), se = mesh_index_of(g.level, south, east);
-    GridBlock main{"mainland", nw, int(nw.lat - se.lat + 1), int(se.lon - nw.lon + 1), 0, 0};
+    const MeshIndex nw = mesh_index_of(g.level, north + dlat, west - dlon);
+    const MeshIndex se = mesh_index_of(g.level, south - dlat, east + dlon);
+    const GridBlock main{"mainland", nw, int(nw.lat - se.lat + 1), int(se.lon - nw.lon + 1), 0, 0};
     g.blocks.push_back(main);
     g.rows = main.rows;
     g.cols = main.cols;
     strip_row = main.rows + int(p.island_gap_cells);
   }
   int strip_col = 0, strip_height = 0;
-  std::vector<int> island_of_block(g.blocks.size(), -1);  // municipality index of each island block
-  for (const auto& m : ms) {
-    if (m.area != "islands") continue;
-    island_of_block.push_back(int(&m - ms.data()));
-    const int side = int(std::ceil(std::sqrt(m.area_km2 / cell_km2))) + 3;
-    if (strip_col > 0 && strip_col + side > std::max(g.cols, 40)) {  // wrap to a new strip of insets
-      strip_row += strip_height + int(p.island_gap_cells);
-      strip_col = 0;
-      strip_height = 0;
+  for (size_t mi = 0; mi < ms.size(); ++mi) {
+    if (ms[mi].area != "islands") continue;
+    struct Box { double w, s, e, n; };
+    std::vector<Box> groups;
+    for (size_t f = 0; f < used.size(); ++f)
+      if (used_muni[f] == int(mi))
+        for (const Ring& ring : used[f].rings) {
+          Box b{180, 90, -180, -90};
+          for (const LonLat& q : ring) b = {std::min(b.w, q[0]), std::min(b.s, q[1]), std::max(b.e, q[0]), std::max(b.n, q[1])};
+          groups.push_back(b);
+        }
+    constexpr double kGroupDeg = 0.1;  // about 10 km
+    for (bool merged = true; merged;) {
+      merged = false;
+      for (size_t a = 0; a < groups.size() && !merged; ++a)
+        for (size_t b = a + 1; b < groups.size() && !merged; ++b)
+          if (groups[b].w <= groups[a].e + kGroupDeg && groups[b].e >= groups[a].w - kGroupDeg &&
+              groups[b].s <= groups[a].n + kGroupDeg && groups[b].n >= groups[a].s - kGroupDeg) {
+            groups[a] = {std::min(groups[a].w, groups[b].w), std::min(groups[a].s, groups[b].s),
+                         std::max(groups[a].e, groups[b].e), std::max(groups[a].n, groups[b].n)};
+            groups.erase(groups.begin() + long(b));
+            merged = true;
+          }
     }
-    const MeshIndex centre = mesh_index_of(g.level, m.lat, m.lon);
-    g.blocks.push_back({m.name_en, {centre.lat + side / 2, centre.lon - side / 2}, side, side, strip_row, strip_col});
-    strip_col += side + int(p.island_gap_cells);
-    strip_height = std::max(strip_height, side);
-    g.rows = std::max(g.rows, strip_row + side);
-    g.cols = std::max(g.cols, strip_col - int(p.island_gap_cells));
+    std::sort(groups.begin(), groups.end(), [](const Box& a, const Box& b) { return a.n != b.n ? a.n > b.n : a.w < b.w; });
+    for (size_t k = 0; k < groups.size(); ++k) {
+      const MeshIndex nw = mesh_index_of(g.level, groups[k].n + dlat, groups[k].w - dlon);
+      const MeshIndex se = mesh_index_of(g.level, groups[k].s - dlat, groups[k].e + dlon);
+      const int rows = int(nw.lat - se.lat + 1), cols = int(se.lon - nw.lon + 1);
+      if (strip_col > 0 && strip_col + cols > std::max(g.cols, 40)) {  // wrap to a new strip of insets
+        strip_row += strip_height + int(p.island_gap_cells);
+        strip_col = 0;
+        strip_height = 0;
+      }
+      g.blocks.push_back({groups.size() == 1 ? ms[mi].name_en : ms[mi].name_en + " " + std::to_string(k + 1), nw, rows,
+                          cols, strip_row, strip_col});
+      strip_col += cols + int(p.island_gap_cells);
+      strip_height = std::max(strip_height, rows);
+      g.rows = std::max(g.rows, strip_row + rows);
+      g.cols = std::max(g.cols, strip_col - int(p.island_gap_cells));
+    }
   }
   g.allocate_from_blocks();
   const size_t n = g.size();
+  if (p.boundaries_file == data_dir() + "/tokyo_municipalities_n03_2021.geojson") g.credit = kBoundariesCredit;
+  for (size_t f = 0; f < used.size(); ++f)
+    if (used_muni[f] >= 0)
+      for (const Ring& ring : used[f].rings) {
+        Outline o;
+        o.code = used[f].code;
+        for (const LonLat& q : ring) o.lon.push_back(q[0]), o.lat.push_back(q[1]);
+        g.outlines.push_back(std::move(o));
+      }
 
-  // municipality of each cell: the office with the smallest distance / radius, each
-  // municipality capped at its real area so the map has realistic extents
-  std::vector<double> score(n, 1e9);
+  // each cell belongs to the municipality covering most of it
+  constexpr int kSamplesPerSide = 10;
+  const CellCover cover = cover_cells(g, used, kSamplesPerSide);
+  std::vector<double> owned(n, 0.0);  // share of the cell its municipality covers
+  const auto assign = [&](size_t cell, int mi) {
+    g.municipality[cell] = ms[size_t(mi)].code;
+    g.municipality_index[cell] = int16_t(mi);
+  };
+  for (size_t cell = 0; cell < n; ++cell) {
+    if (cover.feature[cell] < 0) continue;
+    g.land_share[cell] = cover.land_share[cell];
+    owned[cell] = cover.feature_share[cell];
+    // undecided land (所属未定地, the new sea-surface disposal site) stays land of no municipality
+    if (const int mi = used_muni[size_t(cover.feature[cell])]; mi >= 0) assign(cell, mi);
+  }
+  // whole cells can leave a small ward 20% short at 1 km: a cell split between two
+  // municipalities moves to the second wherever that brings both areas on the grid
+  // closer to their polygons' (relative squared error), in cell order until none moves
   {
-    struct Claim { double score; size_t cell; int m; };
-    std::vector<Claim> claims;
+    std::vector<double> target(ms.size(), 0.0), current(ms.size(), 0.0);
+    std::vector<int> cells_of(ms.size(), 0);
+    for (size_t f = 0; f < used.size(); ++f)
+      if (used_muni[f] >= 0) target[size_t(used_muni[f])] += feature_area_km2(used[f]);
+    struct Split { size_t cell; int first, second; float second_share; };
+    std::vector<Split> splits;
     for (size_t cell = 0; cell < n; ++cell) {
-      if (g.mesh_code[cell] == 0) continue;
-      const bool mainland = g.row_of(cell) < (any_mainland ? g.blocks[0].rows : 0) &&
-                            g.col_of(cell) < (any_mainland ? g.blocks[0].cols : 0);
-      if (mainland && g.lon[cell] > 139.70 && g.lat[cell] < bay_shore_lat(g.lon[cell])) {
-        g.water[cell] = 1;
-        continue;
-      }
-      int island = -1;  // an island block's cells belong to that island only
-      for (size_t b = any_mainland ? 1 : 0; b < g.blocks.size() && !mainland; ++b) {
-        const auto& blk = g.blocks[b];
-        if (g.row_of(cell) >= blk.row0 && g.row_of(cell) < blk.row0 + blk.rows && g.col_of(cell) >= blk.col0 &&
-            g.col_of(cell) < blk.col0 + blk.cols)
-          island = island_of_block[b];
-      }
-      // every municipality near enough may claim the cell, best score first; a cell
-      // whose nearest municipality is full goes to the next one with room
-      for (size_t i = 0; i < ms.size(); ++i) {
-        if ((ms[i].area == "islands") == mainland) continue;
-        if (island >= 0 && int(i) != island) continue;
-        const double s = haversine_km(g.lat[cell], g.lon[cell], ms[i].lat, ms[i].lon) /
-                         std::sqrt(ms[i].area_km2 / kPi);
-        if (s < 2.5) claims.push_back({s, cell, int(i)});
-      }
+      const int mi = g.municipality_index[cell];
+      if (mi < 0) continue;
+      current[size_t(mi)] += g.land_share[cell] * g.cell_area_km2(cell);
+      ++cells_of[size_t(mi)];
+      const int second = cover.second[cell] >= 0 ? used_muni[size_t(cover.second[cell])] : -1;
+      if (second >= 0 && second != mi && cover.second_share[cell] >= 0.2f)
+        splits.push_back({cell, mi, second, cover.second_share[cell]});
     }
-    std::sort(claims.begin(), claims.end(), [](const Claim& a, const Claim& b) {
-      return a.score != b.score ? a.score < b.score : a.cell < b.cell;
-    });
-    std::vector<int> taken(ms.size(), 0);
-    for (const auto& c : claims) {
-      if (g.municipality[c.cell] != 0) continue;
-      const int cap = std::max(1, int(std::lround(ms[size_t(c.m)].area_km2 / cell_km2)));
-      if (taken[size_t(c.m)] >= cap) continue;
-      ++taken[size_t(c.m)];
-      g.municipality[c.cell] = ms[size_t(c.m)].code;
-      g.municipality_index[c.cell] = int16_t(c.m);
-      score[c.cell] = c.score;
-    }
-    // close the small gaps the area caps leave inside the mainland: an empty land cell
-    // mostly surrounded by one municipality joins it (three passes, in cell order)
-    for (int pass = 0; pass < 3 && any_mainland; ++pass) {
-      std::vector<std::pair<size_t, int>> joins;
-      for (int r = 1; r + 1 < g.blocks[0].rows; ++r)
-        for (int c = 1; c + 1 < g.blocks[0].cols; ++c) {
-          const size_t cell = size_t(r) * size_t(g.cols) + size_t(c);
-          if (g.municipality[cell] != 0 || g.water[cell]) continue;
-          std::map<int, int> around;
-          for (int dr = -1; dr <= 1; ++dr)
-            for (int dc = -1; dc <= 1; ++dc) {
-              const size_t nb = size_t(r + dr) * size_t(g.cols) + size_t(c + dc);
-              if (g.municipality_index[nb] >= 0) ++around[g.municipality_index[nb]];
-            }
-          int land = 0, best = -1, best_n = 0;
-          for (const auto& [m, k] : around) {
-            land += k;
-            if (k > best_n) best = m, best_n = k;
-          }
-          if (land >= 5) joins.emplace_back(cell, best);
-        }
-      for (const auto& [cell, m] : joins) {
-        g.municipality[cell] = ms[size_t(m)].code;
-        g.municipality_index[cell] = int16_t(m);
-        score[cell] = haversine_km(g.lat[cell], g.lon[cell], ms[size_t(m)].lat, ms[size_t(m)].lon) /
-                      std::sqrt(ms[size_t(m)].area_km2 / kPi);
+    const auto err2 = [&](int m, double area) { return std::pow((area - target[size_t(m)]) / target[size_t(m)], 2); };
+    for (int pass = 0; pass < 10; ++pass) {
+      bool moved = false;
+      for (const Split& sp : splits) {
+        const int from = g.municipality_index[sp.cell], to = from == sp.first ? sp.second : sp.first;
+        const double land = g.land_share[sp.cell] * g.cell_area_km2(sp.cell);
+        const double gain = err2(from, current[size_t(from)]) + err2(to, current[size_t(to)]) -
+                            err2(from, current[size_t(from)] - land) - err2(to, current[size_t(to)] + land);
+        if (gain <= 1e-12 || cells_of[size_t(from)] == 1) continue;
+        current[size_t(from)] -= land, current[size_t(to)] += land;
+        --cells_of[size_t(from)], ++cells_of[size_t(to)];
+        assign(sp.cell, to);
+        owned[sp.cell] = to == sp.second ? sp.second_share : cover.feature_share[sp.cell];
+        moved = true;
       }
+      if (!moved) break;
     }
-    // island blocks: cells not on the island are sea
-    for (size_t b = any_mainland ? 1 : 0; b < g.blocks.size(); ++b)
-      for (int r = 0; r < g.blocks[b].rows; ++r)
-        for (int c = 0; c < g.blocks[b].cols; ++c) {
-          const size_t cell = size_t(g.blocks[b].row0 + r) * size_t(g.cols) + size_t(g.blocks[b].col0 + c);
-          if (g.municipality[cell] == 0) g.water[cell] = 1;
-        }
+  }
+  // cells outside every boundary: sea in the island insets and in Tokyo Bay, else land
+  // outside the city
+  std::vector<double> score(n, 1e9);  // distance to the municipal office / the radius of its area
+  for (size_t cell = 0; cell < n; ++cell) {
+    if (g.mesh_code[cell] == 0) continue;
+    if (const int mi = g.municipality_index[cell]; mi >= 0) {
+      const Municipality& m = ms[size_t(mi)];
+      score[cell] = haversine_km(g.lat[cell], g.lon[cell], m.lat, m.lon) / std::sqrt(m.area_km2 / kPi);
+      continue;
+    }
+    const bool mainland = any_mainland && g.row_of(cell) < g.blocks[0].rows && g.col_of(cell) < g.blocks[0].cols;
+    const bool in_tokyo_bay = g.lat[cell] > kSouth && g.lat[cell] < kNorth && g.lon[cell] > 139.70 &&
+                              g.lon[cell] < kEast && g.lat[cell] < bay_shore_lat(g.lon[cell]);
+    if (g.land_share[cell] == 0 && (!mainland || in_tokyo_bay)) g.water[cell] = 1;
   }
   // ---- [SECTION] layers ---------------------------------------------------------
   const Rng rng(seed, Stream::CityLayers);
@@ -474,8 +525,8 @@ Grid build_city(const CityParams& p, uint64_t seed) {
                          : use == LandUse::Industrial ? 0.4 : use == LandUse::Agricultural ? 0.3 : 1.0;
     const double use_job = use == LandUse::Commercial ? 2.5 : use == LandUse::Industrial ? 1.5
                          : use == LandUse::Forest ? 0.02 : use == LandUse::Park ? 0.2 : 1.0;
-    pop_w[cell] = use_pop * std::exp(-1.2 * s) * cell_noise(rng, g.mesh_code[cell], 1, 0.35);
-    job_w[cell] = use_job * std::exp(-2.5 * s) * cell_noise(rng, g.mesh_code[cell], 2, 0.6);
+    pop_w[cell] = owned[cell] * use_pop * std::exp(-1.2 * s) * cell_noise(rng, g.mesh_code[cell], 1, 0.35);
+    job_w[cell] = owned[cell] * use_job * std::exp(-2.5 * s) * cell_noise(rng, g.mesh_code[cell], 2, 0.6);
     // older stock in the old town and the 1960s-70s Tama new towns, newer in the bay area
     double year = 1986 - 6 * std::min(s, 1.5) + 4 * d.normal();
     if (g.coast_km[cell] < 2 && m.area == "ku") year += 10;

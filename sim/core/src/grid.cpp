@@ -34,6 +34,11 @@ double Grid::cell_area_km2() const {
   return lat_km * lon_km;
 }
 
+double Grid::cell_area_km2(size_t cell) const {
+  return cell_area_km2() * std::cos(lat[cell] * 3.14159265358979323846 / 180.0) /
+         std::cos(35.7 * 3.14159265358979323846 / 180.0);
+}
+
 void Grid::allocate_from_blocks() {
   const size_t n = size();
   mesh_code.assign(n, 0);
@@ -41,6 +46,7 @@ void Grid::allocate_from_blocks() {
   lon.assign(n, std::numeric_limits<double>::quiet_NaN());
   municipality.assign(n, 0);
   municipality_index.assign(n, -1);
+  land_share.assign(n, 0.0f);
   land_use.assign(n, uint8_t(LandUse::None));
   population.assign(n, 0.0f);
   day_places.assign(n, 0.0f);

@@ -110,6 +110,7 @@ hid_t native() {
   if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
   else if constexpr (std::is_same_v<T, float>) return H5T_NATIVE_FLOAT;
   else if constexpr (std::is_same_v<T, int32_t>) return H5T_NATIVE_INT32;
+  else if constexpr (std::is_same_v<T, int64_t>) return H5T_NATIVE_INT64;
   else if constexpr (std::is_same_v<T, uint64_t>) return H5T_NATIVE_UINT64;
   else if constexpr (std::is_same_v<T, uint8_t>) return H5T_NATIVE_UINT8;
   else static_assert(sizeof(T) == 0, "no HDF5 type for this number type");

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "citysim/boundaries.hpp"
 #include "citysim/io/results.hpp"
 #include "h5.hpp"
 
@@ -143,6 +144,40 @@ void write_municipalities(hid_t grid_group, const std::vector<Municipality>& mun
                "(degrees), residents (people)");
 }
 
+// /grid/outlines: the municipalities' boundary rings, vertices concatenated (ring i is
+// vertices start[i] .. start[i+1]-1), so a viewer or a notebook draws real borders
+void write_outlines(hid_t grid_group, const std::vector<Outline>& outlines, const std::string& credit) {
+  Handle g = h5::create_group(grid_group, "outlines");
+  h5::set_attr(g, "description", "municipal boundary rings (simplified), lon/lat degrees");
+  h5::set_attr(g, "credit", credit);
+  std::vector<double> lon, lat;
+  std::vector<int64_t> start;
+  std::vector<int32_t> code, ring, vertex;
+  for (const Outline& o : outlines) {
+    ring.push_back(int32_t(ring.size()));
+    start.push_back(int64_t(lon.size()));
+    code.push_back(o.code);
+    lon.insert(lon.end(), o.lon.begin(), o.lon.end());
+    lat.insert(lat.end(), o.lat.begin(), o.lat.end());
+  }
+  for (size_t i = 0; i < lon.size(); ++i) vertex.push_back(int32_t(i));
+  const auto scale = [&](const char* name, const std::vector<int32_t>& index) {
+    Handle ds = h5::write_dataset(g, name, index, {index.size()});
+    make_scale(ds, name);
+    return ds;
+  };
+  Handle ring_axis = scale("ring", ring), vertex_axis = scale("vertex", vertex);
+  const auto data = [&](const char* name, const auto& values, hid_t axis, const char* units, const char* what) {
+    Handle ds = h5::write_dataset(g, name, values, {values.size()});
+    attach(ds, axis, 0);
+    describe(ds, units, what);
+  };
+  data("lon", lon, vertex_axis, "degrees_east", "longitude of the vertex");
+  data("lat", lat, vertex_axis, "degrees_north", "latitude of the vertex");
+  data("start", start, ring_axis, "1", "index of the ring's first vertex");
+  data("code", code, ring_axis, "1", "local government code of the ring's municipality");
+}
+
 void write_grid(hid_t file, const Grid& grid, hid_t row, hid_t col) {
   Handle g = h5::create_group(file, "grid");
   h5::set_attr(g, "level", int32_t(grid.level));
@@ -163,6 +198,7 @@ void write_grid(hid_t file, const Grid& grid, hid_t row, hid_t col) {
   layer("lat", grid.lat, "degrees_north", "latitude of the cell centre; NaN outside the city's blocks");
   layer("lon", grid.lon, "degrees_east", "longitude of the cell centre; NaN outside the city's blocks");
   layer("municipality", grid.municipality, "1", "local government code of the cell; 0 = sea or outside the city");
+  layer("land_share", grid.land_share, "1", "share of the cell inside the city's municipal boundaries, 0..1");
   layer("land_use", grid.land_use, "1", "land use: " + land_uses);
   layer("population", grid.population, "people", "residents living in the cell");
   layer("day_places", grid.day_places, "people", "jobs and school places in the cell");
@@ -170,6 +206,7 @@ void write_grid(hid_t file, const Grid& grid, hid_t row, hid_t col) {
   layer("coast_km", grid.coast_km, "km", "distance to the nearest water cell");
   layer("water", grid.water, "1", "1 = sea, bay, river or lake");
   write_municipalities(g, grid.municipalities);
+  if (!grid.outlines.empty()) write_outlines(g, grid.outlines, grid.credit);
 }
 
 }  // namespace

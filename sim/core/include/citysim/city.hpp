@@ -1,4 +1,5 @@
-// Building the city grid: the default Tokyo from the municipalities table, with any
+// Building the city grid: the default Tokyo from the municipalities table and the MLIT
+// boundaries, with any
 // layer replaceable by a CSV keyed by mesh code (the e-Stat mesh statistics format).
 #pragma once
 #include <cstdint>
@@ -16,6 +17,7 @@ struct CityParams {
   double population_scale = 0.1;
   std::string municipalities_file;  // resolved path
   std::string census_file;          // resolved path
+  std::string boundaries_file;      // resolved path (GeoJSON)
   std::vector<std::string> only;    // restrict to these municipalities (code or English name); empty = all
   SourceLoc only_loc;               // where `only` was set, for errors
   bool include_islands = true;

@@ -1,7 +1,7 @@
 // The city grid: JIS X 0410 mesh cells in one row-major array (row 0 = north).
 //
 // A grid is made of rectangular blocks of mesh cells. Tokyo has one block for the
-// mainland and one small block per island municipality, packed as insets below the
+// mainland and one small block per group of islands, packed as insets below the
 // mainland: every cell keeps its true mesh code and latitude/longitude, only its
 // position in the array is shifted. Distances always use latitude/longitude.
 #pragma once
@@ -43,6 +43,12 @@ struct Municipality {
   double census_households = 0, census_one_person = 0, census_one_person_65plus = 0;
 };
 
+// one ring of a municipality's boundary (lon/lat degrees), for drawing
+struct Outline {
+  int32_t code = 0;  // local government code
+  std::vector<double> lon, lat;
+};
+
 struct Grid {
   MeshLevel level = MeshLevel::Third;
   int rows = 0, cols = 0;
@@ -54,18 +60,22 @@ struct Grid {
   std::vector<double> lat, lon;        // cell centre, degrees (NaN outside every block)
   std::vector<int32_t> municipality;   // local government code; 0 = sea or outside the city
   std::vector<int16_t> municipality_index;  // index into municipalities, -1 = none
+  std::vector<float> land_share;       // share of the cell inside the city's boundaries, 0..1
   std::vector<uint8_t> land_use;       // LandUse
   std::vector<float> population;       // residents living in the cell, people
   std::vector<float> day_places;       // jobs and school places in the cell, people
   std::vector<float> building_year;    // mean construction year of buildings
   std::vector<uint8_t> water;          // 1 = sea, bay, river or lake
   std::vector<float> coast_km;         // distance to the nearest water cell, km
+  std::vector<Outline> outlines;       // the municipalities' boundary rings
+  std::string credit;                  // the credit line the boundary data requires ("" = none)
 
   size_t size() const { return size_t(rows) * size_t(cols); }
   int row_of(size_t cell) const { return int(cell / size_t(cols)); }
   int col_of(size_t cell) const { return int(cell % size_t(cols)); }
   bool is_land(size_t cell) const { return municipality[cell] != 0; }
-  double cell_area_km2() const;
+  double cell_area_km2() const;             // at Tokyo's latitude (35.7 N), for densities
+  double cell_area_km2(size_t cell) const;  // at the cell's own latitude (the islands' cells are larger)
 
   // cell index of a mesh code of this grid's level, -1 when not in the grid
   int64_t cell_of_code(uint64_t code) const;
