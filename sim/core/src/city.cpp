@@ -96,10 +96,26 @@ double CsvTable::number(size_t row, int col, const std::string& key) const {
 std::vector<MeshValue> read_mesh_csv(const std::string& path, const std::string& key) {
   const CsvTable t = read_csv(path, key);
   if (t.header.size() < 2 || to_number(t.header[0]))  // a number there is a data row taken for the header
-    throw ScenarioError({path, 1}, key, "expected a header 'mesh_code,value' (two columns) on the first line");
+    throw ScenarioError({path, 1}, key,
+                        "expected a header 'mesh_code,value' (two columns) or e-Stat's 'KEY_CODE,HTKSYORI,HTKSAKI,"
+                        "GASSAN,...' on the first line");
+  // e-Stat mesh statistics: KEY_CODE, three columns on secrecy (HTKSYORI, HTKSAKI, GASSAN),
+  // then the statistics, the first being the total (人口総数 in the census population
+  // table); a second header line of labels (Shift_JIS or UTF-8, never read), and "*" for
+  // a cell whose count is hidden and added to a neighbour (HTKSAKI), so the totals hold
+  const bool estat = t.header[0] == "KEY_CODE";
+  int value_col = 1;
+  if (estat) {
+    const auto gassan = std::find(t.header.begin(), t.header.end(), "GASSAN");
+    value_col = gassan == t.header.end() ? 1 : int(gassan - t.header.begin()) + 1;
+    if (value_col >= int(t.header.size()))
+      throw ScenarioError({path, 1}, key, "expected a statistics column after GASSAN in e-Stat's header");
+  }
   std::vector<MeshValue> out;
   out.reserve(t.rows.size());
   for (size_t r = 0; r < t.rows.size(); ++r) {
+    if (estat && t.rows[r][0].empty()) continue;  // the line of column labels
+    if (estat && (t.rows[r][size_t(value_col)] == "*" || t.rows[r][size_t(value_col)].empty())) continue;
     const auto code = to_number(t.rows[r][0]);
     bool ok = code && *code == std::floor(*code) && *code > 0;
     if (ok) {
@@ -113,7 +129,7 @@ std::vector<MeshValue> read_mesh_csv(const std::string& path, const std::string&
       throw ScenarioError({path, t.lines[r]}, key,
                           "malformed CSV row: expected an 8-, 9- or 10-digit mesh code in the first column, got \"" +
                               t.rows[r][0] + "\"");
-    out.push_back({uint64_t(*code), t.number(r, 1, key), t.lines[r]});
+    out.push_back({uint64_t(*code), t.number(r, value_col, key), size_t(t.lines[r])});
   }
   // the same cell twice is a merge gone wrong, not an update: say where both are
   std::vector<size_t> order(out.size());
@@ -324,8 +340,10 @@ Grid build_city(const CityParams& p, uint64_t seed) {
   }
   const std::string bkey = "city.boundaries_file";
   const std::vector<BoundaryFeature> file_features = read_boundaries(p.boundaries_file, bkey, known);
-  std::vector<BoundaryFeature> used;  // the selected municipalities' features, then undecided land near them
-  std::vector<int> used_muni;         // municipality index of each; -1 = undecided land
+  // the selected municipalities' features, then other land near them: a cell belongs to the
+  // municipality covering most of it whether or not its neighbours are simulated
+  std::vector<BoundaryFeature> used;
+  std::vector<int> used_muni;  // municipality index of each; -1 = undecided land, -2 = a municipality not simulated
   double north = -90, south = 90, west = 180, east = -180;
   for (const BoundaryFeature& f : file_features) {
     const auto it = std::find_if(ms.begin(), ms.end(), [&](const Municipality& m) { return m.code == f.code; });
@@ -342,11 +360,11 @@ Grid build_city(const CityParams& p, uint64_t seed) {
                           "no boundary for " + m.name_en + " (" + std::to_string(m.code) +
                               "); expected a feature with that code");
   const bool any_mainland = north > south;
-  for (const BoundaryFeature& f : file_features)  // undecided land touching the selected mainland
-    if (f.code == 0 && any_mainland && f.west <= east + 0.02 && f.east >= west - 0.02 && f.south <= north + 0.02 &&
-        f.north >= south - 0.02) {
+  for (const BoundaryFeature& f : file_features)  // other land touching the selected mainland's box
+    if (any_mainland && std::none_of(ms.begin(), ms.end(), [&](const Municipality& m) { return m.code == f.code; }) &&
+        f.west <= east + 0.02 && f.east >= west - 0.02 && f.south <= north + 0.02 && f.north >= south - 0.02) {
       used.push_back(f);
-      used_muni.push_back(-1);
+      used_muni.push_back(f.code == 0 ? -1 : -2);
     }
 
   // blocks: the mainland's bounding box with a cell of margin, then one inset per group
@@ -558,6 +576,12 @@ Grid build_city(const CityParams& p, uint64_t seed) {
     for (const auto& row : rows)
       if (!(row.value >= lo && row.value <= hi))
         throw ScenarioError({path, row.line}, key, std::string("expected ") + expected + ", got " + format_number(row.value));
+    const int digits = g.level == MeshLevel::Third ? 8 : g.level == MeshLevel::Half ? 9 : 10;
+    for (const auto& row : rows)
+      if (mesh_level_of_code(row.mesh_code) != g.level)
+        throw ScenarioError({path, int(row.line)}, key,
+                            "mesh code " + std::to_string(row.mesh_code) + " is of another mesh level; expected " +
+                                std::to_string(digits) + "-digit codes for city.cell_m = " + std::to_string(p.cell_m));
     if (zero_unlisted) assign(size_t(-1), 0.0);
     size_t matched = 0;
     for (const auto& row : rows) {
@@ -568,8 +592,7 @@ Grid build_city(const CityParams& p, uint64_t seed) {
     }
     if (matched == 0)
       throw ScenarioError({path, 0}, key,
-                          "no mesh code in the file lies in the grid (expected " +
-                              std::to_string(int(g.level) == 1000 ? 8 : int(g.level) == 500 ? 9 : 10) +
+                          "no mesh code in the file lies in the grid (expected " + std::to_string(digits) +
                               "-digit codes for city.cell_m = " + std::to_string(p.cell_m) + ")");
   };
   const auto float_layer = [&](std::vector<float>& layer) {

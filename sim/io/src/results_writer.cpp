@@ -198,7 +198,7 @@ void write_grid(hid_t file, const Grid& grid, hid_t row, hid_t col) {
   layer("lat", grid.lat, "degrees_north", "latitude of the cell centre; NaN outside the city's blocks");
   layer("lon", grid.lon, "degrees_east", "longitude of the cell centre; NaN outside the city's blocks");
   layer("municipality", grid.municipality, "1", "local government code of the cell; 0 = sea or outside the city");
-  layer("land_share", grid.land_share, "1", "share of the cell inside the city's municipal boundaries, 0..1");
+  layer("land_share", grid.land_share, "1", "share of the cell that is land (inside any municipal boundary of the boundaries file), 0..1");
   layer("land_use", grid.land_use, "1", "land use: " + land_uses);
   layer("population", grid.population, "people", "residents living in the cell");
   layer("day_places", grid.day_places, "people", "jobs and school places in the cell");

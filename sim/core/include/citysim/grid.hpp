@@ -60,7 +60,7 @@ struct Grid {
   std::vector<double> lat, lon;        // cell centre, degrees (NaN outside every block)
   std::vector<int32_t> municipality;   // local government code; 0 = sea or outside the city
   std::vector<int16_t> municipality_index;  // index into municipalities, -1 = none
-  std::vector<float> land_share;       // share of the cell inside the city's boundaries, 0..1
+  std::vector<float> land_share;       // share of the cell that is land (inside any municipal boundary), 0..1
   std::vector<uint8_t> land_use;       // LandUse
   std::vector<float> population;       // residents living in the cell, people
   std::vector<float> day_places;       // jobs and school places in the cell, people
