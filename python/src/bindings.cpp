@@ -239,6 +239,7 @@ py::dict enum_names() {
   flags["smartphone"] = int(Smartphone);
   flags["air_conditioning"] = int(AirConditioning);
   flags["outdoors"] = int(Outdoors);
+  flags["commuter"] = int(Commuter);
   d["flags"] = flags;
   return d;
 }

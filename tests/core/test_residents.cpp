@@ -2,6 +2,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <fstream>
+#include <map>
 #include <numeric>
 
 #include "citysim/city.hpp"
@@ -28,16 +30,16 @@ double series_at(const Simulation& sim, const std::string& path, size_t sample, 
 BOOST_AUTO_TEST_CASE(population_matches_census_shares) {
   Simulation sim(tokyo_1pct(1), 2);
   const Residents& R = sim.residents();
-  const double total = double(R.count) * R.weight;
+  const double total = double(R.first_commuter) * R.weight;  // Tokyo's residents, not the in-commuters
   BOOST_TEST(total == 14034861.0, tt::tolerance(0.02));
   size_t over65 = 0, over65_alone = 0;
-  for (size_t i = 0; i < R.count; ++i)
+  for (size_t i = 0; i < R.first_commuter; ++i)
     if (R.age[i] >= 65) {
       ++over65;
       if (R.has(i, LivesAlone)) ++over65_alone;
     }
   // 2020 census: 22.8% aged 65+; 811,408 one-person 65+ households = 26% of over-65s
-  BOOST_TEST(double(over65) / double(R.count) == 0.228, tt::tolerance(0.08));
+  BOOST_TEST(double(over65) / double(R.first_commuter) == 0.228, tt::tolerance(0.08));
   BOOST_TEST(double(over65_alone) / double(over65) == 0.26, tt::tolerance(0.12));
 }
 
@@ -81,7 +83,11 @@ BOOST_AUTO_TEST_CASE(occupancy_is_conserved_at_every_sample) {
     out += outdoors->values[c];
     BOOST_TEST(outdoors->values[c] <= present->values[c]);
   }
-  BOOST_TEST(sum == total, tt::tolerance(1e-6));
+  // the field counts the city's cells: residents, and the in-commuters not at home outside it
+  const size_t last = m.sample_times().size() - 1;
+  BOOST_TEST(sum == double(sim.residents().first_commuter) * sim.residents().weight +
+                        series_at(sim, "residents/commuters_in_city", last),
+             tt::tolerance(1e-6));
   for (size_t s = 0; s < m.sample_times().size(); ++s) {
     const double parts = series_at(sim, "residents/at_home", s) + series_at(sim, "residents/at_day_place", s) +
                          series_at(sim, "residents/at_errand", s) + series_at(sim, "residents/travelling", s);
@@ -145,4 +151,48 @@ BOOST_AUTO_TEST_CASE(the_65plus_alone_subset_keeps_only_older_people_living_alon
   b.run();
   const double total = double(b.residents().count) * b.residents().weight;
   BOOST_TEST(series_at(b, "residents/at_home", 0) == total);
+}
+
+// in-commuters from Kanagawa, Saitama and Chiba: none in the city at night, about 2.9
+// million (2010 census) by day, living at their corridor's cell outside Tokyo
+BOOST_AUTO_TEST_CASE(in_commuters_enter_by_day_and_leave_by_night) {
+  Simulation sim(tokyo_1pct(28, "2026-06-03T00:00"), 2);  // Wednesday 00:00 to Thursday 04:00
+  sim.run();
+  const Residents& R = sim.residents();
+  BOOST_TEST(double(R.count - R.first_commuter) * R.weight == 2.9e6, tt::tolerance(0.01));
+  for (size_t r = R.first_commuter; r < R.count; ++r) {
+    BOOST_TEST_REQUIRE(!sim.grid().is_land(R.home_cell[r]));
+    BOOST_TEST_REQUIRE(sim.grid().is_land(R.day_cell[r]));
+  }
+  BOOST_TEST(series_at(sim, "residents/commuters_in_city", 3) == 0.0);
+  BOOST_TEST(series_at(sim, "residents/commuters_in_city", 27) == 0.0);  // Thursday 03:00
+  // by 14:00 all but the few who do not work that day (none on a weekday) are in
+  BOOST_TEST(series_at(sim, "residents/commuters_in_city", 14) > 0.9 * 2.9e6);
+}
+
+// the simulated weekday 14:00 population of each municipality against the census
+// daytime/night-time ratio (scenarios/data/tokyo_daytime_population.csv; docs/city.md)
+BOOST_AUTO_TEST_CASE(daytime_population_matches_the_census_ratios) {
+  Simulation sim(tokyo_1pct(15, "2026-06-03T00:00"), 2);
+  sim.run();
+  const Grid& g = sim.grid();
+  std::map<std::string, double> day, night;  // by area name
+  for (size_t i = 0; i < g.municipalities.size(); ++i) {
+    const Municipality& m = g.municipalities[i];
+    const double d = series_at(sim, "residents/present_by_municipality", 14, i);
+    const std::string part = m.area == "ku" ? "23 wards" : m.area == "tama" ? "Tama" : "islands";
+    for (const std::string& area : {std::string("Tokyo"), part, m.name_en}) day[area] += d, night[area] += m.population;
+  }
+  const auto ratio = [&](const std::string& area) { return 100 * day.at(area) / night.at(area); };
+  const CsvTable census = read_csv(CITYSIM_SOURCE_DIR "/scenarios/data/tokyo_daytime_population.csv", "census");
+  std::map<std::string, double> r2010, r2020;
+  for (size_t r = 0; r < census.rows.size(); ++r)
+    (census.rows[r][2] == "2010" ? r2010 : r2020)[census.rows[r][0]] = census.number(r, census.column("ratio_pct", "census"), "census");
+  BOOST_TEST(std::abs(ratio("Tokyo") - r2020.at("Tokyo")) < 5);        // 119.2%
+  BOOST_TEST(std::abs(ratio("23 wards") - r2020.at("23 wards")) < 5);  // 126.8%
+  BOOST_TEST(std::abs(ratio("Tama") - r2010.at("Tama")) < 5);          // 91.5%
+  for (const char* centre : {"Chiyoda", "Chuo", "Minato"})  // 1,738.8%, 493.6%, 432.0%
+    BOOST_TEST(std::abs(ratio(centre) / r2010.at(centre) - 1) < 0.25, centre << ": " << ratio(centre));
+  for (const char* other : {"Setagaya", "Hachioji", "Machida", "Tachikawa", "Musashino"})
+    BOOST_TEST(std::abs(ratio(other) - r2010.at(other)) < 10, other << ": " << ratio(other));
 }

@@ -386,7 +386,9 @@ void step_heat(const HeatParams& p, HeatState& s, World& w) {
         }
       } else if (flags[r] & Outdoors) {
         place = kOutdoors;
-      } else if (home ? !ac_home : !powered) {  // workplaces, shops and trains have AC unless the power is cut
+      } else if (home ? !ac_home && !(flags[r] & Commuter) : !powered) {
+        // workplaces, shops and trains have AC unless the power is cut; in-commuters at
+        // home are outside the city, their heat there is not the city's
         place = kWarmIndoors;
       }
       // most people are somewhere cool (no risk, no dose added): at most their dose decays

@@ -280,7 +280,8 @@ NetworkState make_network_state(Sites sites, const Grid& g) {
   return s;
 }
 
-void update_demand(const NetworkParams& p, NetworkState& s, const Residents& R, size_t cells) {
+void update_demand(const NetworkParams& p, NetworkState& s, const Residents& R, const Grid& g) {
+  const size_t cells = g.size();
   // sessions per minute of one smartphone owner by age group and activity, in integer
   // units of 1e-9 so that per-thread sums do not depend on the order of the adds
   constexpr double kUnit = 1e-9;
@@ -303,6 +304,10 @@ void update_demand(const NetworkParams& p, NetworkState& s, const Residents& R, 
   // cells empty at the count take the city's mean mix when people arrive
   double rate_all = 0, present_all = 0;
   for (size_t c = 0; c < cells; ++c) {
+    if (!g.is_land(c)) {  // outside the city: in-commuters at home there use other networks
+      s.rate_per_resident[c] = 0;
+      continue;
+    }
     const double rate = double(total[c]) * kUnit;
     const double present = R.present.empty() ? 0.0 : double(R.present[c]);
     s.rate_per_resident[c] = present > 0 ? rate / present : -1.0;
@@ -668,7 +673,7 @@ void step_network(const NetworkParams& p, NetworkState& s, World& w) {
   // 2. demand: recounted from the residents at its own cadence
   const int64_t minute = w.clock.elapsed_minutes();
   if (s.demand_updated_minute < 0 || minute - s.demand_updated_minute >= p.demand_update_minutes) {
-    update_demand(p, s, w.residents, w.grid.size());
+    update_demand(p, s, w.residents, w.grid);
     s.demand_updated_minute = minute;
   } else {
     refresh_demand(s, w.residents);

@@ -210,7 +210,7 @@ NetworkState make_network_state(Sites sites, const Grid& grid);
 
 // the demand mix: per cell sessions per minute per resident present, from the smartphone
 // owners by age group and activity; loops over residents, so called at demand_update_minutes
-void update_demand(const NetworkParams& params, NetworkState& state, const Residents& residents, size_t cells);
+void update_demand(const NetworkParams& params, NetworkState& state, const Residents& residents, const Grid& grid);
 // per cell sessions per minute now: residents present now (kept by the residents module
 // every minute) times the last mix
 void refresh_demand(NetworkState& state, const Residents& residents);

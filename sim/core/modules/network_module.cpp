@@ -115,7 +115,7 @@ class NetworkModule : public Module {
   void start(World& w) override {
     // warm-up: five holding times of sessions at the start's demand, so the run does
     // not start from an empty network; the counters start from zero afterwards
-    update_demand(params_, state_, w.residents, grid_.size());
+    update_demand(params_, state_, w.residents, grid_);
     state_.demand_updated_minute = 0;
     std::vector<double> rate(state_.base_rate_per_min);
     const double factor = demand_factor(params_, state_, w.clock.now());
@@ -237,7 +237,7 @@ class NetworkModule : public Module {
     // coverage: people present in reach of at least one working site
     double people = 0, covered = 0;
     for (size_t c = 0; c < grid_.size(); ++c) {
-      const double present = w.residents.present.empty() ? 0.0 : double(w.residents.present[c]);
+      const double present = w.residents.present.empty() || !grid_.is_land(c) ? 0.0 : double(w.residents.present[c]);
       if (present == 0) continue;
       double none = 1;  // the pools' shares count their working sites only
       for (uint32_t l = s.pool_coverage.start[c]; l < s.pool_coverage.start[c + 1]; ++l) none *= 1 - s.pool_coverage.share[l];

@@ -6,6 +6,8 @@
 // [SECTION] module         minute buckets, the step, metrics
 #include "citysim/residents.hpp"
 
+#include "citysim/city.hpp"
+
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
@@ -87,6 +89,13 @@ void ResidentsParams::keys(ParamKeys& k) {
         "smartphone ownership for ages 0-12, 13-19, 20-59, 60-69, 70-79, 80+ (MIC Communications Usage Trend Survey 2023)")
       .range(0, 1);
   prob("residents.aircon_share", aircon_share, "share of homes with air conditioning (Cabinet Office consumer survey: about 0.91)");
+  k.key("residents.in_commuters", in_commuters,
+        "workers and students living outside the city who enter on a weekday, for the whole table of municipalities "
+        "(a subset draws its share of the day places); 2010 census: about 2.9 million into Tokyo; 0 = none")
+      .units("people")
+      .at_least(0);
+  k.path("residents.commuter_corridors_file", commuter_corridors_file,
+         "CSV of where in-commuters enter (name,prefecture,lat,lon,share); empty = the bundled Tokyo rail corridors");
 }
 
 void ResidentsParams::describe(Schema& s) {
@@ -95,6 +104,7 @@ void ResidentsParams::describe(Schema& s) {
 
 ResidentsParams ResidentsParams::from(const Scenario& sc) {
   ResidentsParams p = read_keys<ResidentsParams>(sc);
+  if (p.commuter_corridors_file.empty()) p.commuter_corridors_file = data_dir() + "/commuter_corridors.csv";
   if (p.smartphone_share_by_age.size() != 6)
     throw ScenarioError(sc.loc_of("residents.smartphone_share_by_age"), "residents.smartphone_share_by_age",
                         "expected 6 shares (ages 0-12, 13-19, 20-59, 60-69, 70-79, 80+), got " +
@@ -134,6 +144,11 @@ uint32_t nearby_cell(const Grid& g, uint32_t home, int radius, Draws& d) {
   return home;
 }
 
+double smartphone_share(const ResidentsParams& p, int age) {
+  const auto& s = p.smartphone_share_by_age;
+  return age < 13 ? s[0] : age < 20 ? s[1] : age < 60 ? s[2] : age < 70 ? s[3] : age < 80 ? s[4] : s[5];
+}
+
 size_t sample_cdf(const std::vector<double>& cdf, double u) {
   const auto it = std::upper_bound(cdf.begin(), cdf.end(), u * cdf.back());
   return std::min(size_t(it - cdf.begin()), cdf.size() - 1);
@@ -166,6 +181,66 @@ void keep_only(Residents& R, Keep keep) {
   R.plan.resize(k);
   R.plan.shrink_to_fit();
   R.households = k;
+}
+
+// where in-commuters enter: a cell outside the city (land, not water) nearest each
+// corridor's station, with the corridor's share; corridors with no such cell are dropped
+struct Entry { uint32_t cell; double share; };
+std::vector<Entry> entry_cells(const Grid& g, const std::string& path) {
+  const std::string key = "residents.commuter_corridors_file";
+  const CsvTable t = read_csv(path, key);
+  const int c_lat = t.column("lat", key), c_lon = t.column("lon", key), c_share = t.column("share", key);
+  std::vector<Entry> out;
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    const double lat = t.number(r, c_lat, key), lon = t.number(r, c_lon, key), share = t.number(r, c_share, key);
+    if (!(share >= 0)) throw ScenarioError({path, t.lines[r]}, key, "expected a share >= 0, got " + format_number(share));
+    int64_t best = -1;
+    double best_km = 1e18;
+    for (size_t c = 0; c < g.size(); ++c)
+      if (g.mesh_code[c] != 0 && !g.is_land(c) && !g.water[c])
+        if (const double km = haversine_km(lat, lon, g.lat[c], g.lon[c]); km < best_km) best = int64_t(c), best_km = km;
+    if (best >= 0 && share > 0) out.push_back({uint32_t(best), share});
+  }
+  return out;
+}
+
+// in-commuters: a fixed number (the city's share of them, times the population scale),
+// each with a corridor of entry and a day place drawn by jobs on the mainland
+void add_in_commuters(Residents& R, const Grid& g, const ResidentsParams& p, double scale, uint64_t seed) {
+  const size_t n = size_t(std::llround(p.in_commuters * g.day_place_share * scale));
+  if (n == 0) return;
+  const std::vector<Entry> entries = entry_cells(g, p.commuter_corridors_file);
+  std::vector<double> entry_cdf, job_cdf;
+  for (const Entry& e : entries) entry_cdf.push_back((entry_cdf.empty() ? 0 : entry_cdf.back()) + e.share);
+  std::vector<uint32_t> job_cells;
+  for (size_t c = 0; c < g.size(); ++c) {
+    const int mi = g.municipality_index[c];
+    if (mi < 0 || g.municipalities[size_t(mi)].area == "islands" || g.day_places[c] <= 0) continue;
+    job_cells.push_back(uint32_t(c));
+    job_cdf.push_back((job_cdf.empty() ? 0 : job_cdf.back()) + g.day_places[c]);
+  }
+  if (entries.empty() || job_cells.empty()) return;
+  const size_t first = R.count;
+  R.count += n;
+  // exact sizes: growing 14 million residents by resize alone would double the capacity
+  const auto grow = [&](auto& v, auto value) {
+    v.reserve(R.count);
+    v.resize(R.count, value);
+  };
+  grow(R.age, uint8_t(0)), grow(R.role, uint8_t(Role::Worker)), grow(R.flags, uint8_t(Commuter));
+  grow(R.household, uint32_t(0xFFFFFFFFu)), grow(R.home_cell, 0u), grow(R.day_cell, 0u), grow(R.cell, 0u);
+  grow(R.activity, uint8_t(Activity::Home)), grow(R.mode, uint8_t(Mode::None)), grow(R.plan, DayPlan{});
+  const Rng rng(seed, Stream::Commuters);
+  tbb::parallel_for(tbb::blocked_range<size_t>(first, R.count, 1 << 14), [&](const auto& range) {
+    for (size_t r = range.begin(); r < range.end(); ++r) {
+      Draws d(rng, r - first, 0);
+      const int age = 20 + int(d.below(45));  // working age, 20-64
+      R.age[r] = uint8_t(age);
+      if (d.bernoulli(smartphone_share(p, age))) R.flags[r] |= Smartphone;
+      R.home_cell[r] = R.cell[r] = entries[sample_cdf(entry_cdf, d.uniform())].cell;
+      R.day_cell[r] = job_cells[sample_cdf(job_cdf, d.uniform())];
+    }
+  });
 }
 
 }  // namespace
@@ -284,10 +359,6 @@ Residents synthesize_residents(const Grid& g, const ResidentsParams& p, double s
   const auto elder_age = [](const MunicipalityMix& x, Draws& d) {
     return d.bernoulli(x.share_75_of_65) ? 75 + int(std::min(29.0, d.exponential(7.0))) : 65 + int(d.below(10));
   };
-  const auto phone_share = [&](int age) {
-    const auto& s = p.smartphone_share_by_age;
-    return age < 13 ? s[0] : age < 20 ? s[1] : age < 60 ? s[2] : age < 70 ? s[3] : age < 80 ? s[4] : s[5];
-  };
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, households_total, 1 << 12), [&](const auto& range) {
     for (int64_t h = range.begin(); h < range.end(); ++h) {
       if (size[size_t(h)] == 0) continue;
@@ -337,7 +408,7 @@ Residents synthesize_residents(const Grid& g, const ResidentsParams& p, double s
         }
         uint8_t flags = 0;
         if (hs == 1) flags |= LivesAlone;
-        if (pd.bernoulli(phone_share(age))) flags |= Smartphone;
+        if (pd.bernoulli(smartphone_share(p, age))) flags |= Smartphone;
         if (aircon) flags |= AirConditioning;
         R.age[r] = uint8_t(age);
         R.role[r] = uint8_t(role);
@@ -351,6 +422,8 @@ Residents synthesize_residents(const Grid& g, const ResidentsParams& p, double s
   });
   R.households = size_t(std::count_if(size.begin(), size.end(), [](uint8_t s) { return s > 0; }));
   if (p.subset == "65plus_alone") keep_only(R, [&](size_t i) { return R.age[i] >= 65 && R.has(i, LivesAlone); });
+  R.first_commuter = R.count;
+  if (p.subset == "all") add_in_commuters(R, g, p, scale, seed);
   for (size_t r = 0; r < R.count; ++r) ++R.present[R.home_cell[r]];
   R.by_activity[size_t(Activity::Home)] = int64_t(R.count);
   return R;
@@ -518,11 +591,13 @@ class ResidentsModule final : public Module {
     auto& m = w.metrics;
     f_present_ = m.add_field({"residents/present", "people", "residents present in the cell (at home, work, errands or passing through)"});
     f_outdoors_ = m.add_field({"residents/outdoors", "people", "residents outdoors in the cell (walking, cycling, waiting, outdoor errands)"});
-    s_home_ = m.add_series({"residents/at_home", "people", "residents at home"});
+    s_home_ = m.add_series({"residents/at_home", "people", "residents at home (in-commuters at home outside the city too)"});
     s_day_ = m.add_series({"residents/at_day_place", "people", "residents at work, school or nursery"});
     s_errand_ = m.add_series({"residents/at_errand", "people", "residents on errands or leisure outings"});
     s_travel_ = m.add_series({"residents/travelling", "people", "residents on a trip"});
-    s_outdoors_ = m.add_series({"residents/outdoors_total", "people", "residents outdoors anywhere"});
+    s_outdoors_ = m.add_series({"residents/outdoors_total", "people", "residents outdoors in the city"});
+    s_commuters_ = m.add_series({"residents/commuters_in_city", "people",
+                                 "in-commuters (living outside the city) now in the city, travelling or at their day place"});
     std::vector<std::string> modes;
     for (int i = 1; i < kModes; ++i) modes.push_back(mode_name(Mode(i)));
     s_trips_ = m.add_series({"residents/trips", "trips", "trips started since the previous sample, by mode"}, {"mode", modes});
@@ -546,9 +621,10 @@ class ResidentsModule final : public Module {
     const Residents& R = w.residents;
     const double wt = R.weight;
     auto present = w.metrics.field(f_present_), outdoors = w.metrics.field(f_outdoors_);
+    // cells outside the city hold only in-commuters at home there, at their corridor's cell
     for (size_t c = 0; c < grid_.size(); ++c) {
-      present[c] = float(R.present[c] * wt);
-      outdoors[c] = float(R.outdoors[c] * wt);
+      present[c] = grid_.is_land(c) ? float(R.present[c] * wt) : 0.0f;
+      outdoors[c] = grid_.is_land(c) ? float(R.outdoors[c] * wt) : 0.0f;
     }
     w.metrics.set(s_home_, double(R.by_activity[size_t(Activity::Home)]) * wt);
     w.metrics.set(s_day_, double(R.by_activity[size_t(Activity::Work)] + R.by_activity[size_t(Activity::School)]) * wt);
@@ -557,10 +633,14 @@ class ResidentsModule final : public Module {
     int64_t out_total = 0;
     std::vector<int64_t> by_muni(grid_.municipalities.size(), 0);
     for (size_t c = 0; c < grid_.size(); ++c) {
+      if (!grid_.is_land(c)) continue;
       out_total += R.outdoors[c];
       if (grid_.municipality_index[c] >= 0) by_muni[size_t(grid_.municipality_index[c])] += R.present[c];
     }
     w.metrics.set(s_outdoors_, double(out_total) * wt);
+    int64_t commuters_in = 0;
+    for (size_t r = R.first_commuter; r < R.count; ++r) commuters_in += grid_.is_land(R.cell[r]);
+    w.metrics.set(s_commuters_, double(commuters_in) * wt);
     auto trips = w.metrics.values(s_trips_);
     for (int i = 1; i < kModes; ++i) trips[size_t(i - 1)] = double(R.trips_started[size_t(i)]) * wt;
     w.residents.trips_started.fill(0);
@@ -683,7 +763,7 @@ class ResidentsModule final : public Module {
   std::vector<uint32_t> bucket_start_;  // first entry of each minute (1441)
   std::vector<uint32_t> bucket_;        // resident << 4 | segment index, by minute then resident
   FieldId f_present_ = 0, f_outdoors_ = 0;
-  SeriesId s_home_ = 0, s_day_ = 0, s_errand_ = 0, s_travel_ = 0, s_outdoors_ = 0, s_trips_ = 0, s_by_muni_ = 0;
+  SeriesId s_home_ = 0, s_day_ = 0, s_errand_ = 0, s_travel_ = 0, s_outdoors_ = 0, s_trips_ = 0, s_by_muni_ = 0, s_commuters_ = 0;
 };
 
 }  // namespace

@@ -68,6 +68,7 @@ struct Grid {
   std::vector<uint8_t> water;          // 1 = sea, bay, river or lake
   std::vector<float> coast_km;         // distance to the nearest water cell, km
   std::vector<Outline> outlines;       // the municipalities' boundary rings
+  double day_place_share = 1;          // share of the day places of all the table's municipalities in this grid
   std::string credit;                  // the credit line the boundary data requires ("" = none)
 
   size_t size() const { return size_t(rows) * size_t(cols); }

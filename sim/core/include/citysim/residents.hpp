@@ -23,7 +23,8 @@ const char* activity_name(Activity activity);
 const char* mode_name(Mode mode);
 
 // resident flag bits
-enum ResidentFlag : uint8_t { LivesAlone = 1, Smartphone = 2, AirConditioning = 4, Outdoors = 8 };
+// (Commuter: lives outside the city, enters for the day; not in the night-time population)
+enum ResidentFlag : uint8_t { LivesAlone = 1, Smartphone = 2, AirConditioning = 4, Outdoors = 8, Commuter = 16 };
 
 // one day's plan, expanded into segments on demand
 struct DayPlan {
@@ -73,6 +74,8 @@ struct ResidentsParams {
   double rail_access_min = 8, rail_wait_min = 4, rail_egress_min = 6;
   std::vector<double> smartphone_share_by_age = {0.40, 0.95, 0.96, 0.85, 0.65, 0.35};
   double aircon_share = 0.91;
+  double in_commuters = 2.9e6;         // people entering Tokyo on a weekday (2010 census), whole Tokyo
+  std::string commuter_corridors_file;  // resolved path; "" = bundled
 
   void keys(ParamKeys& keys);  // every [residents] key, once (describe and from use it)
   static void describe(Schema& schema);
@@ -98,6 +101,7 @@ struct Residents {
   std::array<int64_t, kActivities> by_activity{};  // residents per activity now, unweighted
   std::array<int64_t, kModes> trips_started{};      // trips started since the last sample, unweighted
   size_t households = 0;
+  size_t first_commuter = 0;          // residents first_commuter..count-1 live outside the city
 
   bool has(size_t i, ResidentFlag f) const { return (flags[i] & f) != 0; }
   bool is_outdoors(size_t i) const { return has(i, Outdoors); }
@@ -105,7 +109,9 @@ struct Residents {
 };
 
 // the population for a grid: households drawn per municipality from census shares,
-// sampled with probability population_scale; deterministic from the seed
+// sampled with probability population_scale, then the in-commuters (workers living
+// outside the city, at home at a rail corridor's entry cell outside it); deterministic
+// from the seed
 Residents synthesize_residents(const Grid& grid, const ResidentsParams& params, double population_scale,
                                uint64_t seed);
 

@@ -16,6 +16,7 @@ enum class Stream : uint32_t {
   PopulationPeople = 2,
   DayPlans = 3,
   CityLayers = 4,
+  Commuters = 5,
   Heat = 10,
   Network = 20,
   Watch = 30,
