@@ -4,6 +4,8 @@
 // [SECTION] panels       time bar, layers, charts, events, scenario knobs, legend
 #include "app.hpp"
 
+#include "citysim/boundaries.hpp"
+
 #include <GLFW/glfw3.h>
 
 #include <algorithm>
@@ -73,7 +75,15 @@ Fonts load_fonts(float scale) {
       if (!std::filesystem::exists(cjk)) continue;
       ImFontConfig merge;
       merge.MergeMode = true;
-      f.japanese = io.Fonts->AddFontFromFileTTF(cjk, 16.0f * scale, &merge, io.Fonts->GetGlyphRangesJapanese()) != nullptr;
+      // ImGui's Japanese set (2,999 common kanji) lacks some of the credit line's (国)
+      static ImVector<ImWchar> ranges;
+      if (ranges.empty()) {
+        ImFontGlyphRangesBuilder builder;
+        builder.AddRanges(io.Fonts->GetGlyphRangesJapanese());
+        builder.AddText(kBoundariesCredit);
+        builder.BuildRanges(&ranges);
+      }
+      f.japanese = io.Fonts->AddFontFromFileTTF(cjk, 16.0f * scale, &merge, ranges.Data) != nullptr;
       break;
     }
     f.big = io.Fonts->AddFontFromFileTTF(path, 34.0f * scale);
@@ -136,27 +146,30 @@ void App::prepare_grid() {
   const double lat_mid = land ? lat_sum / double(land) : 35.7;
   land_cells_ = double(land);
   aspect_ = mesh_cell_lon_deg(g.level) * std::cos(lat_mid * M_PI / 180) / mesh_cell_lat_deg(g.level);
-  // borders between neighbouring cells of different municipalities; coast where one side is not the city
   x0_ = y0_ = 1e30, x1_ = y1_ = -1e30;
-  for (int r = 0; r < g.rows; ++r)
-    for (int c = 0; c < g.cols; ++c) {
-      const size_t i = size_t(r) * size_t(g.cols) + size_t(c);
-      const int32_t m = g.municipality[i];
-      if (m != 0) {
-        x0_ = std::min(x0_, c * aspect_), x1_ = std::max(x1_, (c + 1) * aspect_);
-        y0_ = std::min(y0_, double(r)), y1_ = std::max(y1_, double(r + 1));
-      }
-      const int32_t right = c + 1 < g.cols ? g.municipality[i + 1] : 0;
-      const int32_t below = r + 1 < g.rows ? g.municipality[i + size_t(g.cols)] : 0;
-      const float x = float((c + 1) * aspect_), y = float(r + 1);
-      if (m != right && (m != 0 || right != 0))
-        ((m == 0 || right == 0) ? coast_ : borders_).push_back({x, float(r), x, y});
-      if (m != below && (m != 0 || below != 0))
-        ((m == 0 || below == 0) ? coast_ : borders_).push_back({float(c * aspect_), y, x, y});
-      // the first row and column have no neighbour above or to the left
-      if (c == 0 && m != 0) coast_.push_back({0, float(r), 0, float(r + 1)});
-      if (r == 0 && m != 0) coast_.push_back({float(c * aspect_), 0, x, 0});
+  for (size_t i = 0; i < g.size(); ++i)
+    if (g.municipality[i] != 0) {
+      const int r = g.row_of(i), c = g.col_of(i);
+      x0_ = std::min(x0_, c * aspect_), x1_ = std::max(x1_, (c + 1) * aspect_);
+      y0_ = std::min(y0_, double(r)), y1_ = std::max(y1_, double(r + 1));
     }
+  // the municipalities' real boundaries in map units, each ring through the block
+  // (mainland or island inset) that holds its first point
+  const double dlat = mesh_cell_lat_deg(g.level), dlon = mesh_cell_lon_deg(g.level);
+  outlines_.clear();
+  for (const Outline& o : g.outlines) {
+    const MeshIndex first = mesh_index_of(g.level, o.lat[0], o.lon[0]);
+    const auto block = std::find_if(g.blocks.begin(), g.blocks.end(), [&](const GridBlock& b) {
+      return first.lat <= b.north_west.lat && first.lat > b.north_west.lat - b.rows && first.lon >= b.north_west.lon &&
+             first.lon < b.north_west.lon + b.cols;
+    });
+    if (block == g.blocks.end()) continue;
+    std::vector<ImVec2> ring;
+    for (size_t k = 0; k < o.lon.size(); ++k)
+      ring.emplace_back(float(((o.lon[k] - 100) / dlon - double(block->north_west.lon) + block->col0) * aspect_),
+                        float(double(block->north_west.lat + 1) - o.lat[k] / dlat + block->row0));
+    outlines_.push_back(std::move(ring));
+  }
   if (x1_ < x0_) x0_ = 0, y0_ = 0, x1_ = g.cols * aspect_, y1_ = g.rows;
   // names at the municipal office, the most populous first so they win overlaps
   std::vector<size_t> order(g.municipalities.size());
@@ -377,8 +390,23 @@ void App::draw_map(const Frame& f) {
                  to_screen(g.cols * aspect_, g.rows));
   const float thin = std::clamp(float(cam_.scale) * 0.06f, 0.8f, 2.0f);
   if (show_borders_) {
-    for (const ImVec4& s : borders_) dl->AddLine(to_screen(s.x, s.y), to_screen(s.z, s.w), IM_COL32(255, 255, 255, 70), thin);
-    for (const ImVec4& s : coast_) dl->AddLine(to_screen(s.x, s.y), to_screen(s.z, s.w), IM_COL32(170, 195, 230, 150), thin);
+    std::vector<ImVec2> screen;
+    for (const auto& ring : outlines_) {
+      screen.clear();
+      for (const ImVec2& q : ring) screen.push_back(to_screen(q.x, q.y));
+      dl->AddPolyline(screen.data(), int(screen.size()), IM_COL32(255, 255, 255, 110), ImDrawFlags_Closed, thin);
+    }
+  }
+  if (!g.credit.empty()) {  // the boundary data's credit line, wherever the map is shown: Japanese over English
+    const size_t split = g.credit.find(" / ");
+    const std::string lines[] = {text(g.credit.substr(0, split)), split == std::string::npos ? "" : g.credit.substr(split + 3)};
+    float y = display_.y - 6;
+    for (int k = 1; k >= 0; --k) {
+      if (lines[k].empty()) continue;
+      const ImVec2 size = ImGui::CalcTextSize(lines[k].c_str());
+      y -= size.y;
+      dl->AddText(ImVec2((display_.x - size.x) / 2, y), IM_COL32(220, 220, 220, 200), lines[k].c_str());
+    }
   }
   if (show_points_ && !points_.empty()) {
     // the points go through our own shader in the middle of ImGui's draw order

@@ -89,7 +89,7 @@ class App {
   // the grid, precomputed for drawing
   double aspect_ = 1;                           // cell width / cell height on the ground
   double land_cells_ = 0;
-  std::vector<ImVec4> borders_, coast_;         // segments in world units (x0, y0, x1, y1)
+  std::vector<std::vector<ImVec2>> outlines_;   // municipal boundary rings in map units (x = col * aspect, y = row)
   double x0_ = 0, y0_ = 0, x1_ = 1, y1_ = 1;    // land bounding box, world units
   std::vector<std::pair<ImVec2, std::string>> names_;  // largest first
 
