@@ -3,7 +3,8 @@
 # THREADS, for each case in CASES (default "demo full"):
 #   demo     the demo scenario (10% of Tokyo, 24 h, 1-minute ticks), residents only
 #   modules  the demo with all five modules on (heat, network, watch-over, vertiport, housing)
-#   full     full Tokyo (population_scale 1.0), residents only
+#   full     full Tokyo (population_scale 1.0), residents only, in-commuters included
+#   full-residents  the same without the in-commuters (residents.in_commuters = 0)
 # Prints a markdown table for the README; speed-up is against the first thread count.
 # RAW=FILE appends every run's own line (with per-module step seconds) to FILE.
 # usage: [CASES="demo modules full"] [RAW=FILE] bench/run.sh [REPEATS] [THREADS...]     e.g. bench/run.sh 5 1 2
@@ -27,7 +28,8 @@ for case in $CASES; do
     demo) extra=() ;;
     modules) extra=(heat.enabled=true network.enabled=true watch.enabled=true vertiport.enabled=true housing.enabled=true) ;;
     full) extra=(city.population_scale=1.0) ;;
-    *) echo "unknown case '$case' (expected demo, modules or full)" >&2; exit 2 ;;
+    full-residents) extra=(city.population_scale=1.0 residents.in_commuters=0) ;;
+    *) echo "unknown case '$case' (expected demo, modules, full or full-residents)" >&2; exit 2 ;;
   esac
   first_run_s=""
   for t in $THREADS; do
