@@ -8,12 +8,12 @@ import pandas as pd
 
 from . import _citysim
 
-LAYERS = ("mesh_code", "lat", "lon", "municipality", "municipality_index", "land_use", "population",
+LAYERS = ("mesh_code", "lat", "lon", "municipality", "municipality_index", "land_use", "land_share", "population",
           "day_places", "building_year", "water", "coast_km")
 
 # units of the layers, as in the results file's /grid
 LAYER_UNITS = {"mesh_code": "1", "lat": "degrees_north", "lon": "degrees_east", "municipality": "1",
-               "municipality_index": "1", "land_use": "1", "population": "people", "day_places": "people",
+               "municipality_index": "1", "land_use": "1", "land_share": "1", "population": "people", "day_places": "people",
                "building_year": "year", "water": "1", "coast_km": "km"}
 
 
@@ -32,16 +32,35 @@ class Grid:
     use lat/lon (not row/col) for distances. Layers are numpy arrays (rows, cols): for a live
     simulation they are read-only views of the engine's memory."""
 
-    def __init__(self, layers: Mapping[str, np.ndarray], municipalities: list[dict], cell_m: int):
+    def __init__(self, layers: Mapping[str, np.ndarray], municipalities: list[dict], cell_m: int,
+                 outlines: list[tuple[int, np.ndarray, np.ndarray]] = (), credit: str = ""):
         self._layers = dict(layers)
         self.cell_m = int(cell_m)
         self._municipalities = municipalities
         self._index: dict[int, int] | None = None
+        self.outlines = list(outlines)  #: (code, lon, lat) of each municipal boundary ring
+        self.credit = credit  #: the credit line the boundary data requires wherever it is shown
 
     @classmethod
     def _from_sim(cls, sim: "_citysim.Simulation") -> "Grid":
         info = sim.grid_info()
-        return cls({name: sim.grid_layer(name) for name in LAYERS}, info["municipalities"], info["cell_m"])
+        return cls({name: sim.grid_layer(name) for name in LAYERS}, info["municipalities"], info["cell_m"],
+                   info["outlines"], info["credit"])
+
+    def outline_rowcol(self) -> list[np.ndarray]:
+        """Each boundary ring as (n, 2) fractional (row, col) image coordinates (cell centres at
+        integers), placed through the inset that holds its first vertex."""
+        q = {1000: 1, 500: 2, 250: 4}[self.cell_m]
+        dlat, dlon = 1 / 120 / q, 1 / 80 / q
+        out = []
+        for _, lon, lat in self.outlines:
+            try:
+                r0, c0 = self.rowcol_at(float(lat[0]), float(lon[0]))
+            except (KeyError, ValueError):
+                continue
+            iy0, ix0 = np.floor(lat[0] / dlat), np.floor((lon[0] - 100) / dlon)
+            out.append(np.column_stack([r0 - 0.5 + (iy0 + 1 - lat / dlat), c0 - 0.5 + ((lon - 100) / dlon - ix0)]))
+        return out
 
     # -- layers ---------------------------------------------------------------------------
     def layer(self, name: str) -> np.ndarray:

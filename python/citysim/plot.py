@@ -43,7 +43,8 @@ def _borders(codes: np.ndarray):
 def plot_map(values: np.ndarray, grid: Any, title: str = "", units: str = "", ax: Any = None,
              labels: bool = True, cmap: str = "magma", **kw: Any):
     """Colour map of a (rows, cols) field over the grid, sea and outside cells blank,
-    municipality borders drawn and names written at the municipal offices."""
+    municipality borders drawn (the real boundaries when the grid has them, with their
+    credit line) and names written at the municipal offices."""
     from matplotlib.collections import LineCollection
 
     if ax is None:
@@ -54,7 +55,10 @@ def plot_map(values: np.ndarray, grid: Any, title: str = "", units: str = "", ax
     shown = np.where(codes != 0, np.asarray(values, dtype=float), np.nan)
     im = ax.imshow(shown, cmap=cmap, origin="upper", interpolation="nearest", **kw)
     ax.figure.colorbar(im, ax=ax, shrink=0.7, label=units)
-    ax.add_collection(LineCollection(_borders(codes), colors="white", linewidths=0.4, alpha=0.8))
+    rings = [ring[:, ::-1] for ring in grid.outline_rowcol()]  # (x = col, y = row)
+    ax.add_collection(LineCollection(rings or _borders(codes), colors="white", linewidths=0.4, alpha=0.8))
+    if grid.credit:  # its English half: matplotlib's default font has no Japanese
+        ax.annotate(grid.credit.split(" / ")[-1], (0.5, -0.02), xycoords="axes fraction", ha="center", va="top", fontsize=5)
     if labels:
         for m in grid._municipalities:
             try:

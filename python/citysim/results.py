@@ -145,7 +145,13 @@ class Result:
             if "municipalities" in g:
                 rec = g["municipalities"][:]
                 munis = [{n: _text(r[n]) for n in rec.dtype.names} for r in rec]
-            self._grid = Grid(layers, munis, int(_text(g.attrs["level"])))
+            outlines, credit = [], ""
+            if "outlines" in g:
+                o = g["outlines"]
+                start, lon, lat = list(o["start"][:]) + [len(o["lon"])], o["lon"][:], o["lat"][:]
+                outlines = [(int(code), lon[a:b], lat[a:b]) for code, a, b in zip(o["code"][:], start[:-1], start[1:])]
+                credit = _text(o.attrs.get("credit", ""))
+            self._grid = Grid(layers, munis, int(_text(g.attrs["level"])), outlines, credit)
         return self._grid
 
     def to_xarray(self):

@@ -184,6 +184,12 @@ py::dict grid_info(const Grid& g) {
     munis.append(md);
   }
   d["municipalities"] = munis;
+  py::list outlines;  // (code, lon, lat) per boundary ring
+  for (const Outline& o : g.outlines)
+    outlines.append(py::make_tuple(o.code, py::array_t<double>(py::ssize_t(o.lon.size()), o.lon.data()),
+                                   py::array_t<double>(py::ssize_t(o.lat.size()), o.lat.data())));
+  d["outlines"] = outlines;
+  d["credit"] = g.credit;
   return d;
 }
 
@@ -195,13 +201,14 @@ py::array grid_layer(const Grid& g, const std::string& name, py::handle owner) {
   if (name == "municipality") return view(g.municipality, shape, owner);
   if (name == "municipality_index") return view(g.municipality_index, shape, owner);
   if (name == "land_use") return view(g.land_use, shape, owner);
+  if (name == "land_share") return view(g.land_share, shape, owner);
   if (name == "population") return view(g.population, shape, owner);
   if (name == "day_places") return view(g.day_places, shape, owner);
   if (name == "building_year") return view(g.building_year, shape, owner);
   if (name == "water") return view(g.water, shape, owner);
   if (name == "coast_km") return view(g.coast_km, shape, owner);
   throw py::key_error("no grid layer '" + name +
-                      "'; known: mesh_code, lat, lon, municipality, municipality_index, land_use, population, "
+                      "'; known: mesh_code, lat, lon, municipality, municipality_index, land_use, land_share, population, "
                       "day_places, building_year, water, coast_km");
 }
 

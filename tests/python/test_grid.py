@@ -49,3 +49,23 @@ def test_by_municipality_sums_the_cells(small):
     assert np.allclose(per.to_numpy(), last.to_numpy())
     with pytest.raises(ValueError):
         sim.grid.by_municipality(np.zeros(3))
+
+
+def test_real_boundaries_are_in_the_grid_and_the_results_file(small, tmp_path):
+    sim = citysim.Simulation(small(), threads=1)
+    g = sim.grid
+    assert sorted({code for code, _, _ in g.outlines}) == [13101, 13102, 13105, 13106]
+    assert "国土数値情報" in g.credit and "MLIT" in g.credit
+    assert np.all((g.land_share >= 0) & (g.land_share <= 1)) and np.all(g.land_share[g.municipality != 0] > 0)
+    # each ring in image coordinates lies over its own municipality: the cell under the
+    # mean of its vertices is the cell that holds that point's lat/lon, and is the ward's
+    for (code, lon, lat), ring in zip(g.outlines, g.outline_rowcol()):
+        r, c = np.round(ring.mean(axis=0)).astype(int)
+        assert (r, c) == g.rowcol_at(float(lat.mean()), float(lon.mean()))
+        assert g.municipality[r, c] == code, code
+    sim.run(progress=False).save(str(tmp_path / "r.h5"))
+    res = citysim.open(str(tmp_path / "r.h5"))
+    assert res.grid.credit == g.credit and len(res.grid.outlines) == len(g.outlines)
+    for (a, lon_a, lat_a), (b, lon_b, lat_b) in zip(res.grid.outlines, g.outlines):
+        assert a == b and np.array_equal(lon_a, lon_b) and np.array_equal(lat_a, lat_b)
+    assert np.array_equal(res.grid.land_share, g.land_share)
