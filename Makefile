@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release -DPython_EXECUTABLE=$(PYTHON)
 
-.PHONY: all deps build demo test bench docs golden clean
+.PHONY: all deps build demo test bench docs golden clean fuzz sanitize tsan
 
 all: build
 
@@ -35,6 +35,35 @@ docs: build
 # refresh the regression baseline deliberately (commit it with the change that explains it)
 golden: build
 	$(BUILD)/bin/citysim run tests/golden/small.toml -o tests/golden/small.h5 --quiet --threads 2 --fields-every 16
+
+# libFuzzer on every parser for SECONDS each (clang-14, ASan + UBSan); new findings land in
+# tests/fuzz/crashes/ (add them to tests/fuzz/corpus/ once fixed: make test replays it)
+SECONDS ?= 60
+FUZZ_TARGETS = scenario mesh_csv boundaries
+fuzz: deps
+	@command -v clang++-14 >/dev/null || { echo "make fuzz needs clang-14 libfuzzer-14-dev libclang-rt-14-dev (apt-get install -y clang-14 libfuzzer-14-dev libclang-rt-14-dev)"; exit 1; }
+	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DCITYSIM_FUZZ=ON -DCITYSIM_BUILD_VIZ=OFF -DCITYSIM_BUILD_PYTHON=OFF
+	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	@mkdir -p tests/fuzz/crashes
+	for t in $(FUZZ_TARGETS); do mkdir -p build-fuzz/corpus/$$t && \
+	  build-fuzz/bin/fuzz_$$t -max_total_time=$(SECONDS) -print_final_stats=1 -artifact_prefix=tests/fuzz/crashes/$$t- \
+	    build-fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | grep -E '^(stat::number_of_executed_units|==|SUMMARY|Done)' || exit 1; done
+
+# the test suite under AddressSanitizer + UndefinedBehaviorSanitizer (gcc), and the
+# determinism and core tests under ThreadSanitizer; Python and the viewer are left out
+# (an instrumented extension needs the sanitizer preloaded into python3)
+SAN_TESTS ?= core/|io/|cli/|fuzz/
+sanitize: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCITYSIM_BUILD_VIZ=OFF -DCITYSIM_BUILD_PYTHON=OFF \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -R '$(SAN_TESTS)'
+tsan: deps
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCITYSIM_BUILD_VIZ=OFF -DCITYSIM_BUILD_PYTHON=OFF \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=thread"
+	cmake --build build-tsan -j $(JOBS) --target test_determinism test_residents test_network test_heat_sim
+	cd build-tsan && TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp" ctest --output-on-failure -R 'determinism|residents|test_network$$|heat_sim'
 
 clean:
 	rm -rf $(BUILD)

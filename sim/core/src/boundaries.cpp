@@ -67,7 +67,11 @@ std::vector<BoundaryFeature> read_boundaries(const std::string& path, const std:
   if (!in) throw ScenarioError({path, 0}, key, "cannot open file");
   std::stringstream text;
   text << in.rdbuf();
-  const std::string body = text.str();
+  return parse_boundaries(text.str(), path, key, known_codes);
+}
+
+std::vector<BoundaryFeature> parse_boundaries(const std::string& body, const std::string& path,
+                                              const std::string& key, const std::vector<int>& known_codes) {
   json doc;
   try {
     doc = json::parse(body);

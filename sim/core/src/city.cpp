@@ -51,6 +51,10 @@ std::optional<double> to_number(const std::string& s) {
 CsvTable read_csv(const std::string& path, const std::string& key) {
   std::ifstream in(path);
   if (!in) throw ScenarioError({path, 0}, key, "cannot open file");
+  return parse_csv(in, path, key);
+}
+
+CsvTable parse_csv(std::istream& in, const std::string& path, const std::string& key) {
   CsvTable t;
   t.path = path;
   std::string line;
@@ -94,7 +98,11 @@ double CsvTable::number(size_t row, int col, const std::string& key) const {
 }
 
 std::vector<MeshValue> read_mesh_csv(const std::string& path, const std::string& key) {
-  const CsvTable t = read_csv(path, key);
+  return mesh_values(read_csv(path, key), key);
+}
+
+std::vector<MeshValue> mesh_values(const CsvTable& t, const std::string& key) {
+  const std::string& path = t.path;
   if (t.header.size() < 2 || to_number(t.header[0]))  // a number there is a data row taken for the header
     throw ScenarioError({path, 1}, key,
                         "expected a header 'mesh_code,value' (two columns) or e-Stat's 'KEY_CODE,HTKSYORI,HTKSAKI,"
@@ -137,7 +145,7 @@ std::vector<MeshValue> read_mesh_csv(const std::string& path, const std::string&
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return out[a].mesh_code < out[b].mesh_code; });
   for (size_t i = 1; i < order.size(); ++i)
     if (out[order[i]].mesh_code == out[order[i - 1]].mesh_code)
-      throw ScenarioError({path, out[order[i]].line}, key,
+      throw ScenarioError({path, int(out[order[i]].line)}, key,
                           "mesh code " + std::to_string(out[order[i]].mesh_code) + " appears twice (first on line " +
                               std::to_string(out[order[i - 1]].line) + "); expected one row per cell");
   return out;
@@ -583,7 +591,7 @@ Grid build_city(const CityParams& p, uint64_t seed) {
     const auto rows = read_mesh_csv(path, key);
     for (const auto& row : rows)
       if (!(row.value >= lo && row.value <= hi))
-        throw ScenarioError({path, row.line}, key, std::string("expected ") + expected + ", got " + format_number(row.value));
+        throw ScenarioError({path, int(row.line)}, key, std::string("expected ") + expected + ", got " + format_number(row.value));
     const int digits = g.level == MeshLevel::Third ? 8 : g.level == MeshLevel::Half ? 9 : 10;
     for (const auto& row : rows)
       if (mesh_level_of_code(row.mesh_code) != g.level)

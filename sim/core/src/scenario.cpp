@@ -358,7 +358,8 @@ void Scenario::add_event(const std::string& kind, const std::string& at, std::ma
   if (!when) throw ScenarioError(loc, "events.at", "expected a datetime like 2026-08-03T14:00, got \"" + at + "\"");
   TimelineEvent ev{kind, *when, {}, loc, int(events_.size())};
   for (const auto& k : spec->keys) ev.values[k.key] = k.default_value;
-  for (const auto& [name, value] : values) {
+  for (const auto& [event_key, value] : values) {
+    const std::string& name = event_key;  // clang 14 cannot capture a structured binding
     const SourceLoc key_loc{loc.file, key_lines.count(name) ? key_lines.at(name) : loc.line};
     const auto it = std::find_if(spec->keys.begin(), spec->keys.end(), [&](const KeySpec& k) { return k.key == name; });
     if (it == spec->keys.end()) {

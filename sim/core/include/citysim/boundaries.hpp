@@ -36,6 +36,9 @@ struct BoundaryFeature {
 // self-intersecting ring, coordinates outside the JIS mesh range of Japan
 std::vector<BoundaryFeature> read_boundaries(const std::string& path, const std::string& key,
                                              const std::vector<int>& known_codes);
+// the same from the file's text (`path` names it in errors)
+std::vector<BoundaryFeature> parse_boundaries(const std::string& text, const std::string& path,
+                                              const std::string& key, const std::vector<int>& known_codes);
 
 // the area of a feature, km² (spherical excess is negligible at city scale)
 double feature_area_km2(const BoundaryFeature& feature);

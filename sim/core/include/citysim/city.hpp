@@ -3,6 +3,7 @@
 // layer replaceable by a CSV keyed by mesh code (the e-Stat mesh statistics format).
 #pragma once
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -55,5 +56,8 @@ struct CsvTable {
   double number(size_t row, int column, const std::string& key) const;  // throws ScenarioError when not a number
 };
 CsvTable read_csv(const std::string& path, const std::string& key);
+CsvTable parse_csv(std::istream& in, const std::string& path, const std::string& key);  // `path` names it in errors
+// the rows of a mesh CSV already read (`mesh_code,value` or e-Stat's format)
+std::vector<MeshValue> mesh_values(const CsvTable& table, const std::string& key);
 
 }  // namespace citysim
