@@ -73,7 +73,22 @@ size_t count_status(const std::vector<MemberRecord>& records, const std::string&
   return size_t(std::count_if(records.begin(), records.end(), [&](const MemberRecord& r) { return r.status == status; }));
 }
 
+// the ranks of an mpirun (Open MPI, or a PMI launcher such as srun) around this process
+int launcher_ranks() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+    if (const char* value = std::getenv(name)) return std::atoi(value);
+  return 1;
+}
+
 int cmd_run(Options o) {
+  // every rank would run the whole ensemble: refuse rather than race
+  if (const int ranks = launcher_ranks(); ranks > 1) {
+    std::fprintf(stderr,
+                 "error: started by mpirun with %d ranks, but this citysim was built without MPI (mpi off); run one "
+                 "process with --jobs, or Slurm array slices (docs/ensembles.md)\n",
+                 ranks);
+    return kBadInput;
+  }
   const Plan plan = load_plan(o.plan);
   if (o.out.empty()) o.out = default_output(o.plan);
   if (const std::string problem = io::output_path_problem(o.out); !problem.empty()) {

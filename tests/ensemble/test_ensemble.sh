@@ -135,6 +135,7 @@ complete=$(/usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1])['/
 out=$("$CITYSIM" ensemble "$TMP/long.ens.toml" -o "$TMP/k/l.ens.h5" 2>&1) || fail "rerun after Ctrl-C: $out"
 [[ "$out" =~ "6/6 members done ("[1-5]" reused)" ]] || fail "the rerun reuses the members done before Ctrl-C: $out"
 
-# ---- without MPI the build says so
+# ---- without MPI the build says so, and an mpirun around it is refused
 expect 0 "mpi off" "$CITYSIM" --version
+OMPI_COMM_WORLD_SIZE=3 expect 2 "built without MPI" "$CITYSIM" ensemble "$TMP/plan.ens.toml" -o "$TMP/m/p.ens.h5"
 finish ensemble
