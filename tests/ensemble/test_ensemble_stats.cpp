@@ -1,7 +1,8 @@
-// Summaries and paired contrasts against hand-computed values; seeds and slices.
+// Summaries and paired contrasts against hand-computed values; seeds and slices; the bundled plans.
 #define BOOST_TEST_MODULE ensemble_stats
 #include <boost/test/unit_test.hpp>
 #include <cmath>
+#include <filesystem>
 
 #include "citysim/ensemble/ensemble.hpp"
 #include "citysim/ensemble/stats.hpp"
@@ -56,4 +57,16 @@ BOOST_AUTO_TEST_CASE(seeds_and_slices) {
   BOOST_CHECK_THROW(parse_slice("5-2", 10), std::invalid_argument);
   BOOST_CHECK_THROW(parse_slice("a-b", 10), std::invalid_argument);
   BOOST_TEST(array_task_slice(1, 3, 7) == (std::vector<size_t>{1, 4}));
+}
+
+BOOST_AUTO_TEST_CASE(the_bundled_plans_load) {
+  for (const auto& entry : std::filesystem::directory_iterator(CITYSIM_SOURCE_DIR "/scenarios"))
+    if (entry.path().stem().extension() == ".ens") {
+      const Plan plan = load_plan(entry.path().string());
+      BOOST_TEST(plan.members().size() == plan.variants.size() * size_t(plan.replicates()));
+    }
+  const Plan plan = load_plan(CITYSIM_SOURCE_DIR "/scenarios/heatwave-shelters.ens.toml");
+  BOOST_TEST(plan.variants.size() == 4u);
+  BOOST_TEST(plan.variants[plan.baseline].name == "per_municipality=0");
+  BOOST_TEST(plan.replicates() == 20);
 }

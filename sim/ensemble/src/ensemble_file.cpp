@@ -294,7 +294,7 @@ Report read_report(const std::string& path) {
 std::string num(double x) {
   if (!std::isfinite(x)) return "n/a";
   char text[32];
-  std::snprintf(text, sizeof text, std::fabs(x) >= 100 ? "%.0f" : std::fabs(x) >= 1 ? "%.3g" : "%.3g", x);
+  std::snprintf(text, sizeof text, std::fabs(x) >= 100 ? "%.0f" : "%.3g", x);
   return text;
 }
 std::string interval(double lo, double hi) { return "[" + num(lo) + ", " + num(hi) + "]"; }
