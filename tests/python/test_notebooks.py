@@ -9,8 +9,9 @@ EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "python" / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
 
 
-def test_there_are_three_notebooks():
-    assert [p.name for p in NOTEBOOKS] == ["01-quickstart.ipynb", "02-what-if.ipynb", "03-live-stepping.ipynb"]
+def test_there_are_four_notebooks():
+    assert [p.name for p in NOTEBOOKS] == ["01-quickstart.ipynb", "02-what-if.ipynb", "03-live-stepping.ipynb",
+                                           "04-ensemble.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

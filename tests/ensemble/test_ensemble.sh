@@ -1,0 +1,141 @@
+#!/bin/bash
+# citysim ensemble end to end on a tiny scenario (3 municipalities, 2% of residents, 3 h):
+# bad plans exit 2 at file:line:key before anything runs; member results and summaries are
+# the same whatever --jobs, --threads-per-member and slicing; resume skips complete members;
+# a failing member is recorded and the rest go on; Ctrl-C leaves an incomplete file.
+. "$(dirname "$0")/../cli/common.sh"
+
+# expect CODE "substring of output" -- command...
+expect() {
+  local code="$1" text="$2"; shift 2
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  [ "$rc" = "$code" ] || fail "'$*' exited $rc, expected $code: $out"
+  [[ "$out" == *"$text"* ]] || fail "'$*' output lacks '$text': $out"
+}
+
+cat > "$TMP/tiny.toml" <<'TOML'
+[run]
+name = "ens-tiny"
+start = "2026-08-04T10:00"
+duration_hours = 3
+[city]
+population_scale = 0.02
+municipalities = ["Chiyoda", "Chuo", "Minato"]
+[heat]
+enabled = true
+[heat.weather]
+source = "profile"
+tmax_c = [38]
+tmin_c = [28]
+TOML
+# 2 variants x 3 replicates; "same" repeats the baseline, so its paired difference is exactly 0
+cat > "$TMP/plan.ens.toml" <<'TOML'
+name = "tiny"
+base = "tiny.toml"
+seed = 7
+replicates = 3
+baseline = "shelters_10"
+[[variant]]
+name = "shelters_10"
+[[variant]]
+name = "same"
+set = { "heat.shelters.per_municipality" = 10 }
+[[metric]]
+path = "heat/expected_cases_total"
+labels = ["65-74", "75+"]
+[[metric]]
+path = "residents/travelling"
+reduce = "max"
+TOML
+
+# ---- bad plans: exit 2, file:line:key, and no member file
+bad() {  # bad NAME "message" < plan text
+  cat > "$TMP/$1.ens.toml"
+  expect 2 "$2" "$CITYSIM" ensemble "$TMP/$1.ens.toml" -o "$TMP/bad/$1.ens.h5"
+  [ -e "$TMP/bad" ] && fail "$1: a bad plan must not run anything"
+}
+printf 'base = "tiny.toml"\nreplicate = 3\n[[metric]]\npath = "heat/cases_total"\n' |
+  bad unknown "unknown.ens.toml:2: key 'replicate': unknown key"
+printf 'base = "tiny.toml"\n[[variant]]\nname = "big"\nset = { "city.population_scale" = 3 }\n[[metric]]\npath = "heat/cases_total"\n' |
+  bad range "range.ens.toml:4: key 'city.population_scale': expected a number in (0, 1], got number 3"
+printf 'base = "tiny.toml"\n[grid]\n"heat.shelters.per_municipality" = []\n[[metric]]\npath = "heat/cases_total"\n' |
+  bad grid "grid.ens.toml:3: key 'grid.heat.shelters.per_municipality': expected a non-empty list of values"
+printf 'base = "tiny.toml"\nbaseline = "nope"\n[grid]\n"heat.shelters.per_municipality" = [1, 2]\n[[metric]]\npath = "heat/cases_total"\n' |
+  bad baseline "baseline.ens.toml:2: key 'baseline': expected one of the variants (per_municipality=1, per_municipality=2), got \"nope\""
+printf 'base = "tiny.toml"\n[[variant]]\nname = "x"\nset = { "city.populaton_scale" = 0.1 }\n[[metric]]\npath = "heat/cases_total"\n' |
+  bad key "key.ens.toml:4: key 'city.populaton_scale': unknown key (did you mean 'city.population_scale'?)"
+expect 2 "expected FIRST[-LAST][:STEP]" "$CITYSIM" ensemble "$TMP/plan.ens.toml" -o "$TMP/bad/x.ens.h5" --members 3-1
+
+# ---- one member at a time with two threads vs two at a time: identical members and summaries
+expect 0 "6 of 6 members complete" "$CITYSIM" ensemble "$TMP/plan.ens.toml" -o "$TMP/a/p.ens.h5" --jobs 1 --threads-per-member 2
+"$CITYSIM" ensemble "$TMP/plan.ens.toml" -o "$TMP/b/p.ens.h5" --jobs 2 -q || fail "jobs 2"
+for m in shelters_10/r000 shelters_10/r001 shelters_10/r002 same/r000 same/r001 same/r002; do
+  "$CITYSIM" compare "$TMP/a/p.ens.members/$m.h5" "$TMP/b/p.ens.members/$m.h5" --rtol 0 --atol 0 >/dev/null ||
+    fail "member $m differs between --jobs 1 --threads-per-member 2 and --jobs 2"
+done
+"$CITYSIM" ensemble report "$TMP/a/p.ens.h5" --json > "$TMP/a.json" || fail "report a"
+"$CITYSIM" ensemble report "$TMP/b/p.ens.h5" --json > "$TMP/b.json" || fail "report b"
+cmp -s "$TMP/a.json" "$TMP/b.json" || fail "summaries differ between --jobs 1 and --jobs 2: $(diff "$TMP/a.json" "$TMP/b.json")"
+# replicates differ (their seeds do), the repeated baseline's paired difference is exactly zero
+out=$("$CITYSIM" ensemble report "$TMP/a/p.ens.h5")
+[[ "$out" == *"same "*"; difference 0 [0, 0] (0%), bootstrap [0, 0]"* ]] || fail "a repeated baseline must differ by 0: $out"
+[[ "$out" == *"heat/expected_cases_total 65-74,75+ (final, people):"* ]] || fail "report lacks the metric line: $out"
+
+# ---- Slurm-style slices, then collect: the same ensemble
+"$CITYSIM" ensemble "$TMP/plan.ens.toml" -o "$TMP/s/p.ens.h5" --members 0-5:2 -q || fail "slice 0-5:2"
+[ -e "$TMP/s/p.ens.h5" ] && fail "a slice must not write the ensemble file"
+SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=2 "$CITYSIM" ensemble "$TMP/plan.ens.toml" -o "$TMP/s/p.ens.h5" -q ||
+  fail "array task 1 of 2"
+expect 0 "6 of 6 members complete" "$CITYSIM" ensemble collect "$TMP/plan.ens.toml" -o "$TMP/s/p.ens.h5"
+"$CITYSIM" ensemble report "$TMP/s/p.ens.h5" --json | cmp -s - "$TMP/a.json" || fail "collected slices differ from one run"
+
+# ---- resume: a removed member is run again, the other five are reused
+rm "$TMP/a/p.ens.members/same/r001.h5"
+expect 0 "6/6 members done (5 reused)" "$CITYSIM" ensemble "$TMP/plan.ens.toml" -o "$TMP/a/p.ens.h5"
+"$CITYSIM" ensemble report "$TMP/a/p.ens.h5" --json | cmp -s - "$TMP/a.json" || fail "a resumed ensemble differs"
+# a member file from another plan (another seed) is not reused
+sed -i 's/^seed = 7/seed = 8/' "$TMP/plan.ens.toml"
+expect 0 "6/6 members done (0 reused)" "$CITYSIM" ensemble "$TMP/plan.ens.toml" -o "$TMP/a/p.ens.h5"
+sed -i 's/^seed = 8/seed = 7/' "$TMP/plan.ens.toml"
+
+# ---- a failing member: recorded, the rest go on, no contrast with fewer than 2 pairs
+cat > "$TMP/fail.ens.toml" <<'TOML'
+base = "tiny.toml"
+replicates = 2
+[[variant]]
+name = "ok"
+[[variant]]
+name = "broken"
+set = { "city.municipalities" = ["Nowhere"] }
+[[metric]]
+path = "residents/travelling"
+TOML
+out=$("$CITYSIM" ensemble "$TMP/fail.ens.toml" -o "$TMP/f/f.ens.h5" 2>&1); rc=$?
+[ "$rc" = 1 ] || fail "an ensemble with a failed member exits 1, got $rc"
+[[ "$out" == *"2 of 4 members complete"* ]] || fail "the ok members must complete: $out"
+[[ "$out" == *"broken n/a [n/a, n/a] (n=0); difference not computed: 0 paired replicate(s), needs 2"* ]] ||
+  fail "no contrast without pairs: $out"
+[[ "$out" == *"broken replicate 1: failed: $TMP/fail.ens.toml:7: key 'city.municipalities': unknown municipality"* ]] ||
+  fail "the failure is listed with its error: $out"
+[ -e "$TMP/f/f.ens.h5" ] || fail "the ensemble file is written despite a failed member"
+
+# ---- Ctrl-C: stops scheduling, the file is marked incomplete, a rerun finishes the rest
+sed 's/duration_hours = 3/duration_hours = 12/' "$TMP/tiny.toml" > "$TMP/long.toml"
+sed 's/base = "tiny.toml"/base = "long.toml"/' "$TMP/plan.ens.toml" > "$TMP/long.ens.toml"
+"$CITYSIM" ensemble "$TMP/long.ens.toml" -o "$TMP/k/l.ens.h5" -q &
+pid=$!
+for _ in $(seq 100); do [ -e "$TMP/k/l.ens.members/shelters_10/r000.h5" ] && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"; rc=$?
+[ "$rc" = 130 ] || fail "Ctrl-C exits 130, got $rc"
+[ -e "$TMP/k/l.ens.h5" ] && fail "an interrupted ensemble must not write the complete name"
+complete=$(/usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1])['/'].attrs['complete'])" "$TMP/k/l.ens.h5.partial")
+[ "$complete" = 0 ] || fail "the interrupted ensemble file says complete = $complete"
+out=$("$CITYSIM" ensemble "$TMP/long.ens.toml" -o "$TMP/k/l.ens.h5" 2>&1) || fail "rerun after Ctrl-C: $out"
+[[ "$out" =~ "6/6 members done ("[1-5]" reused)" ]] || fail "the rerun reuses the members done before Ctrl-C: $out"
+
+# ---- without MPI the build says so, and an mpirun around it is refused
+expect 0 "mpi off" "$CITYSIM" --version
+OMPI_COMM_WORLD_SIZE=3 expect 2 "built without MPI" "$CITYSIM" ensemble "$TMP/plan.ens.toml" -o "$TMP/m/p.ens.h5"
+finish ensemble
