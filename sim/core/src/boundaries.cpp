@@ -79,6 +79,8 @@ std::vector<BoundaryFeature> parse_boundaries(const std::string& body, const std
     const size_t at = std::min(body.size(), size_t(e.byte));
     const int line = 1 + int(std::count(body.begin(), body.begin() + long(at), '\n'));
     throw ScenarioError({path, line}, key, std::string("not GeoJSON: ") + e.what());
+  } catch (const json::exception& e) {  // a number out of range (found by fuzz_boundaries)
+    throw ScenarioError({path, 0}, key, std::string("not GeoJSON: ") + e.what());
   }
   if (!doc.is_object() || doc.value("type", "") != "FeatureCollection" || !doc.contains("features") ||
       !doc["features"].is_array())

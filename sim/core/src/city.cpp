@@ -125,7 +125,7 @@ std::vector<MeshValue> mesh_values(const CsvTable& t, const std::string& key) {
     if (estat && t.rows[r][0].empty()) continue;  // the line of column labels
     if (estat && (t.rows[r][size_t(value_col)] == "*" || t.rows[r][size_t(value_col)].empty())) continue;
     const auto code = to_number(t.rows[r][0]);
-    bool ok = code && *code == std::floor(*code) && *code > 0;
+    bool ok = code && *code == std::floor(*code) && *code > 0 && *code < 1e10;  // 10 digits at most
     if (ok) {
       try {
         mesh_level_of_code(uint64_t(*code));
