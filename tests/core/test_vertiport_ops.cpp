@@ -269,3 +269,52 @@ BOOST_AUTO_TEST_CASE(heat_module_wind_suspends_and_hot_open_air_terminals_expose
   BOOST_TEST(windy[2] > 0.0);
   BOOST_TEST(windy[2] > calm[2]);  // stranded passengers wait longer in the heat
 }
+
+namespace {
+
+// issue #22: two sites 6 km apart, 40 Joby S4 (20 at each), 60 passengers an hour each
+// way, patient passengers (no one gives up), sampled once at the end of the run
+struct ShuttleRun { double p50_min, p99_min, empty_share, ferries, empty_seat_km; size_t flights; };
+ShuttleRun balanced_shuttle(double hours, const std::string& ops) {
+  Scenario sc = vertiport_run(hours,
+                              "[vertiport.sites]\nnames = [\"Hub\", \"Far\"]\nlat = [35.634, 35.681]\nlon = [139.793, 139.767]\n"
+                              "pads = [4]\ngates = [12]\nstands = [60]\nchargers = [20]\ncheckin_counters = [4]\nsecurity_lanes = [4]\n"
+                              "[vertiport.fleet]\ntypes = [\"joby_s4\", \"joby_s4\"]\nbases = [\"Hub\", \"Far\"]\ncounts = [20, 20]\n"
+                              "[vertiport.demand]\nod_per_h = [0, 60, 60, 0]\n"
+                              "[vertiport.terminal]\npatience_min = 100000\n"
+                              "[vertiport.ops]\n" + ops);
+  sc.set("run.output_every_minutes", int64_t(std::llround(hours * 60)));
+  Simulation sim(sc, 1);
+  sim.run();
+  const auto last = [&](const std::string& path) {
+    const Series* s = sim.metrics().find_series(path);
+    BOOST_REQUIRE(s);
+    return s->history.back();
+  };
+  const Table& flights = table(sim, "vertiport/flights");
+  size_t empty = 0;
+  for (size_t r = 0; r < flights.rows; ++r) empty += num(flights, r, "passengers") == 0;
+  return {last("vertiport/wait_board_p50_min"), last("vertiport/wait_board_p99_min"),
+          double(empty) / double(std::max<size_t>(1, flights.rows)), last("vertiport/ferry_flights"),
+          last("vertiport/empty_seat_km"), flights.rows};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(fleet_balancing_keeps_the_shuttle_wait_short_with_few_empty_flights) {
+  // without balancing the fleet drifts to one end (a random walk of departures minus
+  // arrivals) and the other end waits for aircraft that are only sent when none is left
+  const ShuttleRun off = balanced_shuttle(100, "balance_max_per_h = 0\n");
+  const ShuttleRun on = balanced_shuttle(100, "");
+  BOOST_TEST_MESSAGE("no balancing: wait p50 " << off.p50_min << " p99 " << off.p99_min << " min, " << off.flights
+                                               << " flights, empty " << off.empty_share);
+  BOOST_TEST_MESSAGE("balancing: wait p50 " << on.p50_min << " p99 " << on.p99_min << " min, " << on.flights
+                                            << " flights, empty " << on.empty_share << ", ferries " << on.ferries
+                                            << ", empty seat-km " << on.empty_seat_km);
+  BOOST_TEST(off.p99_min > 40.0);
+  BOOST_TEST(on.p99_min < 20.0);
+  BOOST_TEST(on.empty_share < 0.20);
+  BOOST_TEST(on.ferries > 0.0);
+  // every flight's empty seats: ferries fly all 4 empty, 6 km each (about 5.4 km straight line)
+  BOOST_TEST(on.empty_seat_km >= on.ferries * 4 * 5.0);
+}

@@ -241,7 +241,9 @@ NetworkState make_network_state(Sites sites, const Grid& g) {
   pc.start[cells] = uint32_t(pc.to.size());
   pc.share.assign(pc.to.size(), 0.0f);
   pc.log1m_share.assign(pc.to.size(), 0.0);
-  for (auto* v : {&s.capacity, &s.busy, &s.tracked, &s.reached, &s.admitted, &s.fresh}) v->assign(pools, 0);
+  for (auto* v : {&s.capacity, &s.busy, &s.tracked, &s.reached, &s.admitted, &s.fresh, &s.departed}) v->assign(pools, 0);
+  s.first_reach.assign(pools, 0);
+  s.refused_left.assign(pools, 0);
   refresh_pools(s);
   s.split.assign(pc.to.size(), 0);
   s.split_end.assign(pc.start.begin(), pc.start.end() - 1);
@@ -342,12 +344,112 @@ SessionCounts& SessionCounts::operator+=(const SessionCounts& o) {
   return *this;
 }
 
+PoolStep pool_step(Draws& d, int32_t busy_start, uint32_t departing, uint32_t arrivals, int32_t limit, double dt_min,
+                   double holding_min, std::vector<double>& scratch) {
+  PoolStep r;
+  if (arrivals == 0) return r;
+  // order statistics of n uniforms on [0, 1) from n + 1 exponential spacings, written
+  // from `at` on: sorted times without a sort
+  const auto sorted_uniforms = [&](size_t at, uint32_t n) {
+    double sum = 0;
+    for (uint32_t i = 0; i < n; ++i) scratch[at + i] = sum += d.exponential(1.0);
+    sum += d.exponential(1.0);
+    for (uint32_t i = 0; i < n; ++i) scratch[at + i] /= sum;
+  };
+  // the heap of admitted sessions that end within the step sits after both lists
+  scratch.resize(size_t(departing) + 2 * size_t(arrivals));
+  sorted_uniforms(0, departing);
+  sorted_uniforms(departing, arrivals);
+  // a session present at the start that ends within the step ends at a time with density
+  // proportional to exp(-t/h) on [0, dt): the inverse distribution function is monotone,
+  // so sorted uniforms give sorted times
+  const double leave = -std::expm1(-dt_min / holding_min);
+  for (uint32_t i = 0; i < departing; ++i) scratch[i] = -holding_min * std::log1p(-scratch[i] * leave);
+  double* const heap = scratch.data() + departing + arrivals;
+  size_t heap_size = 0;
+  const auto later = [](double a, double b) { return a > b; };  // min-heap on end time
+  int32_t busy = busy_start;
+  uint32_t next_old = 0;
+  for (uint32_t a = 0; a < arrivals; ++a) {
+    const double t = scratch[departing + a] * dt_min;
+    while (next_old < departing && scratch[next_old] <= t) --busy, ++next_old;
+    while (heap_size > 0 && heap[0] <= t) {
+      std::pop_heap(heap, heap + heap_size--, later);
+      --busy;
+    }
+    if (busy >= limit) {
+      ++r.refused;
+      continue;
+    }
+    ++busy;
+    ++r.admitted;
+    const double end = t + d.exponential(holding_min);
+    if (end < dt_min) {
+      heap[heap_size++] = end;
+      std::push_heap(heap, heap + heap_size, later);
+      ++r.ended_within;
+    }
+  }
+  return r;
+}
+
+PoolServe serve_pool(Draws& d, int32_t busy_start, int32_t tracked, uint32_t arrivals, int32_t limit, double dt_min,
+                     double holding_min, std::vector<double>& scratch) {
+  constexpr uint32_t kLeafArrivals = 8;
+  constexpr double kLeafSteps = 12;  // parts of h / 12 and shorter are served by the ballot theorem
+  const double leave = -std::expm1(-dt_min / holding_min);
+  const uint32_t untracked = uint32_t(std::max(0, busy_start - tracked));
+  PoolServe r;
+  if (arrivals == 0 || busy_start + int64_t(arrivals) <= limit) {
+    // one that arrives at a uniform time ends within the step with 1 - (h/dt)(1 - exp(-dt/h))
+    const uint32_t ended = arrivals == 0 ? 0 : binomial(d, arrivals, 1 - holding_min / dt_min * leave);
+    r.admitted = arrivals;
+    r.busy_end = busy_start - int32_t(binomial(d, untracked, leave)) + int32_t(arrivals - ended);
+    return r;
+  }
+  if (arrivals > kLeafArrivals && dt_min <= holding_min / kLeafSteps) {
+    // a short part: old departures and arrivals at (nearly) uniform times, so their order
+    // is a random permutation of `arrivals` ups and `departing` downs, and the arrivals
+    // refused are the walk's maximum above the free slots. Ballot theorem (reflection):
+    // P(max >= m) = C(n, departing + m) / C(n, departing) for m >= arrivals - departing.
+    // Sessions admitted here that also end here free their slot only at the end
+    const uint32_t departing = binomial(d, untracked, leave);
+    const int64_t free_slots = int64_t(limit) - busy_start;
+    const int64_t downs = std::max<int64_t>(0, int64_t(departing) + std::min<int64_t>(0, free_slots));
+    const int64_t k = std::max<int64_t>(0, free_slots), ups = int64_t(arrivals);
+    int64_t m = std::max<int64_t>(0, ups - downs);
+    const double u = d.uniform();
+    for (double tail = 1; m < ups;) {  // while P(max >= m + 1) > u the maximum is higher
+      const double next = tail * double(ups - m) / double(downs + m + 1);
+      if (next <= u) break;
+      tail = next, ++m;
+    }
+    r.refused = uint32_t(std::max<int64_t>(0, m - k));
+    r.admitted = arrivals - r.refused;
+    const uint32_t ended = binomial(d, r.admitted, 1 - holding_min / dt_min * leave);
+    r.busy_end = busy_start - int32_t(departing) + int32_t(r.admitted - ended);
+    return r;
+  }
+  if (arrivals <= kLeafArrivals) {
+    const uint32_t departing = binomial(d, untracked, leave);
+    const PoolStep x = pool_step(d, busy_start, departing, arrivals, limit, dt_min, holding_min, scratch);
+    r.admitted = x.admitted;
+    r.refused = x.refused;
+    r.busy_end = busy_start - int32_t(departing) + int32_t(x.admitted - x.ended_within);
+    return r;
+  }
+  const uint32_t first = binomial(d, arrivals, 0.5);
+  const PoolServe a = serve_pool(d, busy_start, tracked, first, limit, dt_min / 2, holding_min, scratch);
+  const PoolServe b = serve_pool(d, a.busy_end, tracked, arrivals - first, limit, dt_min / 2, holding_min, scratch);
+  return {a.admitted + b.admitted, a.refused + b.refused, b.busy_end};
+}
+
 namespace {
 
 // draw entities of the session stream: purpose in the high bits
 // (15 and 16 are destruction and restoration draws in network_module.cpp)
 constexpr uint64_t kDepart = 10ull << 40, kArrive = 11ull << 40, kAttach = 12ull << 40, kRotate = 13ull << 40,
-                   kPriority = 14ull << 40;
+                   kPriority = 14ull << 40, kPoolStep = 17ull << 40, kEmergency = 18ull << 40;
 
 int32_t limit(const NetworkParams& p, const NetworkState& s, size_t pool, bool priority) {
   const int32_t cap = s.capacity[pool];
@@ -421,23 +523,6 @@ uint32_t attach(const NetworkParams& p, NetworkState& s, SessionCounts& t, size_
   return n - left;
 }
 
-// regular sessions of a cell: the split drawn in parallel holds while every pool takes
-// all that reach it; from the first pool that refuses some, the rest walk on with new draws
-uint32_t attach_split(const NetworkParams& p, NetworkState& s, SessionCounts& t, size_t cell, uint32_t n, const Prob& ends_within,
-                      Draws& d) {
-  uint32_t carried = 0;
-  for (uint32_t l = s.pool_coverage.start[cell]; l < s.split_end[cell]; ++l) {
-    const uint32_t reach = s.split[l];
-    if (reach == 0) continue;
-    const uint32_t pool = s.pool_coverage.to[l];
-    const uint32_t take = admit(p, s, pool, reach, false, ends_within, d);
-    count_reach(s, t, pool, reach, take);
-    carried += take;
-    if (take < reach) return carried + attach(p, s, t, cell, l + 1, n - carried, false, ends_within, d);
-  }
-  return carried;
-}
-
 }  // namespace
 
 void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const double> rate_per_min, double dt_min,
@@ -456,7 +541,8 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
     for (size_t i = group * kPoolsPerBlock; i < std::min(s.busy.size(), (group + 1) * kPoolsPerBlock); ++i) {
       s.fresh[i] = 0;
       const int32_t bulk = s.busy[i] - s.tracked[i];
-      if (bulk > 0) s.busy[i] -= int32_t(binomial(d, uint32_t(bulk), departs));
+      s.departed[i] = bulk > 0 ? int32_t(binomial(d, uint32_t(bulk), departs)) : 0;
+      s.busy[i] -= s.departed[i];
     }
   };
   // arrivals: Poisson per cell, split into regular and emergency (Poisson splitting);
@@ -494,40 +580,100 @@ void serve_sessions(const NetworkParams& p, NetworkState& s, std::span<const dou
   tbb::parallel_for(tbb::blocked_range<size_t>(0, groups + cells, 64), [&](const auto& range) {
     for (size_t i = range.begin(); i < range.end(); ++i) i < groups ? depart(i) : arrive(i - groups);
   });
-  // attachment: cells share pools, so each tile runs in cell order, starting from a cell
-  // drawn each step so that no cell is always served first; tiles of one colour at once
-  // (the counters are integers: their sum does not depend on how threads group them)
-  tbb::enumerable_thread_specific<SessionCounts> tally;
-  for (const auto& colour : s.tiles_of_colour)
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, colour.size(), 1), [&](const auto& range) {
-      SessionCounts& t = tally.local();
-      for (size_t j = range.begin(); j < range.end(); ++j) {
-        const size_t tile = colour[j], begin = s.tile_start[tile], n = s.tile_start[tile + 1] - begin;
-        const auto has_sessions = [&](uint32_t c) { return s.arrivals[c] + s.retries[c] + s.emergency[c] > 0; };
-        if (std::none_of(&s.tile_cells[begin], &s.tile_cells[begin] + n, has_sessions)) continue;  // sea, night
-        const size_t first = Draws(rng, kRotate | tile, step).below(uint32_t(n));
-        for (size_t i = 0; i < n; ++i) {
-          const size_t c = s.tile_cells[begin + (first + i) % n];
-          const uint32_t regular = s.arrivals[c] + s.retries[c], emergency = s.emergency[c];
-          if (regular + emergency == 0) continue;
-          Draws d(rng, kAttach | c, step);
-          // priority first (admission control with allocation priority, 3GPP TS 23.501 ARP)
-          const uint32_t carried_e =
-              emergency > 0 ? attach(p, s, t, c, s.pool_coverage.start[c], emergency, true, ends_within, d) : 0;
-          const uint32_t carried = attach_split(p, s, t, c, regular, ends_within, d);
-          const uint32_t blocked = regular - carried, blocked_e = emergency - carried_e;
-          if (p.retry) s.retry_pool[c] += binomial(d, blocked, p.retry_persistence);
-          t.offered += s.arrivals[c] + emergency;
-          t.attempts += regular + emergency;
-          t.carried += carried + carried_e;
-          t.blocked += blocked + blocked_e;
-          t.priority_offered += emergency;
-          t.priority_blocked += blocked_e;
-          s.offered_cell[c] += regular + emergency;
-          s.blocked_cell[c] += blocked + blocked_e;
+  // the passes over cells share pools, so each tile runs in cell order, starting from a
+  // cell drawn each step so that no cell is always served first; tiles of one colour at
+  // once (the counters are integers: their sum does not depend on how threads group them)
+  const auto by_tiles = [&](auto&& serve_cell) {
+    for (const auto& colour : s.tiles_of_colour)
+      tbb::parallel_for(tbb::blocked_range<size_t>(0, colour.size(), 1), [&](const auto& range) {
+        for (size_t j = range.begin(); j < range.end(); ++j) {
+          const size_t tile = colour[j], begin = s.tile_start[tile], n = s.tile_start[tile + 1] - begin;
+          const auto has_sessions = [&](uint32_t c) { return s.arrivals[c] + s.retries[c] + s.emergency[c] > 0; };
+          if (std::none_of(&s.tile_cells[begin], &s.tile_cells[begin] + n, has_sessions)) continue;  // sea, night
+          const size_t first = Draws(rng, kRotate | tile, step).below(uint32_t(n));
+          for (size_t i = 0; i < n; ++i) {
+            const size_t c = s.tile_cells[begin + (first + i) % n];
+            if (has_sessions(uint32_t(c))) serve_cell(c);
+          }
         }
+      });
+  };
+  tbb::enumerable_thread_specific<SessionCounts> tally;
+  // 1. emergency calls first (admission control with allocation priority, 3GPP TS 23.501
+  // ARP), and each pool's first-choice regular arrivals summed
+  by_tiles([&](size_t c) {
+    SessionCounts& t = tally.local();
+    for (uint32_t l = s.pool_coverage.start[c]; l < s.split_end[c]; ++l) s.first_reach[s.pool_coverage.to[l]] += s.split[l];
+    const uint32_t emergency = s.emergency[c];
+    if (emergency == 0) return;
+    Draws d(rng, kEmergency | c, step);
+    const uint32_t blocked = emergency - attach(p, s, t, c, s.pool_coverage.start[c], emergency, true, ends_within, d);
+    t.offered += emergency;
+    t.attempts += emergency;
+    t.carried += emergency - blocked;
+    t.blocked += blocked;
+    t.priority_offered += emergency;
+    t.priority_blocked += blocked;
+    s.offered_cell[c] += emergency;
+    s.blocked_cell[c] += blocked;
+  });
+  // 2. each pool serves its first-choice arrivals (one Poisson count, the sum of the cells'
+  // splits) as an M/M/c/c queue over the step (serve_pool): exact at any step length. A
+  // pool that cannot fill within the step (all arrive before any leaves) takes them all
+  tbb::enumerable_thread_specific<std::vector<double>> scratch;
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, s.busy.size(), 64), [&](const auto& range) {
+    for (size_t i = range.begin(); i < range.end(); ++i) {
+      const uint32_t reach = s.first_reach[i];
+      s.refused_left[i] = 0;
+      if (reach == 0) continue;
+      const int32_t lim = s.capacity[i] == 0 ? 0 : limit(p, s, i, false);
+      Draws d(rng, kPoolStep | i, step);
+      if (s.busy[i] + s.departed[i] + int64_t(reach) <= lim) {
+        s.busy[i] += int32_t(reach - binomial(d, reach, ends_within));
+        continue;
       }
-    });
+      // the step's departures drawn above are drawn again, half by half
+      const PoolServe r = serve_pool(d, s.busy[i] + s.departed[i], s.tracked[i], reach, lim, dt_min, p.holding_min,
+                                     scratch.local());
+      s.busy[i] = r.busy_end;
+      s.refused_left[i] = r.refused;
+    }
+  });
+  // 3. the refused are handed back to their cells (which of a pool's arrivals came too
+  // late does not depend on their cell: each cell's share in proportion) and walk on
+  // to the cell's next pools in reach; the fresh overflow is batched within the step
+  by_tiles([&](size_t c) {
+    SessionCounts& t = tally.local();
+    const uint32_t regular = s.arrivals[c] + s.retries[c];
+    if (regular == 0) return;
+    Draws d(rng, kAttach | c, step);
+    uint32_t carried = 0;
+    for (uint32_t l = s.pool_coverage.start[c]; l < s.split_end[c]; ++l) {
+      const uint32_t reach = s.split[l], pool = s.pool_coverage.to[l];
+      if (reach == 0) continue;
+      uint32_t& left_refused = s.refused_left[pool];
+      uint32_t& left_reach = s.first_reach[pool];
+      uint32_t refused = 0;
+      if (left_refused > 0) {
+        // a binomial share with the hypergeometric's mean, kept within what is left
+        const uint32_t lo = left_refused > left_reach - reach ? left_refused - (left_reach - reach) : 0;
+        refused = std::clamp(binomial(d, reach, double(left_refused) / left_reach), lo, std::min(reach, left_refused));
+        left_refused -= refused;
+      }
+      left_reach -= reach;
+      count_reach(s, t, pool, reach, reach - refused);
+      carried += reach - refused;
+      if (refused > 0) carried += attach(p, s, t, c, l + 1, refused, false, ends_within, d);
+    }
+    const uint32_t blocked = regular - carried;
+    if (p.retry) s.retry_pool[c] += binomial(d, blocked, p.retry_persistence);
+    t.offered += s.arrivals[c];
+    t.attempts += regular;
+    t.carried += carried;
+    t.blocked += blocked;
+    s.offered_cell[c] += regular;
+    s.blocked_cell[c] += blocked;
+  });
   for (const SessionCounts& t : tally) s.counts += t;
 }
 

@@ -135,6 +135,23 @@ Coverage build_coverage(const Sites& sites, const Grid& grid);
 
 enum class SiteStatus : uint8_t { Up = 0, Backup, Down, Stored };
 
+// one pool over one step of dt_min as an M/M/c/c queue, event by event: `arrivals`
+// Poisson arrivals at uniform times, `departing` of the sessions present at the start
+// ending at their (truncated exponential) times, each admitted one holding Exp(h) from
+// its arrival. busy_end = busy_start - departing + admitted - ended_within.
+struct PoolStep { uint32_t admitted = 0, refused = 0, ended_within = 0; };
+PoolStep pool_step(Draws& draws, int32_t busy_start, uint32_t departing, uint32_t arrivals, int32_t limit, double dt_min,
+                   double holding_min, std::vector<double>& scratch);
+
+// the same step, halving it where the pool could fill (the arrivals in each half a
+// binomial share, the sessions present at a boundary memoryless) until each part either
+// cannot fill (all admitted, departures in bulk) or has at most a few arrivals (pool_step):
+// exact, and the cost follows the arrivals only where the pool is full. `untracked` of
+// busy_start depart by the exponential law (tracked priority sessions keep their own ends)
+struct PoolServe { uint32_t admitted = 0, refused = 0; int32_t busy_end = 0; };
+PoolServe serve_pool(Draws& draws, int32_t busy_start, int32_t tracked, uint32_t arrivals, int32_t limit, double dt_min,
+                     double holding_min, std::vector<double>& scratch);
+
 // sessions counted since the last sample (each attachment tile counts its own, then
 // they are added up)
 struct SessionCounts {
@@ -169,7 +186,10 @@ struct NetworkState {
   std::vector<int32_t> tracked;    // of which individual priority sessions
   std::vector<int32_t> reached;    // sessions that reached the pool this tick
   std::vector<int32_t> admitted;   // of which admitted
-  std::vector<int32_t> fresh;      // admitted this step, not yet thinned of those that end within it
+  std::vector<int32_t> fresh;      // admitted this step by overflow or priority, not yet thinned of those that end within it
+  std::vector<int32_t> departed;   // sessions present at the step's start that end within it
+  std::vector<uint32_t> first_reach;  // regular sessions whose first pool in reach is this one, this step
+  std::vector<uint32_t> refused_left;  // of first_reach: refused, not yet handed back to their cells
   struct PrioritySession { uint32_t pool; LocalSeconds end; };
   std::vector<PrioritySession> priority_sessions;  // individual priority sessions in progress
   // demand (cells)

@@ -227,6 +227,15 @@ void VertiportParams::keys(ParamKeys& k) {
         "minimum time between departures on the same corridor (origin to destination)").units("s").at_least(0);
   k.key("vertiport.ops.reposition_after_min", reposition_after_min,
         "send an empty aircraft to a site whose passengers have waited this long with none there or inbound").units("min").at_least(0);
+  k.key("vertiport.ops.balance_min_waiting", balance_min_waiting,
+        "fleet balancing: a site asks for ferry flights only while at least this many passengers wait in its terminal")
+      .units("people").at_least(0);
+  k.key("vertiport.ops.balance_keep_idle", balance_keep_idle,
+        "fleet balancing: a site sends an idle aircraft only if it keeps this many idle beyond its own need").units("aircraft").at_least(0);
+  k.key("vertiport.ops.balance_lookahead_min", balance_lookahead_min,
+        "fleet balancing: a site's need counts the passengers the demand profile expects this far ahead").units("min").at_least(0);
+  k.key("vertiport.ops.balance_max_per_h", balance_max_per_h,
+        "fleet balancing: at most this many ferry flights in any hour over all sites (0 = no balancing)").units("1/h").at_least(0);
   k.key("vertiport.weather.max_wind_m_s", max_wind_m_s,
         "departures stop above this wind (world.couplings.wind_m_s)").units("m/s").above(0);
   k.key("vertiport.weather.max_rain_mm_h", max_rain_mm_h,
@@ -504,6 +513,7 @@ struct Engine {
     x.flight = int32_t(f);
     fl.passengers.push_back(pax);
     s.wait_gate_min.push_back((t - x.gate_s) / 60);
+    s.wait_board_min.push_back((t - x.arrive_s) / 60);
     --s.sites[x.from].waiting;
     if (!p.scheduled && seats_left(f) == 0) close_flight(f, t);
   }
@@ -670,6 +680,7 @@ struct Engine {
     s.energy_used_kwh += fl.energy_kwh;
     s.airborne_s += t - x.airborne_since_s;
     --site.stands_reserved;
+    s.empty_seat_km += double(type_of(a).seats - int(fl.passengers.size())) * fl.distance_km;
     w.metrics.table(s.t_flights)
         .append({int64_t(f), int64_t(a), type_of(a).name, p.sites[fl.from].name, p.sites[fl.to].name,
                  int64_t(fl.passengers.size()), int64_t(fl.reposition), minutes_of(fl.opened_s), minutes_of(fl.ready_s),
@@ -845,21 +856,80 @@ struct Engine {
         if (x.energy_kwh + 1e-9 < need_kwh(a, x.site, v) || !open_at(x.site, t)) continue;
         if (best < 0 || s.distance_km[x.site][v] < s.distance_km[s.aircraft[size_t(best)].site][v]) best = a;
       }
-      if (best < 0) continue;
-      const uint32_t a = uint32_t(best);
-      Aircraft& x = s.aircraft[a];
-      const size_t u = x.site;
-      if (x.at_gate) leave_gate(u, x, t);
-      else s.sites[u].stands.change(t, -1);
-      x.waiting_charger = false;
-      x.state = AircraftState::Taxi;
-      const uint32_t f = uint32_t(s.flights.size());
-      Flight fl;
-      fl.aircraft = a, fl.from = uint16_t(u), fl.to = uint16_t(v), fl.opened_s = fl.close_s = t;
-      fl.ready_s = t + p.taxi_min * 60, fl.distance_km = s.distance_km[u][v], fl.closed = fl.reposition = true;
-      s.flights.push_back(fl);
-      x.flight = int32_t(f);
-      request_departure(f, fl.ready_s);
+      if (best >= 0) send_empty(uint32_t(best), v, t);
+    }
+  }
+  // an idle aircraft flies empty to v (a ferry flight)
+  void send_empty(uint32_t a, size_t v, double t) {
+    Aircraft& x = s.aircraft[a];
+    const size_t u = x.site;
+    if (x.at_gate) leave_gate(u, x, t);
+    else s.sites[u].stands.change(t, -1);
+    x.waiting_charger = false;
+    x.state = AircraftState::Taxi;
+    const uint32_t f = uint32_t(s.flights.size());
+    Flight fl;
+    fl.aircraft = a, fl.from = uint16_t(u), fl.to = uint16_t(v), fl.opened_s = fl.close_s = t;
+    fl.ready_s = t + p.taxi_min * 60, fl.distance_km = s.distance_km[u][v], fl.closed = fl.reposition = true;
+    s.flights.push_back(fl);
+    x.flight = int32_t(f);
+    ++s.ferry_flights;
+    request_departure(f, fl.ready_s);
+  }
+
+  // fleet balancing: a site's need is the passengers in its terminal plus those the demand
+  // profile expects within the lookahead; its supply the seats of the aircraft there or
+  // flying to it. A site short of a whole aircraft's seats, with at least
+  // balance_min_waiting passengers waiting, takes an idle aircraft from the site with the
+  // most seats to spare (ties: nearest) if that site keeps balance_keep_idle idle aircraft
+  // beyond its own need; at most balance_max_per_h ferries in any hour
+  void balance(double t) {
+    while (!s.balance_sent_s.empty() && s.balance_sent_s.front() <= t - 3600) s.balance_sent_s.pop_front();
+    if (p.balance_max_per_h <= 0 || double(s.balance_sent_s.size()) >= p.balance_max_per_h) return;
+    const size_t n = sites();
+    std::vector<double> spare(n, 0.0);  // seats there or inbound minus need
+    std::vector<int> idle(n, 0);
+    const int hour = int(hour_at(t)), hour_ahead = int(hour_at(t + p.balance_lookahead_min * 60));
+    for (size_t v = 0; v < n; ++v) {
+      double rate_h = 0;
+      for (size_t d = 0; d < n; ++d) rate_h += 0.5 * (rate_per_h(v, d, hour) + rate_per_h(v, d, hour_ahead));
+      spare[v] = -(s.sites[v].waiting + rate_h * p.balance_lookahead_min / 60);
+    }
+    for (const Aircraft& x : s.aircraft) {
+      // boarding and taxiing aircraft are leaving their site; landed and flying ones count where they go
+      if (x.retired || x.state == AircraftState::Boarding || x.state == AircraftState::Taxi) continue;
+      spare[x.site] += p.types[x.type].seats;
+      idle[x.site] += x.state == AircraftState::Parked || x.state == AircraftState::Charging;
+    }
+    for (;;) {
+      size_t v = n;  // the site most short of seats
+      for (size_t k = 0; k < n; ++k)
+        if (open_at(k, t) && stand_free(k) && s.sites[k].waiting >= p.balance_min_waiting && spare[k] < 0 &&
+            (v == n || spare[k] < spare[v]))
+          v = k;
+      if (v == n) return;
+      int64_t best = -1;
+      for (uint32_t a = 0; a < s.aircraft.size(); ++a) {
+        const Aircraft& x = s.aircraft[a];
+        if (x.retired || x.site == v || x.state != AircraftState::Parked || !open_at(x.site, t)) continue;
+        const int seats = p.types[x.type].seats;
+        if (-spare[v] < seats || spare[x.site] - seats < p.balance_keep_idle * seats || idle[x.site] <= p.balance_keep_idle)
+          continue;
+        // enough charge to get there, and a battery that can fly back
+        if (x.energy_kwh + 1e-9 < need_kwh(a, x.site, v) || need_kwh(a, v, x.site) > type_of(a).battery_kwh) continue;
+        const Aircraft* b = best < 0 ? nullptr : &s.aircraft[size_t(best)];
+        if (!b || spare[x.site] > spare[b->site] ||
+            (spare[x.site] == spare[b->site] && s.distance_km[x.site][v] < s.distance_km[b->site][v]))
+          best = a;
+      }
+      if (best < 0) return;
+      const Aircraft& x = s.aircraft[size_t(best)];
+      const int seats = p.types[x.type].seats;
+      spare[x.site] -= seats, --idle[x.site];
+      spare[v] += seats;
+      send_empty(uint32_t(best), v, t);
+      s.balance_sent_s.push_back(t);
+      if (double(s.balance_sent_s.size()) >= p.balance_max_per_h) return;
     }
   }
 
@@ -938,6 +1008,7 @@ struct Engine {
       if (p.scheduled) scheduled_slots(m);
       new_passengers(m);
       reposition(t0);
+      balance(t0);
       for (size_t v = 0; v < sites(); ++v) dispatch(v, t0);
       while (s.events.due_before(t0 + 60)) handle(s.events.pop());
     }
@@ -961,10 +1032,10 @@ double mean_of(const std::vector<double>& xs) {
   for (double x : xs) sum += x;
   return xs.empty() ? 0 : sum / double(xs.size());
 }
-// nearest-rank 95th percentile; 0 when empty
-double p95_of(std::vector<double> xs) {
+// nearest-rank percentile (q in (0, 1]); 0 when empty
+double percentile_of(std::vector<double> xs, double q) {
   if (xs.empty()) return 0;
-  const size_t k = size_t(std::ceil(0.95 * double(xs.size()))) - 1;
+  const size_t k = size_t(std::ceil(q * double(xs.size()))) - 1;
   std::nth_element(xs.begin(), xs.begin() + std::ptrdiff_t(k), xs.end());
   return xs[k];
 }
@@ -1059,14 +1130,19 @@ class VertiportModule final : public Module {
     per_site(s_checkin_util_, [&](size_t v) { return share(st.sites[v].checkin.meter.take(now), st.sites[v].checkin.servers); });
     per_site(s_security_util_, [&](size_t v) { return share(st.sites[v].security.meter.take(now), st.sites[v].security.servers); });
     m.set(s_checkin_mean_, mean_of(st.wait_checkin_min));
-    m.set(s_checkin_p95_, p95_of(st.wait_checkin_min));
+    m.set(s_checkin_p95_, percentile_of(st.wait_checkin_min, 0.95));
     m.set(s_security_mean_, mean_of(st.wait_security_min));
-    m.set(s_security_p95_, p95_of(st.wait_security_min));
+    m.set(s_security_p95_, percentile_of(st.wait_security_min, 0.95));
     m.set(s_gate_mean_, mean_of(st.wait_gate_min));
-    m.set(s_gate_p95_, p95_of(st.wait_gate_min));
+    m.set(s_gate_p95_, percentile_of(st.wait_gate_min, 0.95));
     m.set(s_journey_mean_, mean_of(st.journey_min));
     m.set(s_delay_mean_, mean_of(st.delay_min));
-    m.set(s_delay_p95_, p95_of(st.delay_min));
+    m.set(s_delay_p95_, percentile_of(st.delay_min, 0.95));
+    m.set(s_board_p50_, percentile_of(st.wait_board_min, 0.5));
+    m.set(s_board_p90_, percentile_of(st.wait_board_min, 0.9));
+    m.set(s_board_p99_, percentile_of(st.wait_board_min, 0.99));
+    m.set(s_ferry_, double(st.ferry_flights));
+    m.set(s_empty_seat_km_, st.empty_seat_km);
     m.set(s_energy_used_, st.energy_used_kwh);
     m.set(s_energy_charged_, st.energy_charged_kwh);
     m.set(s_heat_, st.heat_exposed_person_min);
@@ -1091,7 +1167,8 @@ class VertiportModule final : public Module {
     // reset the window
     for (SiteState& x : st.sites) x.arrived = x.served = x.cancelled = x.movements = 0;
     st.wait_checkin_min.clear(), st.wait_security_min.clear(), st.wait_gate_min.clear();
-    st.journey_min.clear(), st.delay_min.clear();
+    st.journey_min.clear(), st.delay_min.clear(), st.wait_board_min.clear();
+    st.ferry_flights = 0, st.empty_seat_km = 0;
     st.energy_used_kwh = st.energy_charged_kwh = st.heat_exposed_person_min = 0;
     st.airborne_s = 0;
     for (Aircraft& x : st.aircraft)
@@ -1198,6 +1275,11 @@ class VertiportModule final : public Module {
     s_journey_mean_ = m.add_series({"vertiport/journey_mean_min", "min", "mean terminal arrival to deboarding, journeys ended since the previous sample"});
     s_delay_mean_ = m.add_series({"vertiport/departure_delay_mean_min", "min", "mean departure delay of passenger flights (pad start after the flight was ready)"});
     s_delay_p95_ = m.add_series({"vertiport/departure_delay_p95_min", "min", "95th percentile departure delay"});
+    s_board_p50_ = m.add_series({"vertiport/wait_board_p50_min", "min", "median wait from terminal arrival to boarding (passengers boarded since the previous sample)"});
+    s_board_p90_ = m.add_series({"vertiport/wait_board_p90_min", "min", "90th percentile wait from terminal arrival to boarding"});
+    s_board_p99_ = m.add_series({"vertiport/wait_board_p99_min", "min", "99th percentile wait from terminal arrival to boarding"});
+    s_ferry_ = m.add_series({"vertiport/ferry_flights", "flights", "empty flights sent since the previous sample (fleet balancing and repositioning)"});
+    s_empty_seat_km_ = m.add_series({"vertiport/empty_seat_km", "seat-km", "empty seats x distance of the flights landed since the previous sample"});
     s_energy_used_ = m.add_series({"vertiport/energy_used_kwh", "kWh", "battery energy used by flights landed since the previous sample"});
     s_energy_charged_ = m.add_series({"vertiport/energy_charged_kwh", "kWh", "energy charged since the previous sample"});
     s_airborne_ = m.add_series({"vertiport/aircraft_airborne", "aircraft", "aircraft airborne now (between lift-off and final approach)"});
@@ -1235,7 +1317,8 @@ class VertiportModule final : public Module {
            s_gate_util_ = 0, s_stand_util_ = 0, s_charger_util_ = 0, s_checkin_util_ = 0, s_security_util_ = 0,
            s_checkin_mean_ = 0, s_checkin_p95_ = 0, s_security_mean_ = 0, s_security_p95_ = 0, s_gate_mean_ = 0,
            s_gate_p95_ = 0, s_journey_mean_ = 0, s_delay_mean_ = 0, s_delay_p95_ = 0, s_energy_used_ = 0,
-           s_energy_charged_ = 0, s_airborne_ = 0, s_aircraft_util_ = 0, s_by_state_ = 0, s_heat_ = 0, s_suspended_ = 0;
+           s_energy_charged_ = 0, s_airborne_ = 0, s_aircraft_util_ = 0, s_by_state_ = 0, s_heat_ = 0, s_suspended_ = 0,
+           s_board_p50_ = 0, s_board_p90_ = 0, s_board_p99_ = 0, s_ferry_ = 0, s_empty_seat_km_ = 0;
 };
 
 }  // namespace

@@ -88,6 +88,11 @@ struct VertiportParams {
   double pad_departure_s = 45, pad_arrival_s = 45, pad_clearance_s = 10;
   double corridor_separation_s = 60;    // between departures on the same corridor (origin -> destination)
   double reposition_after_min = 5;      // send an empty aircraft to a site whose passengers wait this long
+  // fleet balancing (ferry flights, docs/models/vertiport.md#fleet-balancing)
+  int balance_min_waiting = 4;          // a site asks for aircraft from this many passengers waiting
+  int balance_keep_idle = 1;            // a sending site keeps this many idle aircraft beyond its own need
+  double balance_lookahead_min = 30;    // demand counted ahead from the profile, min
+  double balance_max_per_h = 12;        // ferry flights per hour at most (all sites; 0 = no balancing)
   double max_wind_m_s = 10, max_rain_mm_h = 20;
   bool record_journeys = true;
 
@@ -174,6 +179,10 @@ struct VertiportState {
   double suspended_all_until_s = -1;
   // since the last sample
   std::vector<double> wait_checkin_min, wait_security_min, wait_gate_min, journey_min, delay_min;
+  std::vector<double> wait_board_min;            // terminal arrival to boarding
+  int64_t ferry_flights = 0;                     // empty flights sent (balancing and repositioning)
+  double empty_seat_km = 0;                      // seats flown empty x km, flights landed
+  std::deque<double> balance_sent_s;             // balancing ferries sent in the last hour (for the cap)
   double energy_used_kwh = 0, energy_charged_kwh = 0, airborne_s = 0, last_sample_s = 0;
   double heat_exposed_person_min = 0;            // passengers waiting where WBGT >= heat_wbgt_c, x minutes
   // metric ids
