@@ -12,7 +12,6 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
-#include <map>
 #include <numeric>
 #include <sstream>
 
