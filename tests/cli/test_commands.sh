@@ -3,15 +3,6 @@
 # run/info/compare on a small scenario, and Ctrl-C leaving a readable partial file.
 . "$(dirname "$0")/common.sh"
 
-# expect CODE "substring of output" -- command...
-expect() {
-  local code="$1" text="$2"; shift 2
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  [ "$rc" = "$code" ] || fail "'$*' exited $rc, expected $code: $out"
-  [[ "$out" == *"$text"* ]] || fail "'$*' output lacks '$text': $out"
-}
-
 cat > "$TMP/small.toml" <<'TOML'
 [run]
 name = "cli-small"

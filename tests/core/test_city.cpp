@@ -12,6 +12,13 @@
 using namespace citysim;
 
 namespace {
+// a folder for the files a test writes
+std::filesystem::path scratch() {
+  const auto dir = std::filesystem::temp_directory_path() / "citysim_test_city";
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 const Grid& tokyo() {
   static const Grid g = build_city(CityParams::from(Scenario()), 1);
   return g;
@@ -101,8 +108,7 @@ BOOST_AUTO_TEST_CASE(another_city_builds_from_its_own_boundaries) {
 namespace {
 // the error a boundaries file gives, with the test's path shortened to its name
 std::string boundaries_error(const std::string& name, const std::string& text) {
-  const auto dir = std::filesystem::temp_directory_path() / "citysim_test_city";
-  std::filesystem::create_directories(dir);
+  const auto dir = scratch();
   std::ofstream(dir / name) << text;
   CityParams p = CityParams::from(Scenario());
   p.boundaries_file = (dir / name).string();
@@ -193,8 +199,7 @@ BOOST_AUTO_TEST_CASE(tokyo_bay_is_water_and_coast_distance_grows_inland) {
 }
 
 BOOST_AUTO_TEST_CASE(a_population_layer_csv_replaces_the_synthetic_one) {
-  const auto dir = std::filesystem::temp_directory_path() / "citysim_test_city";
-  std::filesystem::create_directories(dir);
+  const auto dir = scratch();
   std::ofstream(dir / "pop.csv") << "mesh_code,value\n53394611,1200\n53394612,800\n99999999,5\n";
   Scenario sc = test::small_city(1, "[city.layers]\npopulation = \"" + (dir / "pop.csv").string() + "\"\n");
   const Grid g = build_city(CityParams::from(sc), 1);
@@ -208,8 +213,7 @@ BOOST_AUTO_TEST_CASE(a_population_layer_csv_replaces_the_synthetic_one) {
 // KEY_CODE and three secrecy columns, a second header line of labels in Shift_JIS, "*"
 // for a hidden cell (its people are counted in the neighbour HTKSAKI names)
 BOOST_AUTO_TEST_CASE(an_estat_mesh_population_file_replaces_the_synthetic_layer) {
-  const auto dir = std::filesystem::temp_directory_path() / "citysim_test_city";
-  std::filesystem::create_directories(dir);
+  const auto dir = scratch();
   // "人口（総数）" and "男" in Shift_JIS
   const std::string labels = ",,,,\x90\x6c\x8c\xfb\x81\x69\x91\x8d\x90\x94\x81\x6a,\x92\x6a\r\n";
   std::ofstream(dir / "tblT001140S5339.txt", std::ios::binary)
@@ -225,8 +229,7 @@ BOOST_AUTO_TEST_CASE(an_estat_mesh_population_file_replaces_the_synthetic_layer)
 }
 
 BOOST_AUTO_TEST_CASE(a_mesh_file_of_another_level_is_refused_naming_the_level) {
-  const auto dir = std::filesystem::temp_directory_path() / "citysim_test_city";
-  std::filesystem::create_directories(dir);
+  const auto dir = scratch();
   std::ofstream(dir / "half.csv") << "mesh_code,value\n533946111,20\n";
   Scenario sc = test::small_city(1, "[city.layers]\npopulation = \"" + (dir / "half.csv").string() + "\"\n");
   BOOST_CHECK_EXCEPTION(build_city(CityParams::from(sc), 1), ScenarioError, [&](const ScenarioError& e) {
@@ -238,8 +241,7 @@ BOOST_AUTO_TEST_CASE(a_mesh_file_of_another_level_is_refused_naming_the_level) {
 
 // a layer file that would build a wrong city is refused at the row that is wrong
 BOOST_AUTO_TEST_CASE(a_layer_csv_with_a_bad_row_is_refused_naming_file_and_line) {
-  const auto dir = std::filesystem::temp_directory_path() / "citysim_test_city";
-  std::filesystem::create_directories(dir);
+  const auto dir = scratch();
   const auto refused = [&](const std::string& layer, const std::string& rows) {
     const auto file = dir / (layer + ".csv");
     std::ofstream(file) << "mesh_code,value\n" << rows;

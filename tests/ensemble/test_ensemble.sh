@@ -5,15 +5,6 @@
 # a failing member is recorded and the rest go on; Ctrl-C leaves an incomplete file.
 . "$(dirname "$0")/../cli/common.sh"
 
-# expect CODE "substring of output" -- command...
-expect() {
-  local code="$1" text="$2"; shift 2
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  [ "$rc" = "$code" ] || fail "'$*' exited $rc, expected $code: $out"
-  [[ "$out" == *"$text"* ]] || fail "'$*' output lacks '$text': $out"
-}
-
 cat > "$TMP/tiny.toml" <<'TOML'
 [run]
 name = "ens-tiny"

@@ -243,6 +243,10 @@ double job_attraction(int code) {
 }  // namespace
 
 std::vector<Municipality> load_municipalities(const CityParams& p) {
+  return select_municipalities(load_municipality_table(p), p);
+}
+
+std::vector<Municipality> load_municipality_table(const CityParams& p) {
   const std::string key = "city.municipalities_file";
   const CsvTable t = read_csv(p.municipalities_file, key);
   const int c_code = t.column("code", key), c_ja = t.column("name_ja", key), c_en = t.column("name_en", key);
@@ -300,6 +304,10 @@ std::vector<Municipality> load_municipalities(const CityParams& p) {
       m.census_one_person = m.census_households * 0.50;
       m.census_one_person_65plus = m.census_65plus * 0.26;
     }
+  return ms;
+}
+
+std::vector<Municipality> select_municipalities(std::vector<Municipality> ms, const CityParams& p) {
   if (!p.only.empty()) {
     std::vector<Municipality> kept;
     for (const auto& want : p.only) {
@@ -332,7 +340,8 @@ double cell_noise(const Rng& rng, uint64_t code, uint32_t purpose, double sigma)
 Grid build_city(const CityParams& p, uint64_t seed) {
   Grid g;
   g.level = mesh_level_from_cell_m(p.cell_m);
-  g.municipalities = load_municipalities(p);
+  const std::vector<Municipality> table = load_municipality_table(p);
+  g.municipalities = select_municipalities(table, p);
   const auto& ms = g.municipalities;
   const double cell_km2 = g.cell_area_km2();
   const double cell_km = std::sqrt(cell_km2);
@@ -341,11 +350,8 @@ Grid build_city(const CityParams& p, uint64_t seed) {
   // the boundaries: every code in the file must be a municipality of the table (selected or not)
   std::vector<int> known;
   {
-    CityParams all = p;
-    all.only.clear();
-    all.include_islands = true;
     double all_places = 0, these_places = 0;  // day places by the formula of the layers below
-    for (const Municipality& m : load_municipalities(all)) {
+    for (const Municipality& m : table) {
       known.push_back(m.code);
       const double places = m.population * job_attraction(m.code);
       all_places += places;

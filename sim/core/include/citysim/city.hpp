@@ -34,6 +34,9 @@ struct CityParams {
 // the municipalities the scenario selects (city.municipalities, include_islands), with
 // their census figures; throws ScenarioError naming the file, line and key
 std::vector<Municipality> load_municipalities(const CityParams& params);
+// the same in two steps: every row of the table with its census figures, then the selection
+std::vector<Municipality> load_municipality_table(const CityParams& params);
+std::vector<Municipality> select_municipalities(std::vector<Municipality> table, const CityParams& params);
 
 // the grid with every layer filled; deterministic from the seed
 Grid build_city(const CityParams& params, uint64_t seed);
