@@ -16,6 +16,7 @@
 #include "citysim/simulation.hpp"
 #include "ensemble_cmd.hpp"
 #include "progress.hpp"
+#include "snapshot_cmd.hpp"
 
 namespace {
 
@@ -114,31 +115,81 @@ void print_summary(const Simulation& sim, const std::string& out_path, double wa
   if (!out_path.empty()) std::printf("results: %s\n", out_path.c_str());
 }
 
-int cmd_run(const BuildOptions& o, std::string out, bool quiet, int fields_every, bool overwrite_incomplete) {
+// runs `sim` to the end into `writer`, with checkpoints; the exit code
+int run_to_end(Simulation& sim, io::ResultsWriter& writer, const std::string& out, bool quiet, bool overwrite_incomplete,
+               const cli::CheckpointOptions& checkpoint_options) {
+  cli::Checkpoints checkpoints = [&] {
+    try {
+      return cli::Checkpoints(checkpoint_options, sim, out);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }();
+  writer.set_overwrite_incomplete(overwrite_incomplete);
+  sim.add_sink(&writer);
+  std::signal(SIGINT, on_sigint);
+  std::signal(SIGTERM, on_sigint);
+  cli::ProgressReporter progress(quiet);
+  const bool completed = cli::run_with_checkpoints(sim, writer, checkpoints, &g_stop, progress, quiet);
+  progress.done();
+  if (!completed) {
+    sim.finish(false);
+    const std::string kept = overwrite_incomplete ? out : writer.partial_path();
+    std::fprintf(stderr, "interrupted at %s: partial results in %s (complete = false)%s\n",
+                 format_datetime(sim.clock().now()).c_str(), kept.c_str(),
+                 overwrite_incomplete ? "" : (std::filesystem::exists(out) ? "; " + out + " is untouched" : std::string()).c_str());
+    return kInterrupted;
+  }
+  if (!quiet) print_summary(sim, out, sim.wall_seconds());
+  return 0;
+}
+
+// a snapshot to continue from: its own file is never the output
+io::SnapshotInfo snapshot_for(const std::string& snapshot, const std::string& out) {
+  std::error_code ec;
+  if (std::filesystem::equivalent(snapshot, out, ec) || std::filesystem::equivalent(snapshot, out + ".partial", ec))
+    throw UsageError(out + ": is the snapshot itself; write the results to another file");
+  return io::read_snapshot_info(snapshot);
+}
+
+int cmd_run(const BuildOptions& o, std::string out, bool quiet, int fields_every, bool overwrite_incomplete,
+            const cli::CheckpointOptions& checkpoints, const std::string& from) {
   if (out.empty()) out = default_output(o.scenario);
   // a results file that cannot be written is known before anything is built
   if (const std::string problem = io::output_path_problem(out); !problem.empty()) throw UsageError(problem);
   Scenario sc;
   MemoryEstimate memory;
-  const std::unique_ptr<Simulation> sim = build(o, sc, memory);
-  io::ResultsWriter writer(out, fields_every);
-  writer.set_overwrite_incomplete(overwrite_incomplete);
-  sim->add_sink(&writer);
-  std::signal(SIGINT, on_sigint);
-  std::signal(SIGTERM, on_sigint);
-  cli::ProgressReporter progress(quiet);
-  const bool completed = sim->run(std::nullopt, &g_stop, std::ref(progress));
-  progress.done();
-  if (!completed) {
-    sim->finish(false);
-    const std::string kept = overwrite_incomplete ? out : writer.partial_path();
-    std::fprintf(stderr, "interrupted at %s: partial results in %s (complete = false)%s\n",
-                 format_datetime(sim->clock().now()).c_str(), kept.c_str(),
-                 overwrite_incomplete ? "" : (std::filesystem::exists(out) ? "; " + out + " is untouched" : std::string()).c_str());
-    return kInterrupted;
+  std::unique_ptr<Simulation> sim;
+  std::unique_ptr<io::ResultsWriter> writer;
+  if (from.empty()) {
+    sim = build(o, sc, memory);
+    writer = std::make_unique<io::ResultsWriter>(out, fields_every);
+  } else {
+    // a branch: the snapshot's state, with what this scenario changes from the snapshot's
+    const io::SnapshotInfo info = snapshot_for(from, out);
+    sc = io::load_scenario(o.scenario, o.sets, o.allow_empty);
+    const auto changes = io::branch_changes(io::snapshot_scenario(info), sc);
+    sim = io::load_snapshot(info, clamp_threads(o.threads), changes);
+    writer = std::make_unique<io::ResultsWriter>(out, info.fields_every);
+    writer->continue_from(from, "branch", info.time, info.content_hash);
+    if (!quiet) std::fprintf(stderr, "branch from %s at %s: %zu key%s changed\n", from.c_str(), info.time.c_str(),
+                             changes.size(), changes.size() == 1 ? "" : "s");
   }
-  if (!quiet) print_summary(*sim, out, sim->wall_seconds());
-  return 0;
+  return run_to_end(*sim, *writer, out, quiet, overwrite_incomplete, checkpoints);
+}
+
+int cmd_resume(const std::string& snapshot, std::string out, int threads, bool quiet, bool overwrite_incomplete,
+               const cli::CheckpointOptions& checkpoints) {
+  if (!std::filesystem::exists(snapshot)) throw UsageError(snapshot + ": no such snapshot file");
+  const io::SnapshotInfo peek = io::read_snapshot_info(snapshot);
+  if (out.empty()) out = default_output(peek.source_path);
+  if (const std::string problem = io::output_path_problem(out); !problem.empty()) throw UsageError(problem);
+  const io::SnapshotInfo info = snapshot_for(snapshot, out);
+  const std::unique_ptr<Simulation> sim = io::load_snapshot(info, clamp_threads(threads));
+  io::ResultsWriter writer(out, info.fields_every);
+  writer.continue_from(snapshot, "resume", info.time, info.content_hash);
+  if (!quiet) std::fprintf(stderr, "resume from %s at %s\n", snapshot.c_str(), info.time.c_str());
+  return run_to_end(*sim, writer, out, quiet, overwrite_incomplete, checkpoints);
 }
 
 // "1 key", "3 keys"
@@ -215,6 +266,24 @@ int main(int argc, char** argv) {
   run->add_flag("--overwrite-incomplete", overwrite_incomplete,
                 "let an interrupted run replace the results file (by default it stays <file>.partial)");
   run->add_flag("-q,--quiet", quiet, "no progress bar or summary");
+  cli::CheckpointOptions checkpoints;
+  checkpoints.add_to(run);
+  std::string from, snapshot_path;
+  run->add_option("--from", from,
+                  "start from a snapshot's state (a branch): keys this scenario changes from the snapshot's apply at "
+                  "its time; keys that shape the run (run.*, city.*, *.enabled) must not change")
+      ->check(CLI::ExistingFile);
+
+  auto* resume = app.add_subcommand("resume", "continue a run from a snapshot: the results equal the run that never stopped");
+  resume->add_option("snapshot", snapshot_path, "snapshot file (.snap.h5) written by --checkpoint-every or --snapshot-at")
+      ->required();
+  resume->add_option("-o,--output", out, "results file (default results/<scenario name>.h5)");
+  resume->add_option("--threads", build_options.threads, "worker threads (default: all cores); results do not depend on it")
+      ->check(CLI::NonNegativeNumber);
+  resume->add_flag("--overwrite-incomplete", overwrite_incomplete,
+                   "let an interrupted run replace the results file (by default it stays <file>.partial)");
+  resume->add_flag("-q,--quiet", quiet, "no progress bar or summary");
+  checkpoints.add_to(resume);
 
   auto* validate = app.add_subcommand("validate", "check a scenario without running it: builds everything run builds");
   add_build_options(validate, build_options);
@@ -251,7 +320,8 @@ int main(int argc, char** argv) {
   // input errors from the files themselves exit 2; a comparison that cannot read its files too
   int unreadable = 1;
   try {
-    if (*run) return cmd_run(build_options, out, quiet, fields_every, overwrite_incomplete);
+    if (*run) return cmd_run(build_options, out, quiet, fields_every, overwrite_incomplete, checkpoints, from);
+    if (*resume) return cmd_resume(snapshot_path, out, build_options.threads, quiet, overwrite_incomplete, checkpoints);
     if (*validate) return cmd_validate(build_options);
     if (app.got_subcommand("ensemble")) return ensemble();
     if (*info) {
@@ -273,6 +343,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return kBadInput;
   } catch (const UsageError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return kBadInput;
+  } catch (const SnapshotError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return kBadInput;
   } catch (const std::exception& e) {

@@ -497,6 +497,24 @@ void step_heat(const HeatParams& p, HeatState& s, World& w) {
 
 // ---- [SECTION] module ---------------------------------------------------------------
 
+void archive(StateArchive& ar, HeatWeather& w) {
+  // the rest is built from the scenario; the cache changes what later draws see only by
+  // its contents, which are a pure function of it, but listing it keeps a resume exact
+  ar(w.slot_time_, w.slot_wbgt_);
+}
+
+void archive(StateArchive& ar, HeatState& s) {
+  CITYSIM_ARCHIVE_COVERS(HeatState, 1504);
+  ar(s.hour, s.weather, s.air_c, s.rh_pct, s.wbgt_c, s.indoor_c, s.indoor_wbgt_c, s.place_wbgt, s.place_risk,
+     s.place_level, s.residents_by_group, s.block_has_dose, s.city, s.forecast_48h_max_c, s.forecast_7d_max_c,
+     s.forecast_today_c, s.forecast_tomorrow_c, s.daily_truth_max_c, s.daily_truth_day, s.alert_today,
+     s.alert_tomorrow, s.power_cut_until, s.dose_c_h, s.hazard_left, s.shelter_of, s.visit_day, s.traits, s.shelters);
+  ar(s.near_start, s.near_shelters, s.person_hours, s.cases, s.transports, s.cases_at_home, s.transports_by_muni,
+     s.turned_away, s.cases_total, s.expected_total, s.expected_at_home_total, s.dose_histogram, s.vulnerable,
+     s.reached, s.outreach_until, s.hours_until, s.outreach_share_now, s.open_hour_now, s.close_hour_now,
+     s.new_cases, s.new_alerts);
+}
+
 namespace {
 
 class HeatModule final : public Module {
@@ -515,6 +533,7 @@ class HeatModule final : public Module {
   const HeatState& state() const { return state_; }
 
   void init(World& w) override {
+    w.events.declare<HeatIllnessEvent>(), w.events.declare<HeatAlertEvent>();  // for snapshots
     const Residents& R = w.residents;
     const size_t n = R.count, cells = grid_.size();
     run_start_ = w.clock.start;
@@ -647,6 +666,8 @@ class HeatModule final : public Module {
     std::fill(s.transports_by_muni.begin(), s.transports_by_muni.end(), 0);
     s.turned_away = 0;
   }
+
+  void archive(StateArchive& ar) override { citysim::archive(ar, state_); }
 
   void update_params(const Scenario& sc) override {
     params_ = HeatParams::from(sc);

@@ -95,6 +95,7 @@ class HeatWeather {
   bool on_grid(size_t cell) const { return on_grid_[cell] != 0; }
 
  private:
+  friend void archive(StateArchive& ar, HeatWeather& w);  // its forecast cache
   double profile_air_c(LocalSeconds t, bool islands) const;
   double heatwave_offset_c(LocalSeconds t) const;
   std::shared_ptr<const HeatParams> params_;

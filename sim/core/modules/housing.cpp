@@ -926,4 +926,25 @@ std::unique_ptr<Module> make_housing_module(const Scenario& sc, const Grid& g) {
   return std::make_unique<HousingModule>(sc, g);
 }
 
+void archive(StateArchive& ar, HousingStock& h) {
+  ar(h.estate_cell, h.estate_muni, h.estate_first, h.estate, h.plan, h.area_m2, h.floor, h.elevator, h.building_year,
+     h.rent_band, h.ku, h.head_age, h.birth_month, h.size, h.income_band, h.tenure_months, h.care_need);
+}
+
+void archive(StateArchive& ar, HousingState& s) {
+  CITYSIM_ARCHIVE_COVERS(HousingStock, 408);
+  CITYSIM_ARCHIVE_COVERS(HousingState, 1024);
+  ar(s.stock, s.status, s.let, s.predicted_offer, s.exit_reason, s.exit_day, s.ready_day, s.move_in_day, s.vacated_day,
+     s.tenancies_ended, s.tenancy_start_day, s.next_age, s.next_size, s.next_income, s.agenda, s.month_index,
+     s.last_month_key, s.rounds, s.move_out_shift, s.eviction_shift, s.move_outs_by_muni, s.housed_by_muni);
+  ar(s.offered_by_muni, s.move_outs_by_reason, s.move_outs_65plus, s.offered_vacant, s.offered_predicted, s.applicants,
+     s.unsuccessful, s.false_positive_offers, s.days_empty, s.predicted_resolved, s.predicted_in_time, s.housed_total,
+     s.wait_days_total, s.waited_total, s.entrant_tenure_months);
+}
+
+void HousingModule::archive(StateArchive& ar) {
+  ar(models_, model_);
+  citysim::archive(ar, state_);
+}
+
 }  // namespace citysim

@@ -180,6 +180,7 @@ class HousingModule final : public Module {
   void on_event(const TimelineEvent& event, World& world) override;
   void publish(World& world) override;
   void update_params(const Scenario& scenario) override;
+  void archive(StateArchive& ar) override;
 
   const HousingParams& params() const { return params_; }
   const HousingState& state() const { return state_; }

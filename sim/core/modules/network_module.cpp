@@ -62,6 +62,28 @@ bool has_area(const std::string& kind) { return is_power_event(kind) || kind == 
 
 // ---- [SECTION] module ---------------------------------------------------------------
 
+}  // namespace
+
+void archive(StateArchive& ar, Sites& s) {
+  ar(s.kind, s.cell, s.lat, s.lon, s.radius_m, s.capacity, s.backup_s, s.municipality, s.deploy_at);
+}
+void archive(StateArchive& ar, Coverage& c) { ar(c.start, c.to, c.share, c.log1m_share); }
+void archive(StateArchive& ar, NetworkState::Crowd& c) { ar(c.cells, c.rate_per_cell_per_min, c.until); }
+
+void archive(StateArchive& ar, NetworkState& s) {
+  CITYSIM_ARCHIVE_COVERS(NetworkState, 1688);
+  ar(s.sites, s.coverage, s.mains, s.destroyed, s.battery_empty_at, s.restore_at, s.power_back_at, s.status,
+     s.down_since, s.seen_at, s.pool_of, s.pool_kind, s.pool_cell, s.pool_coverage, s.pool_link_of, s.capacity);
+  ar(s.busy, s.tracked, s.reached, s.admitted, s.fresh, s.departed, s.first_reach, s.refused_left,
+     s.priority_sessions, s.rate_per_resident, s.base_rate_per_min, s.rate_now, s.split, s.split_end, s.tile_cells,
+     s.tile_start, s.tiles_of_colour, s.retry_pool, s.emergency_clock, s.arrivals, s.emergency, s.retries);
+  ar(s.crowds, s.wifi_monitoring_delay_min, s.surge_at, s.surge_multiplier, s.surge_decay_hours, s.offered_cell,
+     s.blocked_cell, s.counts, s.dropped, s.seen_delay_sum_min, s.seen_count, s.newly_seen, s.down_cause,
+     s.demand_updated_minute, s.next_site_change, s.substep);
+}
+
+namespace {
+
 class NetworkModule : public Module {
  public:
   NetworkModule(const Scenario& sc, const Grid& g) : params_(NetworkParams::from(sc)), grid_(g) {
@@ -76,6 +98,7 @@ class NetworkModule : public Module {
   const char* name() const override { return "network"; }
 
   void init(World& w) override {
+    w.events.declare<PrioritySessionEvent>();  // for snapshots
     auto& m = w.metrics;
     std::vector<std::string> kinds;
     const std::vector<std::string> munis = grid_.municipality_labels();
@@ -258,6 +281,7 @@ class NetworkModule : public Module {
   }
 
   void update_params(const Scenario& sc) override { params_ = NetworkParams::from(sc); }
+  void archive(StateArchive& ar) override { citysim::archive(ar, state_); }
 
  private:
   void reset_counters() {

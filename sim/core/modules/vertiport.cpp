@@ -1025,6 +1025,32 @@ void step_vertiport(const VertiportParams& params, VertiportState& state, World&
 
 // ---- [SECTION] module ---------------------------------------------------------------
 
+void archive(StateArchive& ar, ServerPool& p) { ar(p.servers, p.meter, p.line); }
+void archive(StateArchive& ar, SiteState& s) {
+  ar(s.checkin, s.security, s.gate_queue, s.open_flight, s.pad_booked, s.corridor_free_s, s.charger_queue,
+     s.gate_waiters, s.held, s.scheduled_due, s.gates, s.stands, s.chargers, s.stands_reserved, s.closed_by_event,
+     s.suspended_until_s, s.arrived, s.served, s.cancelled, s.movements, s.waiting);
+}
+void archive(StateArchive& ar, Flight& f) {
+  ar(f.aircraft, f.from, f.to, f.passengers, f.opened_s, f.close_s, f.ready_s, f.depart_s, f.arrive_s, f.energy_kwh,
+     f.distance_km, f.closed, f.reposition);
+}
+void archive(StateArchive& ar, VertiportSite& s) {  // capacity events change a site's counts
+  ar(s.name, s.lat, s.lon, s.pads, s.gates, s.stands, s.chargers, s.charger_kw, s.checkin_counters, s.security_lanes,
+     s.open_h, s.close_h);
+}
+void archive(StateArchive& ar, VertiportState& s) {
+  CITYSIM_ARCHIVE_COVERS(VertiportState, 624);
+  CITYSIM_ARCHIVE_COVERS(SiteState, 768);
+  CITYSIM_ARCHIVE_COVERS(Flight, 96);
+  ar(s.sites, s.aircraft, s.flights, s.passengers, s.distance_km, s.cell, s.commuters, s.commuter_home_site,
+     s.commuter_work_site, s.resident_rate_per_h, s.demand_day, s.events, s.now_s, s.minutes_done,
+     s.weather_suspended, s.suspended_all_until_s, s.wait_checkin_min, s.wait_security_min, s.wait_gate_min);
+  ar(s.journey_min, s.delay_min, s.wait_board_min, s.ferry_flights, s.empty_seat_km, s.balance_sent_s,
+     s.energy_used_kwh, s.energy_charged_kwh, s.airborne_s, s.last_sample_s, s.heat_exposed_person_min);
+  // s.t_flights, t_journeys, t_pads: metric ids, set by init from the scenario
+}
+
 namespace {
 
 double mean_of(const std::vector<double>& xs) {
@@ -1174,6 +1200,11 @@ class VertiportModule final : public Module {
     for (Aircraft& x : st.aircraft)
       if (x.state == AircraftState::Cruise) x.airborne_since_s = std::max(x.airborne_since_s, now);
     st.last_sample_s = now;
+  }
+
+  void archive(StateArchive& ar) override {
+    CITYSIM_ARCHIVE_COVERS(VertiportSite, 96);
+    ar(params_.sites), citysim::archive(ar, state_);
   }
 
   void update_params(const Scenario& sc) override {

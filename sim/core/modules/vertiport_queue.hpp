@@ -1,6 +1,7 @@
 // Discrete-event building blocks for the vertiport module: a time-ordered event queue
 // with deterministic tie-breaking, and a first-come-first-served multi-server queue.
 #pragma once
+#include "citysim/archive.hpp"
 #include <cstdint>
 #include <deque>
 #include <queue>
@@ -48,6 +49,7 @@ class EventQueue {
       return x.t_s != y.t_s ? x.t_s > y.t_s : x.seq > y.seq;
     }
   };
+  friend void archive(StateArchive& ar, EventQueue& q) { ar(q.heap_, q.next_seq_); }
   std::priority_queue<TimedEvent, std::vector<TimedEvent>, Later> heap_;
   uint64_t next_seq_ = 0;
 };

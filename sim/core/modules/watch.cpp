@@ -557,6 +557,14 @@ void replan_watch(const WatchParams& p, WatchState& s, World& w) {
 
 // ---- [SECTION] module ---------------------------------------------------------------
 
+void archive(StateArchive& ar, WatchState& s) {
+  CITYSIM_ARCHIVE_COVERS(WatchState, 472);
+  ar(s.watched, s.active, s.muni, s.anomalies, s.open, s.queue, s.next_seq, s.day, s.resolved, s.onsets,
+     s.detections, s.undetected_24h, s.undetected_72h, s.reports_delayed, s.severe, s.anomalies_by_muni);
+  ar(s.undetected_24h_by_muni, s.severe_by_muni, s.detection_h, s.response_h, s.detection_h_by_channel,
+     s.detection_h_by_muni, s.detections_by_muni);
+}
+
 namespace {
 
 // mean, median, 90th percentile and maximum (0 while empty)
@@ -594,6 +602,7 @@ class WatchModule final : public Module {
   const char* name() const override { return "watch"; }
 
   void init(World& w) override {
+    w.events.declare<HeatIllnessEvent>(), w.events.declare<PrioritySessionEvent>();  // for snapshots
     auto& m = w.metrics;
     std::vector<std::string> kinds, channels;
     const std::vector<std::string> munis = grid_.municipality_labels();
@@ -642,6 +651,8 @@ class WatchModule final : public Module {
     step_watch(params_, state_, w);
     append_resolved(w);
   }
+
+  void archive(StateArchive& ar) override { ar(replan_pending_), citysim::archive(ar, state_); }
 
   void update_params(const Scenario& sc) override {
     WatchParams next = WatchParams::from(sc);

@@ -29,6 +29,16 @@ void Table::append(const std::vector<Cell>& cells) {
   ++rows;
 }
 
+void Metrics::archive(StateArchive& ar) {
+  ar.check(series_.size(), "number of series");
+  ar.check(fields_.size(), "number of fields");
+  ar.check(tables_.size(), "number of tables");
+  for (Series& s : series_) ar(s.current, s.history);
+  for (Field& f : fields_) ar(f.values);
+  for (Table& t : tables_) ar(t.ints, t.floats, t.texts, t.rows);
+  ar(sample_times_);
+}
+
 Cell Table::at(size_t row, size_t column) const {
   switch (columns[column].type) {
     case ColumnType::Int: return ints[index[column]][row];

@@ -617,6 +617,11 @@ class ResidentsModule final : public Module {
 
   void step(World& w) override { advance(w, w.clock.elapsed_minutes()); }
 
+  void archive(StateArchive& ar) override {
+    CITYSIM_ARCHIVE_COVERS(ResidentsModule, 584);
+    ar(day_type_, day_, minute_done_, bucket_start_, bucket_);
+  }
+
   void publish(World& w) override {
     const Residents& R = w.residents;
     const double wt = R.weight;

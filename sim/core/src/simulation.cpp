@@ -121,6 +121,7 @@ void Simulation::add_sink(ResultSink* sink) { sinks_.push_back(sink); }
 void Simulation::set_param(const std::string& key, const Value& value) {
   require_changeable(key, SourceLoc{"set_param", 0}, key);
   scenario_.set(key, value, SourceLoc{"set_param", 0});
+  changes_.emplace_back(key, scenario_.get(key));
   for (auto& m : modules_) m->update_params(scenario_);
 }
 
@@ -159,6 +160,7 @@ void Simulation::apply_event(const TimelineEvent& ev) {
   World w = world();
   if (ev.kind == "set") {
     scenario_.set_from_string(ev.get_string("key"), ev.get_string("value"), ev.loc);
+    changes_.emplace_back(ev.get_string("key"), scenario_.get(ev.get_string("key")));
     for (auto& m : modules_) m->update_params(scenario_);
   }
   for (auto& m : modules_) m->on_event(ev, w);
@@ -196,7 +198,7 @@ void Simulation::step(int64_t n) {
   if (!begun_) {
     begun_ = true;
     for (auto* s : sinks_) s->begin(*this);
-    sample();  // the initial state
+    if (metrics_.sample_times().empty()) sample();  // the initial state (a restored run has it)
   }
   arena_->execute([&] {
     for (int64_t i = 0; i < n && !finished(); ++i) tick_once();
@@ -230,9 +232,72 @@ void Simulation::finish(bool complete) {
   if (!begun_) {
     begun_ = true;
     for (auto* s : sinks_) s->begin(*this);
-    sample();
+    if (metrics_.sample_times().empty()) sample();
   }
   for (auto* s : sinks_) s->end(*this, complete);
+}
+
+// ---- state for snapshots and forks ----
+
+void archive(StateArchive& ar, Residents& r) {
+  CITYSIM_ARCHIVE_COVERS(Residents, 400);
+  ar.check(r.count, "number of residents");
+  ar(r.weight, r.age, r.role, r.flags, r.household, r.home_cell, r.day_cell, r.cell, r.activity, r.mode, r.plan,
+     r.present, r.outdoors, r.by_activity, r.trips_started, r.households, r.first_commuter);
+}
+
+void archive(StateArchive& ar, Couplings& c) {
+  // network_ok is a function the network module sets in init
+  ar(c.wbgt_c, c.heat_alert_level, c.heat_alert_tomorrow, c.heat_alert_day, c.wind_m_s, c.rain_mm_h);
+}
+
+std::vector<std::string> Simulation::state_sections() const {
+  std::vector<std::string> names{"core", "population"};
+  for (const auto& m : modules_) names.push_back(m->name());
+  return names;
+}
+
+void Simulation::archive_section(size_t section, StateArchive& ar) {
+  if (section == 0) {
+    ar.check(std::string(kVersion), "engine version");
+    ar.check(module_names(), "modules");
+    // parameter changes first: on a load they are applied, then every section's state overwrites
+    // what update_params rebuilt
+    ar(changes_);
+    if (ar.loading()) {
+      for (const auto& [key, value] : changes_) scenario_.set(key, value, SourceLoc{"snapshot", 0});
+      if (!changes_.empty())
+        for (auto& m : modules_) m->update_params(scenario_);
+    }
+    ar.check(int64_t(scenario_.events().size()), "number of timeline events");
+    ar(clock_.tick, next_event_);
+    archive(ar, couplings_);
+    events_.archive(ar);
+    metrics_.archive(ar);
+  } else if (section == 1) {
+    archive(ar, residents_);
+  } else {
+    modules_.at(section - 2)->archive(ar);
+  }
+}
+
+std::string Simulation::section_layout(size_t section) {
+  StateArchive ar = StateArchive::layout();
+  archive_section(section, ar);
+  return ar.shape();
+}
+
+std::unique_ptr<Simulation> Simulation::fork(int threads) {
+  // built from the scenario as it stands (its changes are part of the state, applied again)
+  auto copy = std::make_unique<Simulation>(scenario_, threads > 0 ? threads : threads_);
+  for (size_t i = 0; i < state_sections().size(); ++i) {
+    StateArchive out;
+    archive_section(i, out);
+    StateArchive in(out.bytes().data(), out.bytes().size());
+    copy->archive_section(i, in);
+    in.expect_end(state_sections()[i]);
+  }
+  return copy;
 }
 
 }  // namespace citysim

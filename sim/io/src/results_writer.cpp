@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -244,7 +245,41 @@ struct ResultsWriter::Impl {
   void create_tables(const Metrics& metrics);
   void append_new(const Metrics& metrics, int fields_every);
   void append_table_rows(TableOut& out, const Table& table);
+  void prefill_fields(const std::string& snapshot_path);
 };
+
+// the snapshot's field samples (/results/fields: time, then f000... in Metrics order)
+void ResultsWriter::Impl::prefill_fields(const std::string& snapshot_path) {
+  Handle snap(check(H5Fopen(snapshot_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "cannot open " + snapshot_path),
+              H5Fclose);
+  Handle group = h5::open_group(snap, "results/fields");
+  if (!h5::exists(group, "time")) return;  // a snapshot taken without a results file
+  const auto times = h5::read_all<double>(h5::open_dataset(group, "time"));
+  h5::append_rows(field_time, H5T_NATIVE_DOUBLE, times.data(), times.size());
+  for (size_t i = 0; i < fields.size(); ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "f%03zu", i);
+    const auto values = h5::read_all<float>(h5::open_dataset(group, name));
+    h5::append_rows(fields[i], H5T_NATIVE_FLOAT, values.data(), times.size());
+  }
+  field_rows = times.size();
+  last_field_sample = std::stoll(h5::attr_text(group, "last_field_sample"));
+}
+
+void ResultsWriter::save_fields(int64_t group) const {
+  if (!impl_) return;
+  h5::guarded(partial_path(), [&] {
+    const auto times = h5::read_all<double>(impl_->field_time);
+    h5::write_dataset(group, "time", times, {hsize_t(times.size())});
+    h5::set_attr(group, "last_field_sample", int64_t(impl_->last_field_sample));
+    for (size_t i = 0; i < impl_->fields.size(); ++i) {
+      char name[16];
+      std::snprintf(name, sizeof name, "f%03zu", i);
+      const auto values = h5::read_all<float>(impl_->fields[i]);
+      h5::write_dataset(group, name, values, h5::shape(impl_->fields[i]));
+    }
+  });
+}
 
 void ResultsWriter::Impl::create_series(const Metrics& metrics) {
   Handle root = h5::create_group(file, "series");
@@ -447,6 +482,14 @@ void ResultsWriter::begin_file(const Simulation& sim, const std::string& partial
     impl->create_series(sim.metrics());
     impl->create_fields(sim.metrics(), fields_every_, time_units, sim.grid(), row, col);
     impl->create_tables(sim.metrics());
+    if (!origin_.path.empty()) {
+      Handle meta = h5::open_group(impl->file, "meta");
+      h5::set_attr(meta, "snapshot", origin_.path);
+      h5::set_attr(meta, "snapshot_use", origin_.use);
+      h5::set_attr(meta, "snapshot_time", origin_.time);
+      h5::set_attr(meta, "snapshot_content_hash", origin_.content_hash);
+      impl->prefill_fields(origin_.path);
+    }
     check(H5Fflush(impl->file, H5F_SCOPE_GLOBAL), "cannot flush");
     std::filesystem::rename(building, partial);
     impl_ = std::move(impl);

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "citysim/archive.hpp"
 #include "citysim/clock.hpp"
 
 namespace citysim {
@@ -89,6 +90,9 @@ class Metrics {
   const std::vector<Table>& tables() const { return tables_; }
   const std::vector<LocalSeconds>& sample_times() const { return sample_times_; }
   size_t cells() const { return cells_; }
+  // what samples and publishing changed (values, histories, table rows, sample times); the
+  // registrations are checked, not saved: init makes them from the scenario
+  void archive(StateArchive& ar);
 
   // lookups by path; nullptr when absent
   const Series* find_series(const std::string& path) const;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "citysim/archive.hpp"
 #include "citysim/clock.hpp"
 #include "citysim/couplings.hpp"
 #include "citysim/events.hpp"
@@ -50,6 +51,10 @@ class Module {
   virtual void publish(World& world) = 0;
   // a parameter changed between steps (Python, visualizer knobs); rebuild Params
   virtual void update_params(const Scenario& /*scenario*/) {}
+  // every field the steps change (state, counters, params changed by events), saved and
+  // loaded by one list: snapshots and fork() restore a module built from the same scenario
+  // (what the constructor and init build from it is not listed, only checked)
+  virtual void archive(StateArchive& ar) = 0;
 };
 
 // how a module is made: its scenario keys and events, the boolean key that turns it on,

@@ -108,6 +108,19 @@ class Simulation {
   // wall seconds spent in each module's step() so far, in module_names() order: where a run's time goes
   const std::vector<double>& module_step_seconds() const { return step_seconds_; }
 
+  // ---- state for snapshots and forks (docs/snapshots.md) ----
+  // the state in sections: "core" (clock, timeline position, parameter changes, couplings,
+  // event streams, metrics), "population" (the Residents arrays), then each module by name. A simulation built from
+  // the same scenario and loaded with every section continues exactly as this one would.
+  std::vector<std::string> state_sections() const;
+  void archive_section(size_t section, StateArchive& ar);
+  // the types each section lists, whatever the data: a snapshot of another layout is refused
+  std::string section_layout(size_t section);
+  // an independent copy at this tick that steps on its own (sinks are not copied)
+  std::unique_ptr<Simulation> fork(int threads = 0);
+  // the parameter changes made during the run (set_param, timeline `set` events), in order
+  const std::vector<std::pair<std::string, Value>>& changes() const { return changes_; }
+
  private:
   void tick_once();
   void sample();
@@ -130,6 +143,7 @@ class Simulation {
   std::vector<std::unique_ptr<Module>> modules_;
   std::vector<double> step_seconds_;  // per module, parallel to modules_
   std::vector<ResultSink*> sinks_;
+  std::vector<std::pair<std::string, Value>> changes_;  // live parameter changes, in order
   size_t next_event_ = 0;
   bool begun_ = false, ended_ = false;
   std::chrono::steady_clock::time_point wall_start_;

@@ -41,6 +41,14 @@ class ResultsWriter final : public ResultSink {
   // let an interrupted run replace `path` (the CLI's --overwrite-incomplete); by default only
   // a complete run does, so a complete result is never lost to a later interrupted one
   void set_overwrite_incomplete(bool on) { overwrite_incomplete_ = on; }
+  int fields_every() const { return fields_every_; }
+  // the field samples written so far, into a snapshot's group (a resumed file starts with them)
+  void save_fields(int64_t group) const;  // an HDF5 group id
+  // a run continued from a snapshot: the file starts with the snapshot's field samples, and
+  // /meta records where it came from (use: "resume" or "branch")
+  void continue_from(std::string snapshot_path, std::string use, std::string time, std::string content_hash) {
+    origin_ = {std::move(snapshot_path), std::move(use), std::move(time), std::move(content_hash)};
+  }
 
  private:
   void begin_file(const Simulation& sim, const std::string& partial);
@@ -51,6 +59,9 @@ class ResultsWriter final : public ResultSink {
   std::string path_;
   int fields_every_;
   bool overwrite_incomplete_ = false;
+  struct Origin {
+    std::string path, use, time, content_hash;
+  } origin_;
   std::string last_sample_time_ = "the start";  // of the last sample written, for a failed write's message
 };
 
