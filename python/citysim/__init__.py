@@ -12,7 +12,7 @@ same in HDF5 (/series/<module>/<name>) and here. Modules added to the engine sho
 through ``Simulation.metrics()`` with no extra binding code.
 """
 from . import _citysim
-from ._citysim import ScenarioError, format_datetime, parse_datetime
+from ._citysim import ScenarioError, SnapshotError, format_datetime, parse_datetime
 from .ensemble import Ensemble, fan_chart, open_ensemble
 from .grid import Grid, mesh_center, mesh_code
 from .results import Result, open
@@ -33,6 +33,6 @@ def data_dir() -> str:
     return _citysim.data_dir()
 
 
-__all__ = ["Scenario", "ScenarioError", "Simulation", "Result", "Grid", "open", "schema", "event_kinds",
+__all__ = ["Scenario", "ScenarioError", "SnapshotError", "Simulation", "Result", "Grid", "open", "schema", "event_kinds",
            "mesh_code", "mesh_center", "format_datetime", "parse_datetime", "enum_names", "data_dir",
            "Ensemble", "open_ensemble", "fan_chart", "__version__"]

@@ -275,6 +275,43 @@ class Simulation:
                           dict(scenario_name=self._sim.scenario["run.name"], seed=self._sim.scenario["run.seed"],
                                now=_citysim.format_datetime(self._sim.now), threads=self.threads))
 
+    # -- snapshots ----------------------------------------------------------------------------------
+    def snapshot(self, path: str | os.PathLike) -> str:
+        """Write the whole state at this tick to a snapshot file (HDF5, written atomically):
+        ``citysim resume`` or :meth:`from_snapshot` continue it exactly as this run goes on.
+        Returns the path."""
+        path = os.fspath(path)
+        self._sim.snapshot(path)
+        return path
+
+    @classmethod
+    def from_snapshot(cls, path: str | os.PathLike, overrides: dict | None = None,
+                      threads: int | None = None) -> "Simulation":
+        """A simulation at a snapshot's tick. Without ``overrides`` it continues the snapshotted
+        run bit for bit; with them (``{"heat.shelters.outreach_share": 0.4}``) it is a branch:
+        the changes apply at the snapshot's time, as :meth:`set` would. Keys that shape the run
+        (``run.*``, ``city.*``, ``*.enabled``) are refused with a ScenarioError; a corrupted, truncated
+        or foreign snapshot with a SnapshotError. :meth:`record` right after continues the
+        snapshotted run's results file (its series and fields from the start)."""
+        if threads is not None and threads < 0:
+            raise ValueError(f"threads must be >= 0 (0 or None = all cores), got {threads}")
+        path = os.fspath(path)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{path}: no such snapshot file")
+        self = cls.__new__(cls)
+        self._sim = _citysim.Simulation.from_snapshot(path, threads or 0, dict(overrides or {}))
+        self._grid = None
+        return self
+
+    def fork(self, threads: int | None = None) -> "Simulation":
+        """An independent in-memory copy at this tick: it steps on its own, and with the same
+        changes gives the same results as this one (change a knob in one and compare).
+        Results files being recorded are not copied."""
+        other = type(self).__new__(type(self))
+        other._sim = self._sim.fork(threads or 0)
+        other._grid = None
+        return other
+
     # -- results files ----------------------------------------------------------------------------
     def save(self, path: str | os.PathLike, fields_every: int = 1, progress: bool = False) -> str:
         """Write the run so far to an HDF5 results file, the same file ``citysim run`` writes:

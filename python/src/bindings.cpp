@@ -263,6 +263,7 @@ PYBIND11_MODULE(_citysim, m) {
   m.doc() = "citysim engine bindings; use the `citysim` package, which wraps these with docs and helpers";
   m.attr("__version__") = kVersion;
   register_scenario_error(m);
+  py::register_exception<SnapshotError>(m, "SnapshotError", PyExc_ValueError);
 
   m.def("format_datetime", &format_datetime, "Tokyo local seconds -> '2026-08-03T14:00:00+09:00'");
   m.def("parse_datetime", [](const std::string& s) {
@@ -359,6 +360,10 @@ PYBIND11_MODULE(_citysim, m) {
         py::gil_scoped_release release;
         return std::make_unique<PySimulation>(scenario, threads);
       }), py::arg("scenario"), py::arg("threads") = 0)
+      .def_static("from_snapshot", &PySimulation::from_snapshot, py::arg("path"), py::arg("threads") = 0,
+                  py::arg("overrides") = py::dict())
+      .def("snapshot", &PySimulation::snapshot, py::arg("path"))
+      .def("fork", &PySimulation::fork, py::arg("threads") = 0)
       .def("advance", &PySimulation::advance, py::arg("target_tick"), py::arg("on_progress") = py::none(),
            py::arg("check_every_s") = 0.1)
       .def("set", &PySimulation::set)

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "citysim/io/results.hpp"
+#include "citysim/io/snapshot.hpp"
 #include "citysim/scenario.hpp"
 #include "citysim/simulation.hpp"
 
@@ -51,6 +52,7 @@ class BusyGuard {
 class PySimulation {
  public:
   PySimulation(const Scenario& scenario, int threads);
+  PySimulation(std::unique_ptr<Simulation> sim, const Scenario& original, int threads);
   ~PySimulation();
 
   // the engine, for reading state; throws while another Python thread is stepping it
@@ -74,6 +76,11 @@ class PySimulation {
   // replay the run so far with a ResultsWriter (same scenario, seed and interventions);
   // Ctrl-C and on_progress work as in advance()
   void save(const std::string& path, int fields_every, py::object on_progress);
+  // snapshots (docs/snapshots.md): write one; a simulation from one, with `overrides` applied
+  // as live changes at its time; an in-memory copy that steps on its own
+  void snapshot(const std::string& path);
+  static std::unique_ptr<PySimulation> from_snapshot(const std::string& path, int threads, py::dict overrides);
+  std::unique_ptr<PySimulation> fork(int threads);
 
  private:
   Scenario original_;
@@ -86,6 +93,7 @@ class PySimulation {
   std::atomic<bool> busy_{false};  // advance() or save() is running with the GIL released
   friend class BusyGuard;
   bool closed_ = false;  // close() ended the results file before the end of the run
+  io::SnapshotInfo origin_;  // the snapshot it was loaded from (path empty: none): record() continues its file
 };
 
 }  // namespace citysim::py_ext

@@ -24,6 +24,9 @@ BusyGuard::~BusyGuard() { sim_.busy_ = false; }
 PySimulation::PySimulation(const Scenario& scenario, int threads)
     : original_(scenario), threads_(threads), sim_(std::make_unique<Simulation>(scenario, threads)) {}
 
+PySimulation::PySimulation(std::unique_ptr<Simulation> sim, const Scenario& original, int threads)
+    : original_(original), threads_(threads), sim_(std::move(sim)) {}
+
 PySimulation::~PySimulation() {
   try {
     if (writer_ && sim_) sim_->finish(sim_->finished());
@@ -109,11 +112,13 @@ py::list PySimulation::pending_events() {
 
 void PySimulation::record(const std::string& path, int fields_every) {
   const BusyGuard busy(*this);
-  if (!sim_->metrics().sample_times().empty())
+  const bool at_snapshot = !origin_.path.empty() && sim_->clock().tick == origin_.tick;
+  if (!sim_->metrics().sample_times().empty() && !at_snapshot)
     throw std::runtime_error("record() must come before the first step; use save() to write a run in progress");
   if (writer_) throw std::runtime_error("already recording to " + writer_->path());
   if (fields_every < 1) throw py::value_error("fields_every must be >= 1");
-  writer_ = std::make_unique<io::ResultsWriter>(path, fields_every);
+  writer_ = std::make_unique<io::ResultsWriter>(path, at_snapshot ? origin_.fields_every : fields_every);
+  if (at_snapshot) writer_->continue_from(origin_.path, "resume", origin_.time, origin_.content_hash);
   // from Python the file lands at the name asked for, complete or not (meta.complete says
   // which); the CLI keeps an incomplete run at <file>.partial for scripts that test names
   writer_->set_overwrite_incomplete(true);
@@ -154,6 +159,45 @@ void PySimulation::save(const std::string& path, int fields_every, py::object on
     replay.finish(complete && replay.finished());  // Ctrl-C leaves a partial file (complete = 0)
   }
   check.rethrow();
+}
+
+void PySimulation::snapshot(const std::string& path) {
+  const BusyGuard busy(*this);
+  py::gil_scoped_release release;
+  io::write_snapshot(*sim_, path, writer_.get());
+}
+
+std::unique_ptr<PySimulation> PySimulation::from_snapshot(const std::string& path, int threads, py::dict overrides) {
+  io::SnapshotInfo info = io::read_snapshot_info(path);
+  std::vector<io::Change> changes;
+  for (auto [k, v] : overrides) {
+    const std::string key = py::str(k);
+    changes.emplace_back(key, to_value(v, key, SourceLoc{"from_snapshot", 0}));
+  }
+  std::unique_ptr<Simulation> sim;
+  {
+    py::gil_scoped_release release;
+    sim = io::load_snapshot(info, threads, changes);
+  }
+  const Scenario original = sim->initial_scenario();
+  auto out = std::make_unique<PySimulation>(std::move(sim), original, threads);
+  out->origin_ = std::move(info);
+  out->origin_.settings.clear();
+  return out;
+}
+
+std::unique_ptr<PySimulation> PySimulation::fork(int threads) {
+  const BusyGuard busy(*this);
+  std::unique_ptr<Simulation> copy;
+  {
+    py::gil_scoped_release release;
+    copy = sim_->fork(threads > 0 ? threads : threads_);
+  }
+  auto out = std::make_unique<PySimulation>(std::move(copy), original_, threads > 0 ? threads : threads_);
+  out->scheduled_ = scheduled_;  // save() replays the fork's history as its own
+  out->log_ = log_;
+  out->origin_ = origin_;
+  return out;
 }
 
 }  // namespace citysim::py_ext

@@ -42,6 +42,7 @@ int checked_threads(int threads) {
 
 Simulation::Simulation(const Scenario& scenario, int threads)
     : scenario_(scenario),
+      initial_(scenario),
       run_(RunParams::from(scenario)),
       threads_(checked_threads(threads)),
       oversubscribe_(threads_ > int(std::thread::hardware_concurrency())
@@ -288,8 +289,12 @@ std::string Simulation::section_layout(size_t section) {
 }
 
 std::unique_ptr<Simulation> Simulation::fork(int threads) {
-  // built from the scenario as it stands (its changes are part of the state, applied again)
-  auto copy = std::make_unique<Simulation>(scenario_, threads > 0 ? threads : threads_);
+  // built from the scenario as this run was, with the events scheduled since (its parameter
+  // changes are part of the state and apply again)
+  Scenario scenario = initial_;
+  for (const TimelineEvent& ev : scenario_.events())
+    if (ev.index >= int(initial_.events().size())) scenario.add_event(ev.kind, format_datetime(ev.at), ev.values, ev.loc);
+  auto copy = std::make_unique<Simulation>(scenario, threads > 0 ? threads : threads_);
   for (size_t i = 0; i < state_sections().size(); ++i) {
     StateArchive out;
     archive_section(i, out);

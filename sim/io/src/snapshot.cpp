@@ -54,22 +54,6 @@ std::vector<std::string> data_files_of(const Scenario& sc) {
   return files;
 }
 
-// the --set overrides with relative file paths made absolute (against the current folder,
-// as when they were applied), so a resume from elsewhere reads the same files
-std::vector<std::string> resolved_overrides(const Scenario& sc) {
-  std::vector<std::string> out;
-  for (const std::string& o : sc.overrides) {
-    const auto eq = o.find('=');
-    const std::string key = o.substr(0, eq);
-    const KeySpec* spec = sc.schema().find(key);
-    std::string value = o.substr(eq + 1);
-    if (spec && spec->kind == ValueKind::Path && !value.empty() && std::filesystem::path(value).is_relative())
-      value = std::filesystem::absolute(value).lexically_normal().string();
-    out.push_back(key + "=" + value);
-  }
-  return out;
-}
-
 void write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& values) {
   std::vector<const char*> ptrs;
   for (const auto& v : values) ptrs.push_back(v.c_str());
@@ -160,10 +144,21 @@ std::string file_hash(const std::string& path) {
   return f.hex();
 }
 
+// every key's value (file paths resolved), so a scenario edited in Python before the run is
+// rebuilt as it was, not from its file alone
+std::vector<uint8_t> settings_of(const Scenario& sc) {
+  std::vector<std::pair<std::string, Value>> settings;
+  for (const KeySpec& spec : sc.schema().keys())
+    settings.emplace_back(spec.key, spec.kind == ValueKind::Path ? Value(sc.get_path(spec.key)) : sc.get(spec.key));
+  StateArchive ar;
+  ar(settings);
+  return ar.take();
+}
+
 void write_snapshot(Simulation& sim, const std::string& path, const ResultsWriter* results) {
-  const Scenario& sc = sim.scenario();
+  const Scenario& sc = sim.initial_scenario();
   for (const TimelineEvent& ev : sim.scenario().events())
-    if (ev.loc.file != sc.source_path)
+    if (ev.index >= int(sc.events().size()))
       throw SnapshotError("the timeline holds events added during the run (" + ev.kind + " at " + format_datetime(ev.at) +
                           "): a snapshot file cannot hold them yet; Simulation::fork copies them in memory");
   const std::string tmp = path + ".tmp";
@@ -186,7 +181,7 @@ void write_snapshot(Simulation& sim, const std::string& path, const ResultsWrite
       h5::set_attr(file, "fields_every", int32_t(results ? results->fields_every() : 1));
       write_text(file, "scenario_toml", sc.source_text);
       write_strings(file, "overrides", sc.overrides);
-      write_strings(file, "resolved_overrides", resolved_overrides(sc));
+      write_bytes(file, "settings", settings_of(sc), "");
       std::vector<std::string> files = data_files_of(sc), hashes;
       for (const auto& f : files) hashes.push_back(file_hash(f));
       write_strings(file, "data_files", files);
@@ -234,7 +229,13 @@ SnapshotInfo read_snapshot_info(const std::string& path) {
     info.base_dir = h5::attr_text(file, "base_dir");
     info.scenario_toml = read_text(file, "scenario_toml");
     info.overrides = h5::read_all_strings(h5::open_dataset(file, "overrides"));
-    info.resolved_overrides = h5::read_all_strings(h5::open_dataset(file, "resolved_overrides"));
+    {
+      Handle ds = h5::open_dataset(file, "settings");
+      info.settings.resize(h5::shape(ds).at(0));
+      if (!info.settings.empty() &&
+          H5Dread(ds, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, info.settings.data()) < 0)
+        throw SnapshotError(path + ": the scenario settings fail their checksum (a corrupted snapshot)");
+    }
     info.data_files = h5::read_all_strings(h5::open_dataset(file, "data_files"));
     info.data_file_hashes = h5::read_all_strings(h5::open_dataset(file, "data_file_hashes"));
     if (info.version != kVersion)
@@ -245,8 +246,33 @@ SnapshotInfo read_snapshot_info(const std::string& path) {
 }
 
 Scenario snapshot_scenario(const SnapshotInfo& info) {
+  // the file's text for its timeline, then every key as the run had it
   Scenario sc = parse_scenario(info.scenario_toml, info.source_path, info.base_dir);
-  for (const std::string& o : info.resolved_overrides) apply_override(sc, o);
+  std::vector<std::pair<std::string, Value>> settings;
+  StateArchive ar(info.settings.data(), info.settings.size());
+  try {
+    ar(settings);
+    ar.expect_end("scenario settings");
+  } catch (const SnapshotError& e) {
+    throw SnapshotError(info.path + ": " + e.what());
+  }
+  // keys checked against each other (lists of one length) may need the others first: set what
+  // differs, again while some key still waits for another
+  std::vector<std::pair<std::string, Value>> waiting;
+  for (auto& kv : settings)
+    if (const KeySpec* spec = sc.schema().find(kv.first))
+      if ((spec->kind == ValueKind::Path ? Value(sc.get_path(kv.first)) : sc.get(kv.first)) != kv.second)
+        waiting.push_back(std::move(kv));
+  while (!waiting.empty()) {
+    std::vector<std::pair<std::string, Value>> again;
+    for (auto& kv : waiting) try {
+        sc.set(kv.first, kv.second, {info.path, 0});
+      } catch (const ScenarioError&) {
+        again.push_back(std::move(kv));
+      }
+    if (again.size() == waiting.size()) sc.set(again[0].first, again[0].second, {info.path, 0});  // says why
+    waiting = std::move(again);
+  }
   sc.overrides = info.overrides;
   sc.check_consistency();
   return sc;

@@ -19,6 +19,14 @@ class EventBus {
  public:
   template <class T>
   void emit(const T& event) { stream<T>().next.push_back(event); }
+  // events of type T emitted in the previous tick and so far in this one, in order
+  template <class T>
+  std::vector<T> read() {
+    auto& s = stream<T>();
+    std::vector<T> all = s.previous;
+    all.insert(all.end(), s.next.begin(), s.next.end());
+    return all;
+  }
   // events of type T emitted in the previous tick only (each is seen once per reader)
   template <class T>
   const std::vector<T>& previous_tick() { return stream<T>().previous; }

@@ -91,6 +91,8 @@ class Simulation {
   std::span<const TimelineEvent> pending_events() const;
 
   const Scenario& scenario() const { return scenario_; }
+  // the scenario as the run was built, before any parameter change or scheduled event
+  const Scenario& initial_scenario() const { return initial_; }
   const RunParams& run_params() const { return run_; }
   const Grid& grid() const { return grid_; }
   const Clock& clock() const { return clock_; }
@@ -129,7 +131,7 @@ class Simulation {
   void check_timeline() const;                   // every event resolved before the first tick
   World world();
 
-  Scenario scenario_;
+  Scenario scenario_, initial_;
   RunParams run_;
   int threads_;
   std::unique_ptr<tbb::global_control> oversubscribe_;  // lets --threads exceed the core count

@@ -2,7 +2,8 @@
 // (bit-identical to the run that never stopped) or to branch variants from it.
 //   /            attrs: format, format_version, version, git_revision, tick, time, finished,
 //                fields_every, content_hash, created, source_path, base_dir
-//   /scenario_toml, /overrides, /resolved_overrides    the scenario as the run was started
+//   /scenario_toml, /overrides, /settings    the scenario as the run was built (settings: every
+//                key's value, file paths resolved, as an archive)
 //   /data_files, /data_file_hashes                     every file the scenario reads, FNV-1a 64
 //   /state/<section>   uint8, Fletcher32 per chunk; attr layout (the types the section lists)
 //   /results/fields    the field samples the run's results file held (a resumed file starts with them)
@@ -24,8 +25,9 @@ struct SnapshotInfo {
   bool finished = false;  // the run had reached its end
   int fields_every = 1;
   std::string scenario_toml, source_path, base_dir;
-  std::vector<std::string> overrides, resolved_overrides;
+  std::vector<std::string> overrides;  // the --set lines, as recorded in results
   std::vector<std::string> data_files, data_file_hashes;
+  std::vector<uint8_t> settings;  // every key's value as the run was built (an archive)
 };
 
 // writes the state of `sim` (between ticks); `results`, when given, is the run's writer, whose
