@@ -192,10 +192,25 @@ def check_threads(threads: Any) -> int:
     return int(threads)
 
 
+def netcdf_names(ds: Any) -> Any:
+    """``ds`` with every variable and dimension name netCDF refuses ("heat.cases/mean":
+    a ``/``) renamed as :func:`var_name` does, the old name kept in ``attrs["original_name"]``."""
+    names = {n: var_name(str(n)) for n in [*ds.variables, *ds.dims] if "/" in str(n)}
+    if not names:
+        return ds
+    out = ds.rename(names).copy(deep=False)
+    for old, new in names.items():
+        if new in out.variables:
+            out.variables[new].attrs["original_name"] = old
+    return out
+
+
 def to_netcdf(ds: Any, path: str | os.PathLike, engine: str | None = None, **kw: Any) -> str:
     """``ds.to_netcdf(path, engine=engine, **kw)``, written under a temporary name in the same
     folder and renamed once complete: a failed write (a bad engine, an unwritable value, a
-    full disk) leaves neither a stub at ``path`` nor the temporary file. Returns the path."""
+    full disk) leaves neither a stub at ``path`` nor the temporary file. Names with a ``/``
+    (an ensemble's ``<id>/mean``) are written as ``<id>__mean``. Returns the path."""
+    ds = netcdf_names(ds)
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)

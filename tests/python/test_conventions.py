@@ -100,7 +100,8 @@ def test_a_failed_write_leaves_no_file(hot_file, tmp_path):
     path, _ = hot_file
     with citysim.open(path) as res:
         ds = res.to_xarray()
-    bad = ds.rename({"heat__wbgt": "heat/wbgt"})  # a name netCDF refuses once the file is open
+    # values no engine can encode: found only once the file is open
+    bad = ds.assign(broken=xr.Variable(("time",), np.array([object()] * ds.sizes["time"], dtype=object)))
     stub = tmp_path / "stub" / "plain.nc"
     stub.parent.mkdir()
     with pytest.raises(Exception):
