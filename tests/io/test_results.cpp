@@ -320,6 +320,7 @@ BOOST_AUTO_TEST_CASE(units_are_udunits_in_the_file_and_pretty_in_the_summaries) 
   BOOST_TEST(cf_units("min") == "min");
   BOOST_TEST(cf_units("degrees_north") == "degrees_north");
   BOOST_TEST(cf_units("") == "");
+  BOOST_TEST(cf_units("Asia/Tokyo") == "");  // a time column: ISO text, its zone shown only
   BOOST_TEST(display_units("degC", "°C") == "°C");
   BOOST_TEST(display_units("min", "") == "min");  // a file without units_display
 

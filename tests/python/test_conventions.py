@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import citysim
-from conftest import cli_path
+from conftest import cli_path, is_udunits
 
 xr = pytest.importorskip("xarray")
 
@@ -163,18 +163,6 @@ def test_meta_and_tables_open_without_phony_dims(hot_file):
 
 # ---- 3. CF units ---------------------------------------------------------------------------
 
-# the units the files may carry: UDUNITS-2 expressions (products of these with integer
-# powers); counts of things (people, trips, sessions) are "1", their noun in units_display
-UDUNITS_WORDS = {"1", "degC", "degree", "degrees_north", "degrees_east", "kW", "m", "s", "h", "min", "d", "km",
-                 "year", "%"}
-
-
-def _is_udunits(text: str) -> bool:
-    if re.match(r"^seconds since \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+09:00$", text):  # CF time
-        return True
-    return text == "" or all(re.sub(r"(?<=[A-Za-z])-?\d+$", "", w) in UDUNITS_WORDS for w in text.split())
-
-
 def test_units_are_udunits_with_the_pretty_form_kept(hot_file):
     import h5py
 
@@ -192,9 +180,9 @@ def test_units_are_udunits_with_the_pretty_form_kept(hot_file):
         assert f["series/residents/at_home"].attrs["units_display"] == "people"
         assert f["tables/heat/case_events"].attrs["wbgt_c_units"] == "degC"
         assert "units_display" not in f["grid/lat"].attrs  # the same in both forms
-    bad = {k: v for k, v in seen.items() if not _is_udunits(v)}
+    bad = {k: v for k, v in seen.items() if not is_udunits(v)}
     assert not bad, bad
-    assert _is_udunits("kW m-2") and not _is_udunits("°C") and not _is_udunits("people")
+    assert is_udunits("kW m-2") and not is_udunits("°C") and not is_udunits("people")
     with citysim.open(path) as res:
         m = res.metrics()
         assert m.loc["heat/wbgt", "units"] == "degC" and m.loc["heat/wbgt", "units_display"] == "°C"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import citysim
-from conftest import cli_path
+from conftest import cli_path, is_udunits
 
 
 def datasets(path):
@@ -128,6 +128,11 @@ def test_every_module_shows_up_through_the_registry(small, out_dir):
     sim = citysim.Simulation(sc, threads=2).run(progress=False)
     reg = sim.metrics()
     assert {p.split("/")[0] for p in reg.index} == set(sim.modules)
+    # every module's units are UDUNITS text, the engine's pretty form in units_display
+    not_cf = {p: u for p, u in reg["units"].items() if not is_udunits(u)}
+    not_cf.update({f"{p}:{c}": u for p, cols in reg["columns"].dropna().items() for c, u in cols if not is_udunits(u)})
+    assert not not_cf, not_cf
+    assert reg.loc["heat/wbgt", "units_display"] == "°C"
     with citysim.open(sim.save(out_dir / "all.h5")) as res:
         assert set(res.metrics().index) == set(reg.index)
         for path, row in reg.iterrows():

@@ -224,9 +224,10 @@ void write_grid(hid_t file, const Grid& grid, hid_t row, hid_t col) {
 std::string cf_units(const std::string& display) {
   // counts of things: dimensionless in UDUNITS; the noun stays in units_display
   static const char* const counts[] = {"people", "trips", "sessions", "households", "aircraft", "flights",
-                                       "reports", "sites", "tenancies", "units", "year"};
+                                       "reports", "sites", "tenancies", "units", "year", "code"};
   for (const char* c : counts)
     if (display == c) return "1";
+  if (display == "Asia/Tokyo") return "";  // ISO 8601 text with its time zone: no UDUNITS form
   static const std::map<std::string, std::string> named = {
       {"°C", "degC"},          {"°C·h", "degC h"},  {"°", "degree"},      {"kW/m²", "kW m-2"},
       {"m/s", "m s-1"},        {"1/h", "h-1"},      {"sessions/min", "min-1"}, {"kWh", "kW h"},
