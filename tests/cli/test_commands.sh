@@ -106,8 +106,13 @@ fi
 expect 0 "set       run.seed=12" "$CITYSIM" info "$TMP/c.h5"
 expect 0 "no --set overrides" "$CITYSIM" info "$TMP/a.h5"
 expect 0 "total over mode: last" "$CITYSIM" info "$TMP/a.h5"
-# --set file paths: the help says they are taken from the current directory
+# --set file paths: taken from the current directory (not the scenario's folder), as the help says
 expect 0 "current directory" "$CITYSIM" run --help
+mkdir -p "$TMP/here" "$TMP/scenario_dir"
+cp "$TMP/small.toml" "$TMP/scenario_dir/s.toml"
+cp scenarios/data/tokyo_municipalities.csv "$TMP/here/munis.csv"
+(cd "$TMP/here" && "$CITYSIM" validate ../scenario_dir/s.toml --set city.municipalities_file=munis.csv > "$TMP/here/out.txt" 2>&1) ||
+  fail "--set city.municipalities_file=munis.csv is not taken from the current directory: $(cat "$TMP/here/out.txt")"
 # without a terminal, progress is a plain line at most every 5 s (and one at the end)
 "$CITYSIM" run "$TMP/small.toml" -o "$TMP/plain.h5" 2> "$TMP/plain.txt" > /dev/null || fail "plain progress run"
 lines=$(grep -c '^progress' "$TMP/plain.txt")
