@@ -111,7 +111,7 @@ def to_dataset(times: pd.DatetimeIndex, series: list, fields: dict, field_times:
         # one dimension per category list; the same name with other labels in another
         # module gets the module as a prefix ("watch__kind")
         dim, labels = s.columns.name, [str(x) for x in s.columns]
-        if dim in coords and list(coords[dim].values if hasattr(coords[dim], "values") else coords[dim]) != labels:
+        if dim in coords and list(coords[dim].values) != labels:
             dim = f"{s.attrs['path'].split('/')[0]}__{dim}"
         coords[dim] = xr.Variable((dim,), np.array(labels, dtype=object), attrs=dict(description=f"categories of {dim}"))
         data[var_name(s.attrs["path"])] = xr.Variable(("time", dim), s.to_numpy(), attrs=meta)
@@ -136,15 +136,15 @@ def to_dataset(times: pd.DatetimeIndex, series: list, fields: dict, field_times:
             coords[name] = v
         else:
             data[f"grid__{name}"] = v
-    ds = xr.Dataset(data, coords=coords, attrs=dict(attrs, time_zone="Asia/Tokyo", Conventions="CF-1.8"))
-    return ds
+    return xr.Dataset(data, coords=coords, attrs=dict(attrs, Conventions="CF-1.8", times=_TIME_NOTE))
 
 
 class FieldView(np.ndarray):
     """A read-only numpy view of one of the engine's fields (no copy, a stable address).
 
     A field is refreshed at each output sample: the initial one (the first ``run()`` or
-    ``step()``) and then every ``run.output_every_minutes`` of simulated time. Between
+    ``step()``), then every ``run.output_every_minutes`` of simulated time and at the end
+    of the run (zeros before the first). Between
     samples it holds the last sample's values, while ``sim.residents["present"]`` and
     ``["outdoors"]`` follow every tick (unweighted counts). Arithmetic on a view gives a
     plain ndarray; ``np.array(view)`` takes a snapshot."""
@@ -160,7 +160,7 @@ class FieldView(np.ndarray):
         if sim is None:
             return "refreshed at each output sample"
         times = sim.sample_times()
-        last = _citysim.format_datetime(int(times[-1]))[:16] if len(times) else "none yet: all zeros"
+        last = _citysim.format_datetime(int(times[-1]))[:16] + "+09:00" if len(times) else "none yet: all zeros"
         return (f"refreshed at each output sample (every {sim.output_every_minutes} min of simulated time, "
                 f"from the first run()/step(), and at the end); last sample {last}")
 

@@ -323,8 +323,8 @@ PYBIND11_MODULE(_citysim, m) {
       "Set a key (validated like the file; raises ScenarioError); file/line say where the value came from")
       .def("set_from_string", [](Scenario& self, const std::string& key, const std::string& text) {
         self.set_from_string(key, text);
-      }, "Set a key from text as --set writes it (\"0.05\", \"[\\\"Chiyoda\\\"]\"), validated")
-      .def("apply_override", [](Scenario& self, const std::string& a) { io::apply_override(self, a); },
+      }, py::arg("key"), py::arg("text"), "Set a key from text as --set writes it (\"0.05\", \"[\\\"Chiyoda\\\"]\"), validated")
+      .def("apply_override", [](Scenario& self, const std::string& a) { io::apply_override(self, a); }, py::arg("assignment"),
            "Apply one \"key=value\" override exactly as citysim run --set does (a relative file path is "
            "taken from the current directory)")
       .def("get", &get_key, "The value of a key (its default unless set); KeyError-like ScenarioError when unknown")
