@@ -73,9 +73,10 @@ def open_ensemble(path: str | os.PathLike):
     replicate, time), ``<id>/reduced`` (variant, replicate), the per-step summaries
     ``<id>/mean``, ``sd``, ``se``, ``q05``..``q95`` (variant, time) and the contrasts
     ``<id>/mean_diff``, ``t_lo``, ``t_hi``... (variant); the members table as
-    ``member_*`` (member); the plan text and file attributes in ``attrs``."""
+    ``member_*`` (member); the plan text and file attributes in ``attrs``. Times are UTC
+    instants, as in ``Result.to_xarray()``; ``citysim.to_netcdf(ds, path)`` writes it (a
+    ``/`` in a name becomes ``__``)."""
     import h5py
-    import pandas as pd
     import xarray as xr
 
     with h5py.File(path, "r") as f:
