@@ -35,7 +35,8 @@ def main() -> int:
         sys.exit(f"{a.ensemble}: no metric {a.metric} (metrics: {', '.join(known)})")
     m = lambda name: ds[f"{a.metric}/{name}"].values  # noqa: E731
     variants = list(ds["variant"].values)
-    units = ds[f"{a.metric}/reduced"].attrs.get("units", "")
+    attrs = ds[f"{a.metric}/reduced"].attrs
+    units = attrs.get("units_display", attrs.get("units", ""))  # "people", not the CF "1"
     x = np.arange(len(variants))
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     mean = ds[f"{a.metric}/reduced"].mean("replicate").values

@@ -7,6 +7,10 @@
     sim.series("residents/travelling").plot()
     sim.save("results/x.h5"); res = citysim.open("results/x.h5"); res.to_xarray()
 
+Times are timezone-aware Asia/Tokyo pandas timestamps; in xarray (which keeps no time
+zone) they are UTC instants, as ``xarray.open_dataset`` decodes the HDF5 file:
+``ds.indexes["time"].tz_localize("UTC").tz_convert("Asia/Tokyo")`` converts.
+
 Keys are the TOML keys ("city.population_scale"); metric paths are "<module>/<name>", the
 same in HDF5 (/series/<module>/<name>) and here. Modules added to the engine show up
 through ``Simulation.metrics()`` with no extra binding code.
@@ -16,8 +20,8 @@ from ._citysim import ScenarioError, SnapshotError, format_datetime, parse_datet
 from .ensemble import Ensemble, fan_chart, open_ensemble
 from .grid import Grid, mesh_center, mesh_code
 from .results import Result, open
-from .scenario import Scenario, event_kinds, schema
-from .simulation import Simulation
+from .scenario import Scenario, ScenarioFileNotFoundError, event_kinds, schema
+from .simulation import FieldView, Simulation, to_netcdf
 
 __version__ = _citysim.__version__
 
@@ -33,6 +37,6 @@ def data_dir() -> str:
     return _citysim.data_dir()
 
 
-__all__ = ["Scenario", "ScenarioError", "SnapshotError", "Simulation", "Result", "Grid", "open", "schema", "event_kinds",
+__all__ = ["Scenario", "ScenarioError", "ScenarioFileNotFoundError", "SnapshotError", "FieldView", "to_netcdf", "Simulation", "Result", "Grid", "open", "schema", "event_kinds",
            "mesh_code", "mesh_center", "format_datetime", "parse_datetime", "enum_names", "data_dir",
            "Ensemble", "open_ensemble", "fan_chart", "__version__"]

@@ -11,28 +11,46 @@ import pandas as pd
 
 from . import _citysim
 
+TZ = "Asia/Tokyo"  #: the time zone of every time citysim shows (UTC+9, no daylight saving)
+_TOKYO_OFFSET_S = 9 * 3600
+
+
 def local_seconds(t: Any) -> int:
     """Tokyo local seconds (seconds since 1970-01-01T00:00+09:00) of a time.
 
-    Accepts ISO text ("2026-08-03T14:00"), datetime/date, pandas.Timestamp (naive ones are
-    Asia/Tokyo wall-clock time, aware ones are converted) or an int (already local seconds).
+    Accepts ISO text ("2026-08-03T14:00", with or without an offset), datetime/date,
+    pandas.Timestamp (naive ones are Asia/Tokyo wall-clock time, aware ones are converted),
+    numpy.datetime64 (UTC, as xarray holds times) or an int (already local seconds).
     """
     if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
         return int(t)
     if isinstance(t, str):
         return _citysim.parse_datetime(t)
+    if isinstance(t, np.datetime64):  # xarray's times: UTC instants
+        return int(t.astype("datetime64[s]").astype(np.int64)) + _TOKYO_OFFSET_S
+    if isinstance(t, pd.Timestamp) and t.tzinfo is not None:
+        return int(t.tz_convert("UTC").value // 10**9) + _TOKYO_OFFSET_S
+    if isinstance(t, _dt.datetime) and t.tzinfo is not None:
+        return int(t.timestamp()) + _TOKYO_OFFSET_S
     if hasattr(t, "isoformat"):
         return _citysim.parse_datetime(t.isoformat())
     raise TypeError(f"expected a time (ISO text, datetime or pandas.Timestamp), got {type(t).__name__}")
 
 
 def timestamps(seconds: Any) -> pd.DatetimeIndex:
-    """Tokyo local seconds -> naive pandas timestamps in Asia/Tokyo wall-clock time."""
-    return pd.DatetimeIndex(pd.to_datetime(np.asarray(seconds, dtype=np.int64), unit="s"), name="time")
+    """Tokyo local seconds -> timezone-aware pandas timestamps (Asia/Tokyo)."""
+    utc = np.asarray(seconds, dtype=np.int64) - _TOKYO_OFFSET_S
+    return pd.DatetimeIndex(pd.to_datetime(utc, unit="s", utc=True), name="time").tz_convert(TZ)
 
 
 def timestamp(seconds: int) -> pd.Timestamp:
-    return pd.Timestamp(int(seconds), unit="s")
+    """Tokyo local seconds -> a timezone-aware pandas.Timestamp (Asia/Tokyo)."""
+    return pd.Timestamp(int(seconds) - _TOKYO_OFFSET_S, unit="s", tz="UTC").tz_convert(TZ)
+
+
+def utc_instants(times: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Aware times -> naive UTC datetime64, the form xarray keeps (and decodes files to)."""
+    return pd.DatetimeIndex(times).tz_convert("UTC").tz_localize(None)
 
 
 def iso_minutes(seconds: int) -> str:

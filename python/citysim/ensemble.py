@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from ._util import local_seconds, timestamps, utc_instants
+
 _REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -38,15 +40,18 @@ class Ensemble:
     the ensemble file as an xarray Dataset."""
 
     def __init__(self, plan: str | os.PathLike):
+        """An ensemble plan file (``*.ens.toml``); FileNotFoundError when there is none."""
         self.plan = pathlib.Path(plan)
         if not self.plan.is_file():
             raise FileNotFoundError(f"{self.plan}: no such plan file")
 
     @classmethod
     def load(cls, plan: str | os.PathLike) -> "Ensemble":
+        """The plan at ``plan``, as ``Ensemble(plan)``."""
         return cls(plan)
 
     def default_output(self) -> pathlib.Path:
+        """Where ``run`` writes without ``out``: results/<plan name>.ens.h5, as the CLI does."""
         stem = self.plan.name.removesuffix(".toml").removesuffix(".ens")
         return pathlib.Path("results") / f"{stem}.ens.h5"
 
@@ -68,15 +73,17 @@ def open_ensemble(path: str | os.PathLike):
     replicate, time), ``<id>/reduced`` (variant, replicate), the per-step summaries
     ``<id>/mean``, ``sd``, ``se``, ``q05``..``q95`` (variant, time) and the contrasts
     ``<id>/mean_diff``, ``t_lo``, ``t_hi``... (variant); the members table as
-    ``member_*`` (member); the plan text and file attributes in ``attrs``."""
+    ``member_*`` (member); the plan text and file attributes in ``attrs``. Times are UTC
+    instants, as in ``Result.to_xarray()``; ``citysim.to_netcdf(ds, path)`` writes it (a
+    ``/`` in a name becomes ``__``)."""
     import h5py
-    import pandas as pd
     import xarray as xr
 
     with h5py.File(path, "r") as f:
         variants = _text(f["variant"][:])
-        # naive Asia/Tokyo wall-clock times, as Result.times
-        time = pd.DatetimeIndex([t[:19] for t in _text(f["time_iso"][:])], name="time")
+        # UTC instants, as Result.to_xarray() (xarray keeps no time zone); Tokyo time is
+        # ds.indexes["time"].tz_localize("UTC").tz_convert("Asia/Tokyo")
+        time = utc_instants(timestamps([local_seconds(t) for t in _text(f["time_iso"][:])])).rename("time")
         coords = {"variant": variants, "replicate": np.arange(int(f.attrs["replicates"])), "time": time,
                   "seed": ("replicate", f["seed"][:])}
         data = {}
@@ -103,15 +110,17 @@ def fan_chart(ds, metric: str, variants: list | None = None, ax: Any = None):
         import matplotlib.pyplot as plt
 
         ax = plt.subplots(figsize=(8, 4))[1]
+    # the dataset's UTC instants drawn as Tokyo wall-clock times
+    tokyo = ds.indexes["time"].tz_localize("UTC").tz_convert("Asia/Tokyo").tz_localize(None)
     for v in variants or list(ds["variant"].values):
         lo, mid, hi = (ds[f"{metric}/{q}"].sel(variant=v) for q in ("q05", "q50", "q95"))
-        line, = ax.plot(ds["time"].values, mid.values, label=f"{v} (median)")
-        ax.fill_between(ds["time"].values, lo.values, hi.values, color=line.get_color(), alpha=0.25, lw=0)
+        line, = ax.plot(tokyo, mid.values, label=f"{v} (median)")
+        ax.fill_between(tokyo, lo.values, hi.values, color=line.get_color(), alpha=0.25, lw=0)
     attrs = ds[f"{metric}/q50"].attrs
     ax.set_ylim(bottom=0)
     ax.set_title(f"{attrs.get('path', metric)} {attrs.get('labels', '')}: median and 5-95% band over "
                  f"{ds.sizes['replicate']} replicates")
-    ax.set_ylabel(attrs.get("units", ""))
+    ax.set_ylabel(attrs.get("units_display", attrs.get("units", "")))
     ax.set_xlabel("time (Asia/Tokyo)")
     ax.legend()
     return ax

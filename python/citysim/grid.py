@@ -11,10 +11,11 @@ from . import _citysim
 LAYERS = ("mesh_code", "lat", "lon", "municipality", "municipality_index", "land_use", "land_share", "population",
           "day_places", "building_year", "water", "coast_km")
 
-# units of the layers, as in the results file's /grid
-LAYER_UNITS = {"mesh_code": "1", "lat": "degrees_north", "lon": "degrees_east", "municipality": "1",
-               "municipality_index": "1", "land_use": "1", "land_share": "1", "population": "people", "day_places": "people",
-               "building_year": "year", "water": "1", "coast_km": "km"}
+# units of the layers, as in the results file's /grid: (UDUNITS units, units_display)
+LAYER_UNITS = {"mesh_code": ("1", "1"), "lat": ("degrees_north", "degrees_north"), "lon": ("degrees_east", "degrees_east"),
+               "municipality": ("1", "1"), "municipality_index": ("1", "1"), "land_use": ("1", "1"),
+               "land_share": ("1", "1"), "population": ("1", "people"), "day_places": ("1", "people"),
+               "building_year": ("1", "year"), "water": ("1", "1"), "coast_km": ("km", "km")}
 
 
 def mesh_code(lat: float, lon: float, cell_m: int = 1000) -> int:
@@ -34,6 +35,8 @@ class Grid:
 
     def __init__(self, layers: Mapping[str, np.ndarray], municipalities: list[dict], cell_m: int,
                  outlines: list[tuple[int, np.ndarray, np.ndarray]] = (), credit: str = ""):
+        """A grid from its layers ({name: (rows, cols) array}), municipality records, cell size
+        in metres and boundary rings; ``sim.grid`` and ``res.grid`` build it for you."""
         self._layers = dict(layers)
         self.cell_m = int(cell_m)
         self._municipalities = municipalities
@@ -64,6 +67,7 @@ class Grid:
 
     # -- layers ---------------------------------------------------------------------------
     def layer(self, name: str) -> np.ndarray:
+        """A layer by name (``grid.layers``); also an attribute: ``grid.population``."""
         if name not in self._layers:
             raise KeyError(f"no grid layer '{name}'; known: {', '.join(self._layers)}")
         return self._layers[name]
@@ -78,18 +82,22 @@ class Grid:
 
     @property
     def layers(self) -> list[str]:
+        """The names of the layers (mesh_code, lat, lon, municipality, population, ...)."""
         return list(self._layers)
 
     @property
     def shape(self) -> tuple[int, int]:
+        """(rows, cols)."""
         return tuple(self._layers["mesh_code"].shape)  # type: ignore[return-value]
 
     @property
     def rows(self) -> int:
+        """Rows of cells (row 0 = north)."""
         return self.shape[0]
 
     @property
     def cols(self) -> int:
+        """Columns of cells (column 0 = west)."""
         return self.shape[1]
 
     # -- municipalities --------------------------------------------------------------------

@@ -19,8 +19,13 @@ def _axes(ax: Any):
 def plot_series(data: pd.Series | pd.DataFrame, ax: Any = None, **kw: Any):
     """Line plot of a series (one line per category for a breakdown); returns the axes."""
     ax = _axes(ax)
+    attrs = dict(data.attrs)
+    if isinstance(data.index, pd.DatetimeIndex) and data.index.tz is not None:
+        data = data.copy()  # Tokyo wall-clock on the axis (matplotlib would label UTC)
+        data.index = data.index.tz_localize(None)
+        data.attrs.update(attrs)
     data.plot(ax=ax, **kw)
-    units = data.attrs.get("units", "")
+    units = data.attrs.get("units_display", data.attrs.get("units", ""))  # "°C", not the CF "degC"
     ax.set_title(data.attrs.get("path", ""))
     ax.set_ylabel(units)
     ax.set_xlabel("time (Asia/Tokyo)")

@@ -11,7 +11,7 @@ import pandas as pd
 from ._util import local_seconds, timestamp, timestamps
 from .grid import LAYERS, Grid
 from .scenario import Scenario
-from .simulation import series_frame, to_dataset
+from .simulation import decode_time_columns, series_frame, to_dataset, to_netcdf
 
 
 def _text(x: Any) -> Any:
@@ -24,12 +24,18 @@ def _text(x: Any) -> Any:
 
 class Result:
     """An HDF5 results file. ``series``, ``field``, ``table``, ``metrics`` work as on a
-    Simulation; ``to_xarray()`` gives everything as one Dataset with units as attributes."""
+    Simulation (times timezone-aware, Asia/Tokyo); ``to_xarray()`` gives everything as one
+    Dataset that round-trips through netCDF, with units as attributes."""
 
     def __init__(self, path: str | os.PathLike):
+        """Open a results file read-only; FileNotFoundError when there is none at ``path``."""
         import h5py
 
         self.path = os.fspath(path)
+        if not os.path.isfile(self.path):
+            partial = self.path + ".partial"
+            hint = f" (an interrupted run left {partial})" if os.path.isfile(partial) else ""
+            raise FileNotFoundError(2, f"no results file{hint}", self.path)
         self._f = h5py.File(self.path, "r")
         self.meta: dict[str, Any] = {k: _text(v) for k, v in self._f["meta"].attrs.items()}
         self._start = local_seconds(self.meta["start"])
@@ -39,12 +45,15 @@ class Result:
 
     # -- file -----------------------------------------------------------------------------
     def close(self) -> None:
+        """Close the HDF5 file (arrays already read stay valid)."""
         self._f.close()
 
     def __enter__(self) -> "Result":
+        """``with citysim.open(p) as res:`` closes the file at the end of the block."""
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        """Close the file."""
         self.close()
 
     @property
@@ -54,6 +63,7 @@ class Result:
 
     @property
     def scenario_toml(self) -> str:
+        """The scenario file's text as the run read it (before the ``--set`` overrides)."""
         return _text(self._f["meta/scenario_toml"][()])
 
     @property
@@ -71,7 +81,9 @@ class Result:
             out: dict[str, Any] = {}
 
             def visit(name: str, obj: Any) -> None:
-                if hasattr(obj, "shape") and _text(obj.attrs.get("CLASS", b"")) != "DIMENSION_SCALE":
+                # axes (times, labels) are dimension scales; so is a table, its own row dimension
+                scale = _text(obj.attrs.get("CLASS", b"")) == "DIMENSION_SCALE"
+                if hasattr(obj, "shape") and (not scale or obj.dtype.names is not None):
                     out[name] = obj
 
             if group in self._f:
@@ -87,18 +99,20 @@ class Result:
 
     # -- the metrics --------------------------------------------------------------------------
     def metrics(self) -> pd.DataFrame:
+        """Every series, field and table in the file with units (UDUNITS), units as shown
+        (``units_display``) and description, indexed by path."""
         rows = []
         for group, kind in (("series", "series"), ("fields", "field"), ("tables", "table")):
             for path, ds in self._datasets(group).items():
-                rows.append(dict(path=path, kind=kind, units=_text(ds.attrs.get("units", "")),
-                                 description=_text(ds.attrs.get("description", ""))))
-        return pd.DataFrame(rows, columns=["path", "kind", "units", "description"]).set_index("path")
+                rows.append(dict(path=path, kind=kind, **_attrs(ds)))
+        return pd.DataFrame(rows, columns=["path", "kind", "units", "units_display", "description"]).set_index("path")
 
     def series(self, path: str) -> pd.Series | pd.DataFrame:
+        """A series indexed by time (Asia/Tokyo): a Series, or a DataFrame with one column per
+        category for a breakdown; ``.attrs`` holds units, units_display and description."""
         ds = self._get("series", path, "series")
         values = ds[:]
-        info = dict(path=path, units=_text(ds.attrs.get("units", "")),
-                    description=_text(ds.attrs.get("description", "")), labels=[], dimension="")
+        info = dict(path=path, labels=[], dimension="", **_attrs(ds))
         if values.ndim == 2:
             scale = ds.dims[1][0]
             info["labels"] = [_text(x) for x in scale[:]]
@@ -108,6 +122,7 @@ class Result:
 
     @property
     def field_times(self) -> pd.DatetimeIndex:
+        """The times of the field samples (Asia/Tokyo); every ``fields_every``-th sample."""
         return timestamps(self._start + np.rint(self._f["fields/time"][:]).astype(np.int64))
 
     def _sample(self, at: Any) -> int:
@@ -128,16 +143,21 @@ class Result:
         return self._get("fields", path, "field")[self._sample(at)]
 
     def table(self, path: str) -> pd.DataFrame:
+        """An event table as a DataFrame: ISO time columns ("issued", "time", ...) as
+        Asia/Tokyo timestamps; ``.attrs["units"]`` (UDUNITS) and ``.attrs["units_display"]``
+        map column -> units."""
         ds = self._get("tables", path, "table")
         records = ds[:]
         df = pd.DataFrame({name: [_text(x) for x in records[name]] if records.dtype[name].kind in "SO"
                            else records[name] for name in records.dtype.names})
-        df.attrs.update(path=path, description=_text(ds.attrs.get("description", "")),
-                        units={n: _text(ds.attrs.get(f"{n}_units", "")) for n in records.dtype.names})
-        return df
+        units = {n: _text(ds.attrs.get(f"{n}_units", "")) for n in records.dtype.names}
+        df.attrs.update(path=path, description=_text(ds.attrs.get("description", "")), units=units,
+                        units_display={n: _text(ds.attrs.get(f"{n}_units_display", units[n])) for n in units})
+        return decode_time_columns(df)
 
     @property
     def grid(self) -> Grid:
+        """The run's city grid (layers, municipalities, boundary outlines) from /grid."""
         if self._grid is None:
             g = self._f["grid"]
             layers = {name: g[name][:] for name in LAYERS if name in g}
@@ -155,15 +175,29 @@ class Result:
         return self._grid
 
     def to_xarray(self):
-        """Everything as an xarray.Dataset: series on ``time`` (breakdowns on their category
-        dimension), fields on (``field_time``, ``row``, ``col``), grid layers on (row, col);
-        every variable has ``units`` and ``description`` attributes, meta in ``ds.attrs``."""
+        """Everything as an xarray.Dataset that round-trips through netCDF (``to_netcdf``).
+
+        Variables are named ``<module>__<name>`` (``heat__air_temp_c``; the metric path is in
+        ``attrs["path"]``): series on ``time`` (breakdowns on their category dimension),
+        fields on (``field_time``, ``y``, ``x``), grid layers as ``grid__<name>`` on
+        (``y``, ``x``) with ``lat``, ``lon`` and ``mesh_code`` as coordinates. ``y`` grows
+        northward, so ``ds.heat__wbgt.isel(field_time=0).plot()`` is north-up (``row``, the
+        file's row, is rows - 1 - y). Times are UTC instants, the same as
+        ``xarray.open_dataset(path, engine="h5netcdf", group=...)`` decodes the file to;
+        ``ds.indexes["time"].tz_localize("UTC").tz_convert("Asia/Tokyo")`` gives Tokyo time.
+        Every variable has ``units`` (UDUNITS), ``units_display`` and ``description``; the
+        file's /meta is in ``ds.attrs``."""
         series = [self.series(path) for path in self._datasets("series")]
-        fields = {path: (("field_time", "row", "col"), f[:], _attrs(f)) for path, f in self._datasets("fields").items()}
+        fields = {path: (f[:], _attrs(f)) for path, f in self._datasets("fields").items()}
         g = self._f["grid"]
         grid = {name: (g[name][:], _attrs(g[name])) for name in LAYERS if name in g}
-        return to_dataset(self.times, series, fields, {"field_time": self.field_times} if fields else {}, grid,
-                          dict(self.meta))
+        return to_dataset(self.times, series, fields, self.field_times if fields else None, grid,
+                          dict(self.meta), start_seconds=self._start)
+
+    def to_netcdf(self, path: str | os.PathLike, engine: str | None = None, **kw: Any) -> str:
+        """Write :meth:`to_xarray` as netCDF (``engine`` "netcdf4" or "h5netcdf"; other
+        keywords go to ``xarray.Dataset.to_netcdf``); a failed write leaves no file. Returns the path."""
+        return to_netcdf(self.to_xarray(), path, engine=engine, **kw)
 
     # -- plots ---------------------------------------------------------------------------------
     def plot(self, path: str, ax: Any = None, **kw: Any):
@@ -179,15 +213,19 @@ class Result:
         i = self._sample(at)
         ds = self._get("fields", path, "field")
         return plot_map(ds[i], self.grid, title=f"{path} at {str(self.field_times[i])[:16]}",
-                        units=_text(ds.attrs.get("units", "")), ax=ax, **kw)
+                        units=_attrs(ds)["units_display"], ax=ax, **kw)
 
     def __repr__(self) -> str:
+        """The path, the scenario name, the samples and whether the run completed."""
         return (f"<citysim.Result {self.path!r}: {self.meta.get('scenario_name')}, {len(self.times)} samples, "
                 f"complete={self.complete}>")
 
 
 def _attrs(obj: Any) -> dict:
-    return dict(units=_text(obj.attrs.get("units", "")), description=_text(obj.attrs.get("description", "")))
+    """units (UDUNITS), units_display (the pretty form; the units when the file has none) and description."""
+    units = _text(obj.attrs.get("units", ""))
+    return dict(units=units, units_display=_text(obj.attrs.get("units_display", units)),
+                description=_text(obj.attrs.get("description", "")))
 
 
 def _ts(at: Any) -> pd.Timestamp:

@@ -10,6 +10,19 @@ from ._util import iso_minutes, local_seconds, toml_value
 ScenarioError = _citysim.ScenarioError
 
 
+class ScenarioFileNotFoundError(ScenarioError, FileNotFoundError):
+    """A scenario file that does not exist: both a :class:`ScenarioError` (as every bad
+    scenario input) and a :class:`FileNotFoundError` (``.filename`` is the path)."""
+
+    def __init__(self, path: str):
+        # the engine's wording (citysim run says the same)
+        FileNotFoundError.__init__(self, 2, "cannot open scenario file (no such file)", path)
+        self.key, self.reason, self.file, self.line = "", "cannot open scenario file (no such file)", path, 0
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.reason}"
+
+
 def scenario_error(key: str, reason: str, file: str = "", line: int = 0) -> ScenarioError:
     """A ScenarioError worded like the engine's ("file:line: key 'k': reason")."""
     where = (file or "scenario") + (f":{line}" if line > 0 else "")
@@ -51,6 +64,8 @@ class Scenario(_citysim.Scenario):
         elif overrides is not None:
             texts += [str(o) for o in overrides]
         texts += [_override_text(k.replace("__", "."), v) for k, v in kw.items()]
+        if not os.path.isfile(os.fspath(path)):
+            raise ScenarioFileNotFoundError(os.fspath(path))
         sc = cls()
         sc._assign(_citysim.Scenario._load(os.fspath(path), texts))
         return sc
@@ -96,6 +111,7 @@ class Scenario(_citysim.Scenario):
                 self.set(key, v)
 
     def copy(self) -> "Scenario":
+        """An independent copy (values, events, source and overrides)."""
         sc = type(self)()
         sc._assign(self)
         return sc

@@ -77,7 +77,8 @@ py::dict info_dict(const MetricInfo& info, const char* kind) {
   py::dict d;
   d["path"] = info.path;
   d["kind"] = kind;
-  d["units"] = info.units;
+  d["units"] = io::cf_units(info.units);  // UDUNITS, as the results file writes it
+  d["units_display"] = info.units;        // the pretty form ("°C") for plots and summaries
   d["description"] = info.description;
   return d;
 }
@@ -107,7 +108,7 @@ py::list metrics_list(const Metrics& m) {
   for (const auto& t : m.tables()) {
     py::dict d = info_dict(t.info, "table");
     py::list cols;
-    for (const auto& c : t.columns) cols.append(py::make_tuple(c.name, c.units));
+    for (const auto& c : t.columns) cols.append(py::make_tuple(c.name, io::cf_units(c.units)));
     d["columns"] = cols;
     out.append(d);
   }
@@ -139,7 +140,7 @@ py::dict table_data(const Metrics& m, const std::string& path) {
     if (col.type == ColumnType::Int) data = py::array_t<int64_t>(py::ssize_t(t->rows), t->ints[t->index[c]].data());
     else if (col.type == ColumnType::Float) data = py::array_t<double>(py::ssize_t(t->rows), t->floats[t->index[c]].data());
     else data = py::cast(t->texts[t->index[c]]);
-    columns.append(py::make_tuple(col.name, col.units, data));
+    columns.append(py::make_tuple(col.name, io::cf_units(col.units), col.units, data));
   }
   d["columns"] = columns;
   d["rows"] = t->rows;
@@ -310,7 +311,8 @@ PYBIND11_MODULE(_citysim, m) {
   }, py::arg("cell_m") = 1000);
 
   py::class_<Scenario>(m, "Scenario")
-      .def(py::init<>())
+      .def(py::init<>(), "An empty scenario: every schema key at its default (use Scenario.load, "
+                         "from_toml or from_dict to read one)")
       .def("_assign", [](Scenario& self, const Scenario& other) { self = other; })
       .def_static("_load", &io::load_scenario, py::arg("path"), py::arg("overrides") = std::vector<std::string>{},
                   py::arg("allow_empty") = false)
@@ -318,42 +320,48 @@ PYBIND11_MODULE(_citysim, m) {
       .def("set", [](Scenario& self, const std::string& key, py::handle value, const std::string& file, int line) {
         const SourceLoc loc{file, line};
         self.set(key, to_value(value, key, loc), loc);
-      }, py::arg("key"), py::arg("value"), py::arg("file") = "", py::arg("line") = 0)
+      }, py::arg("key"), py::arg("value"), py::arg("file") = "", py::arg("line") = 0,
+      "Set a key (validated like the file; raises ScenarioError); file/line say where the value came from")
       .def("set_from_string", [](Scenario& self, const std::string& key, const std::string& text) {
         self.set_from_string(key, text);
-      })
-      .def("apply_override", [](Scenario& self, const std::string& a) { io::apply_override(self, a); })
-      .def("get", &get_key)
-      .def("__getitem__", &get_key)
+      }, py::arg("key"), py::arg("text"), "Set a key from text as --set writes it (\"0.05\", \"[\\\"Chiyoda\\\"]\"), validated")
+      .def("apply_override", [](Scenario& self, const std::string& a) { io::apply_override(self, a); }, py::arg("assignment"),
+           "Apply one \"key=value\" override exactly as citysim run --set does (a relative file path is "
+           "taken from the current directory)")
+      .def("get", &get_key, "The value of a key (its default unless set); KeyError-like ScenarioError when unknown")
+      .def("__getitem__", &get_key, "The value of a key, as get()")
       .def("__setitem__", [](Scenario& self, const std::string& key, py::handle value) {
         self.set(key, to_value(value, key, {}), {});
-      })
-      .def("__contains__", [](const Scenario& self, const std::string& key) { return self.schema().find(key) != nullptr; })
-      .def("is_set", &Scenario::is_set)
+      }, "Set a key, validated (raises ScenarioError)")
+      .def("__contains__", [](const Scenario& self, const std::string& key) { return self.schema().find(key) != nullptr; },
+           "True when the key is in the schema")
+      .def("is_set", &Scenario::is_set, "True when the key was set (by the file, an override or set()), not a default")
       .def("loc_of", [](const Scenario& self, const std::string& key) {
         const auto loc = self.loc_of(key);
         return py::make_tuple(loc.file, loc.line);
-      })
+      }, "(file, line) where the key was set; (\"\", 0) for a default")
       .def("keys", [](const Scenario& self) {
         std::vector<std::string> out;
         for (const auto& k : self.schema().keys()) out.push_back(k.key);
         return out;
-      })
+      }, "Every schema key, dotted (\"city.population_scale\"), in schema order")
       .def_property_readonly("events", [](const Scenario& self) {
         py::list out;
         for (const auto& ev : self.events()) out.append(event_dict(ev));
         return out;
-      })
+      }, "The timeline's [[events]] entries as dicts (kind, at, and the kind's keys), in time order")
       .def("add_event", [](Scenario& self, const std::string& kind, const std::string& at, py::dict values,
                            const std::string& file, int line) {
         const SourceLoc loc{file, line};
         self.add_event(kind, at, event_values(values, loc), loc);
-      }, py::arg("kind"), py::arg("at"), py::arg("values"), py::arg("file") = "", py::arg("line") = 0)
-      .def("check_consistency", &Scenario::check_consistency)
-      .def_readwrite("source_path", &Scenario::source_path)
-      .def_readwrite("source_text", &Scenario::source_text)
-      .def_readwrite("base_dir", &Scenario::base_dir)
-      .def_readwrite("overrides", &Scenario::overrides);
+      }, py::arg("kind"), py::arg("at"), py::arg("values"), py::arg("file") = "", py::arg("line") = 0,
+      "Add an [[events]] entry: kind (citysim.event_kinds()), at (ISO time, Asia/Tokyo) and its keys, validated")
+      .def("check_consistency", &Scenario::check_consistency,
+           "Check the rules between keys (raises ScenarioError), as loading a file does")
+      .def_readwrite("source_path", &Scenario::source_path, "The TOML file it was read from (\"\" when built in Python)")
+      .def_readwrite("source_text", &Scenario::source_text, "The TOML text it was read from, stored in results files")
+      .def_readwrite("base_dir", &Scenario::base_dir, "The folder relative file paths in the file resolve against")
+      .def_readwrite("overrides", &Scenario::overrides, "The \"key=value\" overrides applied, in order (as --set)");
 
   py::class_<PySimulation>(m, "Simulation")
       .def(py::init([](const Scenario& scenario, int threads) {

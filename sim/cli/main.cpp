@@ -219,7 +219,7 @@ std::string version_text() {
   H5get_libversion(&major, &minor, &release);
   std::string text = std::string("citysim ") + kVersion + " (revision " + io::git_revision() + ")\n";
   text += "features: hdf5 " + std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
-#ifdef CITYSIM_WITH_MPI
+#if defined(CITYSIM_WITH_MPI) || (defined(CITYSIM_HAVE_MPI) && CITYSIM_HAVE_MPI)  // CMake: 1 with MPI, else 0 or unset
   text += ", mpi on";
 #else
   text += ", mpi off";

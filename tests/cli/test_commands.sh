@@ -102,6 +102,23 @@ else
   echo "skipped: the full-disk check (needs root to mount a small tmpfs)"
 fi
 
+# info lists the stored --set overrides and the totals of breakdowns
+expect 0 "set       run.seed=12" "$CITYSIM" info "$TMP/c.h5"
+expect 0 "no --set overrides" "$CITYSIM" info "$TMP/a.h5"
+expect 0 "total over mode: last" "$CITYSIM" info "$TMP/a.h5"
+# --set file paths: taken from the current directory (not the scenario's folder), as the help says
+expect 0 "current directory" "$CITYSIM" run --help
+mkdir -p "$TMP/here" "$TMP/scenario_dir"
+cp "$TMP/small.toml" "$TMP/scenario_dir/s.toml"
+cp scenarios/data/tokyo_municipalities.csv "$TMP/here/munis.csv"
+(cd "$TMP/here" && "$CITYSIM" validate ../scenario_dir/s.toml --set city.municipalities_file=munis.csv > "$TMP/here/out.txt" 2>&1) ||
+  fail "--set city.municipalities_file=munis.csv is not taken from the current directory: $(cat "$TMP/here/out.txt")"
+# without a terminal, progress is a plain line at most every 5 s (and one at the end)
+"$CITYSIM" run "$TMP/small.toml" -o "$TMP/plain.h5" 2> "$TMP/plain.txt" > /dev/null || fail "plain progress run"
+lines=$(grep -c '^progress' "$TMP/plain.txt")
+[ "$lines" -ge 1 ] && [ "$lines" -le 2 ] || fail "a run of under 5 s printed $lines progress lines without a terminal"
+! grep -q $'\r' "$TMP/plain.txt" || fail "progress redraws (\\r) without a terminal"
+
 # --version, and output for scripts: info --json and compare --json parse
 expect 0 "citysim 0.1.0 (revision" "$CITYSIM" --version
 expect 0 "mpi " "$CITYSIM" --version

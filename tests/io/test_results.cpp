@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <hdf5.h>
+#include <hdf5_hl.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -308,6 +309,40 @@ BOOST_AUTO_TEST_CASE(info_describes_the_run) {
   BOOST_TEST(text.find("4 samples every 1 h") != std::string::npos);
   BOOST_TEST(text.find("residents/at_home [people]") != std::string::npos);
   BOOST_TEST(text.find("by mode") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(units_are_udunits_in_the_file_and_pretty_in_the_summaries) {
+  BOOST_TEST(cf_units("°C") == "degC");
+  BOOST_TEST(cf_units("°C·h") == "degC h");
+  BOOST_TEST(cf_units("kW/m²") == "kW m-2");
+  BOOST_TEST(cf_units("people") == "1");  // a count
+  BOOST_TEST(cf_units("sessions/min") == "min-1");
+  BOOST_TEST(cf_units("min") == "min");
+  BOOST_TEST(cf_units("degrees_north") == "degrees_north");
+  BOOST_TEST(cf_units("") == "");
+  BOOST_TEST(cf_units("Asia/Tokyo") == "");  // a time column: ISO text, its zone shown only
+  BOOST_TEST(display_units("degC", "°C") == "°C");
+  BOOST_TEST(display_units("min", "") == "min");  // a file without units_display
+
+  const std::string path = scratch("units");
+  const ResultsSummary r = run_to_file(test::small_city(1), path);
+  BOOST_TEST(series(r, "residents/at_home").units == "people");  // the reader shows the pretty form
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  BOOST_TEST_REQUIRE(file >= 0);
+  const auto has = [&](const char* dataset, const char* attr) {
+    const hid_t ds = H5Dopen2(file, dataset, H5P_DEFAULT);
+    const bool yes = ds >= 0 && H5Aexists(ds, attr) > 0;
+    if (ds >= 0) H5Dclose(ds);
+    return yes;
+  };
+  BOOST_TEST(has("/series/residents/at_home", "units_display"));  // "1" in units, "people" here
+  BOOST_TEST(!has("/grid/lat", "units_display"));                 // degrees_north either way
+  BOOST_TEST(has("/series/residents/at_home", "units"));
+  // /meta/overrides and the tables are dimension scales: xarray needs no phony_dims
+  const hid_t overrides = H5Dopen2(file, "/meta/overrides", H5P_DEFAULT);
+  BOOST_TEST(H5DSis_scale(overrides) > 0);
+  H5Dclose(overrides);
+  H5Fclose(file);
 }
 
 BOOST_AUTO_TEST_CASE(reading_something_else_names_the_file) {

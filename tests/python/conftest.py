@@ -2,6 +2,7 @@
 run in well under a second, and an output folder."""
 import os
 import pathlib
+import re
 
 import pytest
 
@@ -54,3 +55,16 @@ def small():
 def cli_path():
     path = os.environ.get("CITYSIM_CLI", "")
     return path if path and os.access(path, os.X_OK) else None
+
+
+# the units the files may carry: UDUNITS-2 expressions (products of these with integer
+# powers); counts of things (people, trips, sessions) are "1", their noun in units_display
+UDUNITS_WORDS = {"1", "degC", "degree", "degrees_north", "degrees_east", "kW", "m", "s", "h", "min", "d", "km",
+                 "year", "%"}
+
+
+def is_udunits(text: str) -> bool:
+    """True for UDUNITS-2 text made of UDUNITS_WORDS (a documented check: cf-units is not packaged in Debian 12)."""
+    if re.match(r"^seconds since \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+09:00$", text):  # CF time
+        return True
+    return text == "" or all(re.sub(r"(?<=[A-Za-z])-?\d+$", "", w) in UDUNITS_WORDS for w in text.split())

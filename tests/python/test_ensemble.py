@@ -94,3 +94,19 @@ def test_xarray_view_and_fan_chart(ensemble):
     assert ds.attrs["plan_toml"].startswith('name = "py"')
     ax = citysim.fan_chart(ds, "heat.expected_cases_total[65-74+75+].final")
     assert ax.get_ylim()[0] == 0 and len(ax.get_lines()) == 3
+
+
+def test_ensemble_times_are_utc_instants_and_the_dataset_writes_to_netcdf(ensemble, tmp_path):
+    _, ds = ensemble
+    import xarray as xr
+
+    tokyo = ds.indexes["time"].tz_localize("UTC").tz_convert("Asia/Tokyo")  # the documented line
+    assert str(tokyo[0]) == "2026-08-03 06:00:00+09:00"
+    assert ds["time"].values[0] == np.datetime64("2026-08-02T21:00")  # the members start at 06:00 Tokyo time
+    out = citysim.to_netcdf(ds, tmp_path / "ens.nc", engine="h5netcdf")
+    with xr.open_dataset(out, engine="h5netcdf") as back:
+        name = "heat.expected_cases_total[65-74+75+].final__values"
+        assert back[name].attrs["original_name"] == "heat.expected_cases_total[65-74+75+].final/values"
+        assert back[name].attrs["path"] == "heat/expected_cases_total"
+        np.testing.assert_array_equal(back[name].values, ds["heat.expected_cases_total[65-74+75+].final/values"].values)
+        np.testing.assert_array_equal(back["time"].values, ds["time"].values)

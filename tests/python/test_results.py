@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import citysim
-from conftest import cli_path
+from conftest import cli_path, is_udunits
 
 
 def datasets(path):
@@ -74,12 +74,14 @@ def test_to_xarray_keeps_units(small, out_dir):
     sim = citysim.Simulation(small(hours=3), threads=1).run(progress=False)
     with citysim.open(sim.save(out_dir / "x.h5")) as res:
         ds = res.to_xarray()
-    at_home = ds["residents/at_home"]
-    assert at_home.dims == ("time",) and at_home.attrs["units"] == "people"
-    assert ds["residents/trips"].dims == ("time", "mode")
-    present = ds["residents/present"]
-    assert present.dims == ("field_time", "row", "col") and present.attrs["units"] == "people"
-    assert ds["grid/lat"].attrs["units"] == "degrees_north"
+    at_home = ds["residents__at_home"]
+    assert at_home.dims == ("time",) and at_home.attrs["units"] == "1" and at_home.attrs["units_display"] == "people"
+    assert at_home.attrs["path"] == "residents/at_home"
+    assert ds["residents__trips"].dims == ("time", "mode")
+    present = ds["residents__present"]
+    assert present.dims == ("field_time", "y", "x") and present.attrs["units_display"] == "people"
+    assert ds["lat"].attrs["units"] == "degrees_north" and "lat" in ds.coords
+    assert ds["grid__population"].attrs["units_display"] == "people"
     assert ds.attrs["scenario_name"] == "small"
     assert np.array_equal(at_home.to_numpy(), sim.series("residents/at_home").to_numpy())
 
@@ -126,6 +128,11 @@ def test_every_module_shows_up_through_the_registry(small, out_dir):
     sim = citysim.Simulation(sc, threads=2).run(progress=False)
     reg = sim.metrics()
     assert {p.split("/")[0] for p in reg.index} == set(sim.modules)
+    # every module's units are UDUNITS text, the engine's pretty form in units_display
+    not_cf = {p: u for p, u in reg["units"].items() if not is_udunits(u)}
+    not_cf.update({f"{p}:{c}": u for p, cols in reg["columns"].dropna().items() for c, u in cols if not is_udunits(u)})
+    assert not not_cf, not_cf
+    assert reg.loc["heat/wbgt", "units_display"] == "°C"
     with citysim.open(sim.save(out_dir / "all.h5")) as res:
         assert set(res.metrics().index) == set(reg.index)
         for path, row in reg.iterrows():
@@ -141,7 +148,7 @@ def test_every_module_shows_up_through_the_registry(small, out_dir):
         ds = res.to_xarray()  # category dimensions with clashing names across modules stay apart
         for path, row in reg.iterrows():
             if row.kind != "table":
-                assert ds[path].attrs["units"] == row.units, path
+                assert ds[path.replace("/", "__")].attrs["units"] == row.units, path
 
 
 def test_ctrl_c_during_save_leaves_a_partial_file(small, out_dir):

@@ -22,7 +22,8 @@ def test_field_is_a_zero_copy_read_only_view(small):
     assert not view.flags.writeable and not view.flags.owndata
     with pytest.raises(ValueError):
         view[0, 0] = 1
-    assert view.base is sim._sim  # owned by the engine's simulation object
+    assert isinstance(view, citysim.FieldView)
+    assert view.base.base is sim._sim  # owned by the engine's simulation object
     address = view.__array_interface__["data"][0]
     before = view.copy()
     sim.run(until="2026-08-03T09:00", progress=False)
@@ -71,8 +72,9 @@ def test_series_tables_and_registry(small):
     sim = citysim.Simulation(small(), threads=2).run(progress=False)
     s = sim.series("residents/at_home")
     assert isinstance(s, pd.Series) and len(s) == 7
-    assert s.index[0] == pd.Timestamp("2026-08-03 06:00") and s.index[-1] == pd.Timestamp("2026-08-03 12:00")
-    assert s.attrs["units"] == "people" and s.attrs["description"].startswith("residents at home")
+    assert s.index[0] == pd.Timestamp("2026-08-03 06:00", tz="Asia/Tokyo")
+    assert s.index[-1] == pd.Timestamp("2026-08-03 12:00", tz="Asia/Tokyo")
+    assert s.attrs["units"] == "1" and s.attrs["units_display"] == "people" and s.attrs["description"].startswith("residents at home")
     by_mode = sim.series("residents/trips")
     assert list(by_mode.columns) == ["walk", "bicycle", "rail", "car"] and by_mode.columns.name == "mode"
     by_muni = sim.series("residents/present_by_municipality")
@@ -80,7 +82,7 @@ def test_series_tables_and_registry(small):
     assert by_muni.iloc[-1].sum() == pytest.approx(float(np.nansum(sim.field("residents/present"))))
     reg = sim.metrics()
     assert reg.loc["residents/present", "kind"] == "field"
-    assert reg.loc["residents/trips", "units"] == "trips"
+    assert reg.loc["residents/trips", "units"] == "1" and reg.loc["residents/trips", "units_display"] == "trips"
     assert (reg["description"] != "").all()
     for path in reg.index[reg.kind == "table"]:
         assert isinstance(sim.table(path), pd.DataFrame)
@@ -173,7 +175,7 @@ def test_on_step_callback_every_hour(small):
     seen = []
     sim = citysim.Simulation(small(hours=3), threads=1)
     sim.run(on_step=lambda s: seen.append(s.time), every="1h", progress=False)
-    assert seen == list(pd.date_range("2026-08-03 07:00", periods=3, freq="h"))
+    assert seen == list(pd.date_range("2026-08-03 07:00", periods=3, freq="h", tz="Asia/Tokyo"))
     seen.clear()
     citysim.Simulation(small(hours=1), threads=1).run(on_step=lambda s: seen.append(s.tick), every=15,
                                                     progress=False)
@@ -187,7 +189,7 @@ def test_progress_bar_and_until_forms(small):
     sim.run(until=45, progress=True)
     assert sim.tick == 45
     sim.run(until=pd.Timestamp("2026-08-03 07:00"))
-    assert sim.time == pd.Timestamp("2026-08-03 07:00")
+    assert sim.time == pd.Timestamp("2026-08-03 07:00", tz="Asia/Tokyo")
     sim.step(5)
     assert sim.tick == 65
     sim.run(until="2026-08-04T00:00", progress=False)  # past the end: stops at the end
@@ -321,14 +323,14 @@ def test_a_city_without_residents_still_works():
     assert sim.residents["age"].shape == (0,)
     assert sim.residents["present"].shape == sim.grid.shape
     assert "residents" not in sim.modules and sim.finished
-    assert list(sim.metrics().columns[:3]) == ["kind", "units", "description"]
+    assert list(sim.metrics().columns[:4]) == ["kind", "units", "units_display", "description"]
 
 
 def test_live_to_xarray_keeps_units(small):
     sim = citysim.Simulation(small(hours=2), threads=1).run(progress=False)
     ds = sim.to_xarray()
-    assert ds["residents/at_home"].attrs["units"] == "people" and ds["residents/at_home"].sizes["time"] == 3
-    assert ds["residents/trips"].dims == ("time", "mode")
-    assert ds["residents/present"].dims == ("row", "col")
-    assert np.array_equal(ds["residents/present"].to_numpy(), sim.field("residents/present"))
-    assert ds["grid/lat"].attrs["units"] == "degrees_north"
+    assert ds["residents__at_home"].attrs["units_display"] == "people" and ds["residents__at_home"].sizes["time"] == 3
+    assert ds["residents__trips"].dims == ("time", "mode")
+    assert ds["residents__present"].dims == ("y", "x")
+    assert np.array_equal(ds["residents__present"].to_numpy(), sim.field("residents/present"))
+    assert ds["lat"].attrs["units"] == "degrees_north"

@@ -18,6 +18,13 @@ using h5::Handle;
 
 namespace {
 
+// CF `units` (UDUNITS) and the pretty form in `units_display`, as results files have them
+void set_units(hid_t obj, const std::string& units) {
+  const std::string cf = io::cf_units(units);
+  h5::set_attr(obj, "units", cf);
+  if (cf != units) h5::set_attr(obj, "units_display", units);
+}
+
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const char* const kQuantileNames[] = {"q05", "q25", "q50", "q75", "q95"};
 
@@ -175,7 +182,7 @@ void write_ensemble(const Plan& plan, const std::vector<MemberRecord>& records, 
       }
       Handle g = h5::create_group(summaries, m.id());
       h5::set_attr(g, "path", m.path);
-      h5::set_attr(g, "units", units);
+      set_units(g, units);
       std::string labels;
       for (const auto& l : m.labels) labels += (labels.empty() ? "" : ",") + l;
       h5::set_attr(g, "labels", labels);
@@ -223,7 +230,7 @@ void write_ensemble(const Plan& plan, const std::vector<MemberRecord>& records, 
                                                              base, plan.bootstrap_resamples, plan.seed + v);
       Handle cg = h5::create_group(contrasts, m.id());
       h5::set_attr(cg, "baseline", names[plan.baseline]);
-      h5::set_attr(cg, "units", units);
+      set_units(cg, units);
       const auto c_field = [&](const char* name, auto get) {
         h5::write_dataset(cg, name, per_variant(V, [&](size_t v) { return v == plan.baseline ? kNaN : double(get(c[v])); }), {V});
       };
@@ -281,7 +288,9 @@ Report read_report(const std::string& path) {
     for (const auto& id : h5::members(summaries)) {
       Handle g = h5::open_group(summaries, id), c = h5::open_group(contrasts, id);
       const auto d = [](hid_t group, const char* name) { return h5::read_all<double>(h5::open_dataset(group, name)); };
-      r.metrics.push_back({id, h5::attr_text(g, "path"), h5::attr_text(g, "units"), h5::attr_text(g, "labels"),
+      const std::string shown = H5Aexists(g, "units_display") > 0 ? h5::attr_text(g, "units_display") : "";
+      r.metrics.push_back({id, h5::attr_text(g, "path"), io::display_units(h5::attr_text(g, "units"), shown),
+                           h5::attr_text(g, "labels"),
                            h5::attr_text(g, "reduce"), std::stod(h5::attr_text(g, "window_from_hours")),
                            std::stod(h5::attr_text(g, "window_to_hours")), d(g, "reduced_n"), d(g, "reduced_mean"),
                            d(g, "reduced_ci_lo"), d(g, "reduced_ci_hi"), d(c, "pairs"), d(c, "mean_diff"), d(c, "rel_diff"),

@@ -27,7 +27,8 @@ void for_each_metric(hid_t file, const char* root, F&& f) {
     if (H5Iget_type(group) != H5I_GROUP) continue;  // e.g. /fields/time
     for (const auto& name : h5::members(group)) {
       Handle ds = h5::open_dataset(group, name);
-      if (H5DSis_scale(ds) <= 0) f(ds, module + "/" + name);
+      // dimension scales are axes (times, labels), except a table: its own row dimension
+      if (H5DSis_scale(ds) <= 0 || std::string(root) == "tables") f(ds, module + "/" + name);
     }
   }
 }
@@ -55,10 +56,18 @@ std::string scale_name(hid_t scale) {
   return name;
 }
 
+// a units attribute as shown to people: its `<name>_display` twin (the pretty form, "°C")
+// when the file has one, else the CF units themselves (files from before units_display)
+std::string shown_units(hid_t ds, const std::string& name) {
+  const std::string display = name + "_display";
+  return display_units(h5::attr_text(ds, name.c_str()),
+                       H5Aexists(ds, display.c_str()) > 0 ? h5::attr_text(ds, display.c_str()) : "");
+}
+
 SeriesData read_series(hid_t ds, const std::string& path) {
   SeriesData s;
   s.path = path;
-  s.units = h5::attr_text(ds, "units");
+  s.units = shown_units(ds, "units");
   s.description = h5::attr_text(ds, "description");
   s.values = h5::read_all<double>(ds);
   const std::vector<hsize_t> dims = h5::shape(ds);
@@ -99,7 +108,7 @@ ResultsSummary read_results(const std::string& path) {
     for_each_metric(file, "series", [&](hid_t ds, const std::string& p) { r.series.push_back(read_series(ds, p)); });
     for_each_metric(file, "fields", [&](hid_t ds, const std::string& p) {
       const std::vector<hsize_t> dims = h5::shape(ds);
-      r.fields.push_back({p, h5::attr_text(ds, "units"), h5::attr_text(ds, "description"),
+      r.fields.push_back({p, shown_units(ds, "units"), h5::attr_text(ds, "description"),
                           std::vector<size_t>(dims.begin(), dims.end())});
     });
     for_each_metric(file, "tables",
@@ -157,7 +166,7 @@ Table read_table(const std::string& path, const std::string& table) {
                          ct == ColumnType::Text ? Handle(check(H5Tcopy(member), "text type"), H5Tclose) : Handle()});
       record_bytes += size;
       const std::string units_attr = name + "_units";
-      t.columns.push_back({name, ct, H5Aexists(ds, units_attr.c_str()) > 0 ? h5::attr_text(ds, units_attr.c_str()) : ""});
+      t.columns.push_back({name, ct, H5Aexists(ds, units_attr.c_str()) > 0 ? shown_units(ds, units_attr) : ""});
     }
     Handle memory(check(H5Tcreate(H5T_COMPOUND, std::max<size_t>(record_bytes, 1)), "memory type"), H5Tclose);
     for (size_t k = 0; k < members.size(); ++k) {

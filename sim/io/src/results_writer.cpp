@@ -40,8 +40,15 @@ void attach(hid_t dataset, hid_t scale, unsigned dim) {
   check(H5DSattach_scale(dataset, scale, dim), "cannot attach a dimension scale");
 }
 
+// CF `units` (UDUNITS) and, when it reads differently, the pretty form in `units_display`
+void set_units(hid_t obj, const std::string& name, const std::string& units) {
+  const std::string cf = cf_units(units);
+  h5::set_attr(obj, name.c_str(), cf);
+  if (cf != units) h5::set_attr(obj, (name + "_display").c_str(), units);
+}
+
 void describe(hid_t obj, const std::string& units, const std::string& description) {
-  h5::set_attr(obj, "units", units);
+  set_units(obj, "units", units);
   h5::set_attr(obj, "description", description);
 }
 
@@ -100,7 +107,10 @@ void write_meta(hid_t file, const Simulation& sim, int fields_every) {
   h5::set_attr(meta, "complete", int32_t(0));
   const char* toml = sim.scenario().source_text.c_str();
   h5::write_dataset(meta, "scenario_toml", h5::vlen_string_type(), {}, &toml);
-  write_strings(meta, "overrides", sim.scenario().overrides);
+  // its own dimension scale, so that xarray opens /meta without phony_dims
+  Handle overrides = write_strings(meta, "overrides", sim.scenario().overrides);
+  make_scale(overrides, "overrides");
+  h5::set_attr(overrides, "description", "the --set overrides applied to scenario_toml, in order");
 }
 
 // /row and /col: grid indices, dimension scales of every (row, col) dataset
@@ -211,6 +221,25 @@ void write_grid(hid_t file, const Grid& grid, hid_t row, hid_t col) {
 }
 
 }  // namespace
+
+std::string cf_units(const std::string& display) {
+  // counts of things: dimensionless in UDUNITS; the noun stays in units_display
+  static const char* const counts[] = {"people", "trips", "sessions", "households", "aircraft", "flights",
+                                       "reports", "sites", "tenancies", "units", "year", "code"};
+  for (const char* c : counts)
+    if (display == c) return "1";
+  if (display == "Asia/Tokyo") return "";  // ISO 8601 text with its time zone: no UDUNITS form
+  static const std::map<std::string, std::string> named = {
+      {"°C", "degC"},          {"°C·h", "degC h"},  {"°", "degree"},      {"kW/m²", "kW m-2"},
+      {"m/s", "m s-1"},        {"1/h", "h-1"},      {"sessions/min", "min-1"}, {"kWh", "kW h"},
+      {"years", "year"},       {"person-hours", "h"}, {"person-min", "min"}, {"seat-km", "km"}};
+  const auto it = named.find(display);
+  return it == named.end() ? display : it->second;
+}
+
+std::string display_units(const std::string& units, const std::string& units_display) {
+  return units_display.empty() ? units : units_display;
+}
 
 struct ResultsWriter::Impl {
   struct TableOut {
@@ -351,8 +380,9 @@ void ResultsWriter::Impl::create_tables(const Metrics& metrics) {
                                                            : hid_t(text));
     out.type = out.record.type();
     out.dataset = h5::create_growing(group, name, out.type, {}, 512);
+    make_scale(out.dataset, name);  // a table is its own (row) dimension: xarray opens /tables without phony_dims
     h5::set_attr(out.dataset, "description", t.info.description);
-    for (const Column& c : t.columns) h5::set_attr(out.dataset, (c.name + "_units").c_str(), c.units);
+    for (const Column& c : t.columns) set_units(out.dataset, c.name + "_units", c.units);
     tables.push_back(std::move(out));
   }
 }

@@ -6,7 +6,8 @@
 //   /time          (time) float64 seconds since the start; a dimension scale with CF units
 //                  "seconds since <start>"; /time_iso (time) ISO 8601 strings
 //   /row, /col     dimension scales of the grid (indices); /grid/<layer> (row, col)
-//   /series/<module>/<name>   (time) or (time, <breakdown>)   attrs units, description
+//   /series/<module>/<name>   (time) or (time, <breakdown>)   attrs units (UDUNITS),
+//                             units_display (the pretty form, when it differs), description
 //   /fields/<module>/<name>   (time, row, col) float32, chunked + gzip
 //   /tables/<module>/<name>   compound records, extensible
 // The file is written as <path>.partial and renamed to <path> only when the run completed;
@@ -26,6 +27,13 @@ namespace citysim::io {
 // the source tree's git revision at build time ("+dirty" with uncommitted changes), as
 // written to every results file's /meta
 const char* git_revision();
+
+// a metric's units as UDUNITS text for the file's CF `units` attribute ("°C" -> "degC",
+// "kW/m²" -> "kW m-2", counts such as "people" -> "1"); the pretty form is kept in
+// `units_display`, which the viewer and the summaries show
+std::string cf_units(const std::string& display);
+// the units to show for a dataset: `units_display` when the file has it, else `units`
+std::string display_units(const std::string& units, const std::string& units_display);
 
 class ResultsWriter final : public ResultSink {
  public:
