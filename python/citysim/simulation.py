@@ -490,13 +490,11 @@ class Simulation:
         (``run.*``, ``city.*``, ``*.enabled``) are refused with a ScenarioError; a corrupted, truncated
         or foreign snapshot with a SnapshotError. :meth:`record` right after continues the
         snapshotted run's results file (its series and fields from the start)."""
-        if threads is not None and threads < 0:
-            raise ValueError(f"threads must be >= 0 (0 or None = all cores), got {threads}")
         path = os.fspath(path)
         if not os.path.exists(path):
             raise FileNotFoundError(f"{path}: no such snapshot file")
         self = cls.__new__(cls)
-        self._sim = _citysim.Simulation.from_snapshot(path, threads or 0, dict(overrides or {}))
+        self._sim = _citysim.Simulation.from_snapshot(path, check_threads(threads), dict(overrides or {}))
         self._grid = None
         return self
 
@@ -505,7 +503,7 @@ class Simulation:
         changes gives the same results as this one (change a knob in one and compare).
         Results files being recorded are not copied."""
         other = type(self).__new__(type(self))
-        other._sim = self._sim.fork(threads or 0)
+        other._sim = self._sim.fork(check_threads(threads))
         other._grid = None
         return other
 

@@ -41,7 +41,7 @@ def test_snapshot_file_resumes_bit_for_bit(small, tmp_path):
     sim.run(until="2026-08-03T09:17", progress=False)
     path = sim.snapshot(tmp_path / "t.snap.h5")
     resumed = citysim.Simulation.from_snapshot(path, threads=1)
-    assert str(resumed.time) == "2026-08-03 09:17:00"
+    assert str(resumed.time) == "2026-08-03 09:17:00+09:00"
     out = tmp_path / "resumed.h5"
     resumed.record(out)  # continues the results from the start of the run
     same(run_to_end(resumed), full)
