@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -185,10 +186,15 @@ int cmd_resume(const std::string& snapshot, std::string out, int threads, bool q
   if (out.empty()) out = default_output(peek.source_path);
   if (const std::string problem = io::output_path_problem(out); !problem.empty()) throw UsageError(problem);
   const io::SnapshotInfo info = snapshot_for(snapshot, out);
-  const std::unique_ptr<Simulation> sim = io::load_snapshot(info, clamp_threads(threads));
+  const auto t0 = std::chrono::steady_clock::now();
+  double read_s = 0;
+  const std::unique_ptr<Simulation> sim = io::load_snapshot(info, clamp_threads(threads), {}, &read_s);
+  const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   io::ResultsWriter writer(out, info.fields_every);
   writer.continue_from(snapshot, "resume", info.time, info.content_hash);
-  if (!quiet) std::fprintf(stderr, "resume from %s at %s\n", snapshot.c_str(), info.time.c_str());
+  if (!quiet)
+    std::fprintf(stderr, "resume from %s at %s: city and modules built in %.2f s, state read in %.2f s\n",
+                 snapshot.c_str(), info.time.c_str(), total_s - read_s, read_s);
   return run_to_end(*sim, writer, out, quiet, overwrite_incomplete, checkpoints);
 }
 

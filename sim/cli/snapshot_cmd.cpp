@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
@@ -88,8 +89,12 @@ bool run_with_checkpoints(Simulation& sim, const io::ResultsWriter& writer, cons
     const std::optional<int64_t> next = checkpoints.next_after(sim.clock().tick);
     if (!sim.run(next, stop, std::ref(progress))) return false;
     if (!next || sim.finished()) return true;
+    const auto t0 = std::chrono::steady_clock::now();
     const std::string path = checkpoints.write(sim, writer);
-    if (!quiet) std::fprintf(stderr, "\rsnapshot: %s\n", path.c_str());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!quiet)
+      std::fprintf(stderr, "\rsnapshot: %s (%.1f MB, written in %.2f s)\n", path.c_str(),
+                   double(std::filesystem::file_size(path)) / 1e6, seconds);
   }
 }
 

@@ -302,7 +302,8 @@ std::vector<Change> branch_changes(const Scenario& snap, const Scenario& variant
   return changes;
 }
 
-std::unique_ptr<Simulation> load_snapshot(const SnapshotInfo& info, int threads, const std::vector<Change>& branch) {
+std::unique_ptr<Simulation> load_snapshot(const SnapshotInfo& info, int threads, const std::vector<Change>& branch,
+                                          double* read_seconds) {
   if (info.finished)
     throw SnapshotError(info.path + ": the run had reached its end (" + info.time + "): there is nothing to resume");
   Scenario sc = snapshot_scenario(info);
@@ -323,6 +324,7 @@ std::unique_ptr<Simulation> load_snapshot(const SnapshotInfo& info, int threads,
                           file_hash(f) + ", was " + info.data_file_hashes[i] + ")");
   }
   auto sim = std::make_unique<Simulation>(sc, threads);
+  const auto read_start = std::chrono::steady_clock::now();
   reading(info.path, [&] {
     Handle file = open_snapshot(info.path);
     Handle state = h5::open_group(file, "state");
@@ -351,6 +353,7 @@ std::unique_ptr<Simulation> load_snapshot(const SnapshotInfo& info, int threads,
       }
     }
   });
+  if (read_seconds) *read_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count();
   for (const auto& [key, value] : branch) sim->set_param(key, value);
   return sim;
 }

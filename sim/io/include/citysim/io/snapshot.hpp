@@ -52,8 +52,10 @@ std::vector<Change> branch_changes(const Scenario& snapshot, const Scenario& var
 // a simulation at the snapshot's tick: built from its scenario, then every section of the
 // state loaded and checked (layout, checksums, data files unchanged); `branch` then applies
 // as live changes at that tick (Simulation::set_param) and is listed in the overrides
+// `read_seconds`, when given, receives the time spent reading and loading the state (the
+// rest is building the city and modules from the scenario)
 std::unique_ptr<Simulation> load_snapshot(const SnapshotInfo& info, int threads = 0,
-                                          const std::vector<Change>& branch = {});
+                                          const std::vector<Change>& branch = {}, double* read_seconds = nullptr);
 
 // FNV-1a 64 of a file's bytes, as 16 hex digits
 std::string file_hash(const std::string& path);
