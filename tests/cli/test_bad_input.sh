@@ -98,4 +98,9 @@ out=$("$CITYSIM" validate "$TMP/huge.toml" 2>&1); rc=$?
 [[ "$out" == *"100000000000 residents, set by city.population_scale = 1), more than this machine's"* ]] ||
   fail "the memory refusal does not name the estimate and its key: $out"
 
+# a list with one bad element names that element (the message used to drop it)
+printf '[run]\nduration_hours = 1\n[network]\nenabled = true\nsessions_per_hour_by_age = [1, -4, 3, 2, 1.2, 0.6]\n' > "$TMP/badlist.toml"
+expect 2 "badlist.toml:5: key 'network.sessions_per_hour_by_age': expected an array of numbers in [0, inf), got an array containing -4" \
+  "$CITYSIM" validate "$TMP/badlist.toml"
+
 finish bad-input

@@ -376,6 +376,18 @@ BOOST_AUTO_TEST_CASE(generated_city_carries_the_day_and_satellites_wait_for_depl
   BOOST_TEST(at(sim, "network/carried", 2) == at(sim, "network/offered", 2), tt::tolerance(0.01));
 }
 
+BOOST_AUTO_TEST_CASE(the_whole_satellite_fleet_is_placed_in_a_city_of_a_few_wards) {
+  // one terminal per municipal office, the rest at the busiest places: four wards still get
+  // all 77 (the rest used to be counted as 77 - 62 whatever the city)
+  const Scenario sc = test::small_city(1, "[network]\nenabled = true\nisland_satellite_wifi = 0\n");
+  const Grid g = build_city(CityParams::from(sc), 1);
+  const Sites sites = generate_sites(NetworkParams::from(sc), g, 1);
+  int stored = 0;
+  for (size_t i = 0; i < sites.size(); ++i) stored += SiteKind(sites.kind[i]) == SiteKind::Satellite && sites.deploy_at[i] == kNever;
+  BOOST_TEST(g.municipalities.size() == 4u);
+  BOOST_TEST(stored == 77);
+}
+
 BOOST_AUTO_TEST_CASE(no_pool_reaches_two_tiles_that_attach_at_once) {
   // the tiles of one colour attach in parallel: a pool reached from two of them would be a
   // data race, and results would depend on the thread count. Whole Tokyo, generated sites.

@@ -135,7 +135,9 @@ Sites generate_sites(const NetworkParams& p, const Grid& g, uint64_t seed) {
     pl.place_at(SiteKind::Satellite, uint32_t(c), m.lat, m.lon, kNever);
     ++terminals;
   }
-  const int extra = std::max(0, p.satellite_terminals - 62);  // 77 = 62 municipalities + 15 facilities
+  // the rest of the fleet (Tokyo's 77 = 62 municipal offices + 15 facilities) at the busiest
+  // places, whichever municipalities the scenario selects
+  const int extra = std::max(0, p.satellite_terminals - terminals);
   for (int i = 0; i < extra && size_t(i) < by_people.size(); ++i) {
     const uint32_t c = by_people[size_t(i)];
     pl.place_at(SiteKind::Satellite, c, g.lat[c], g.lon[c], kNever);

@@ -17,6 +17,7 @@ void Table::append(const std::vector<Cell>& cells) {
         ints[index[c]].push_back(std::get<int64_t>(cell));
         break;
       case ColumnType::Float:
+        if (std::holds_alternative<std::string>(cell)) throw std::invalid_argument(info.path + ": column " + columns[c].name + " takes a number");
         floats[index[c]].push_back(std::holds_alternative<int64_t>(cell) ? double(std::get<int64_t>(cell))
                                                                          : std::get<double>(cell));
         break;

@@ -228,40 +228,41 @@ Scenario::Scenario(const Schema& schema) : schema_(&schema) {
 }
 
 Value Scenario::checked(const KeySpec& spec, const Value& value, const SourceLoc& loc) const {
-  const auto fail = [&](const std::string& /*converted*/) {
-    throw ScenarioError(loc, spec.key, "expected " + spec.expectation() + ", got " + describe_value(value));
+  // `got`: what to say was given, when not the whole value (the bad element of a list)
+  const auto fail = [&](const std::string& got = "") {
+    throw ScenarioError(loc, spec.key, "expected " + spec.expectation() + ", got " + (got.empty() ? describe_value(value) : got));
   };
   Value v = value;
   switch (spec.kind) {
     case ValueKind::Bool:
-      if (!std::holds_alternative<bool>(v)) fail(describe_value(v));
+      if (!std::holds_alternative<bool>(v)) fail();
       break;
     case ValueKind::Int:
       if (std::holds_alternative<double>(v)) {
         const double x = std::get<double>(v);
-        if (x != std::floor(x)) fail(describe_value(v));
+        if (x != std::floor(x)) fail();
         v = int64_t(x);
       }
-      if (!std::holds_alternative<int64_t>(v)) fail(describe_value(v));
+      if (!std::holds_alternative<int64_t>(v)) fail();
       break;
     case ValueKind::Float:
       if (std::holds_alternative<int64_t>(v)) v = double(std::get<int64_t>(v));
-      if (!std::holds_alternative<double>(v) || !std::isfinite(std::get<double>(v))) fail(describe_value(v));
+      if (!std::holds_alternative<double>(v) || !std::isfinite(std::get<double>(v))) fail();
       break;
     case ValueKind::String:
     case ValueKind::DateTime:
     case ValueKind::Path:
-      if (!std::holds_alternative<std::string>(v)) fail(describe_value(v));
+      if (!std::holds_alternative<std::string>(v)) fail();
       break;
     case ValueKind::FloatList:
       if (std::holds_alternative<std::vector<std::string>>(v) && std::get<std::vector<std::string>>(v).empty())
         v = std::vector<double>{};
-      if (!std::holds_alternative<std::vector<double>>(v)) fail(describe_value(v));
+      if (!std::holds_alternative<std::vector<double>>(v)) fail();
       break;
     case ValueKind::StringList:
       if (std::holds_alternative<std::vector<double>>(v) && std::get<std::vector<double>>(v).empty())
         v = std::vector<std::string>{};
-      if (!std::holds_alternative<std::vector<std::string>>(v)) fail(describe_value(v));
+      if (!std::holds_alternative<std::vector<std::string>>(v)) fail();
       break;
   }
   const auto in_range = [&](double x) {
@@ -269,18 +270,18 @@ Value Scenario::checked(const KeySpec& spec, const Value& value, const SourceLoc
     if (spec.max && (x > *spec.max || (spec.max_exclusive && x == *spec.max))) return false;
     return true;
   };
-  if (std::holds_alternative<int64_t>(v) && !in_range(double(std::get<int64_t>(v)))) fail(describe_value(v));
+  if (std::holds_alternative<int64_t>(v) && !in_range(double(std::get<int64_t>(v)))) fail();
   if (spec.kind == ValueKind::Int && !spec.choices.empty() &&
       std::find(spec.choices.begin(), spec.choices.end(), std::to_string(std::get<int64_t>(v))) == spec.choices.end())
-    fail(describe_value(v));
-  if (std::holds_alternative<double>(v) && !in_range(std::get<double>(v))) fail(describe_value(v));
+    fail();
+  if (std::holds_alternative<double>(v) && !in_range(std::get<double>(v))) fail();
   if (std::holds_alternative<std::vector<double>>(v))
     for (double x : std::get<std::vector<double>>(v))
       if (!in_range(x)) fail("an array containing " + format_number(x));
   if (std::holds_alternative<std::string>(v)) {
     const std::string& s = std::get<std::string>(v);
     if (!spec.choices.empty() && std::find(spec.choices.begin(), spec.choices.end(), s) == spec.choices.end())
-      fail(describe_value(v));
+      fail();
     if (spec.kind == ValueKind::DateTime && !parse_datetime(s))
       throw ScenarioError(loc, spec.key, "expected " + spec.expectation() + ", got \"" + s + "\" (not a valid date/time)");
     if (spec.kind == ValueKind::Path && !s.empty()) {

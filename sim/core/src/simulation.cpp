@@ -63,6 +63,14 @@ Simulation::Simulation(const Scenario& scenario, int threads)
   for (const auto& d : module_descriptors())
     if (scenario_.get_bool(d.enabled_key)) modules_.push_back(d.create(scenario_, grid_));
   step_seconds_.assign(modules_.size(), 0.0);
+  // a module stepping every N minutes counts each step as N minutes: the tick must divide N
+  for (const auto& m : modules_)
+    if (m->cadence_minutes() > 1 && m->cadence_minutes() % run_.tick_minutes != 0)
+      throw ScenarioError(scenario_.loc_of("run.tick_minutes"), "run.tick_minutes",
+                          "the " + std::string(m->name()) + " module steps every " + std::to_string(m->cadence_minutes()) +
+                              " min, which " + std::to_string(run_.tick_minutes) +
+                              "-minute ticks do not divide; expected a tick that divides " +
+                              std::to_string(m->cadence_minutes()));
   World w = world();
   arena_->execute([&] {
     for (auto& m : modules_) m->init(w);
@@ -134,7 +142,7 @@ void Simulation::fire_timeline(LocalSeconds from_exclusive, LocalSeconds to_incl
   }
 }
 
-const TimelineEvent& Simulation::schedule(const std::string& kind, const std::string& at, std::map<std::string, Value> values,
+TimelineEvent Simulation::schedule(const std::string& kind, const std::string& at, std::map<std::string, Value> values,
                                           const SourceLoc& loc) {
   Scenario probe(scenario_);  // validate on a copy: a bad event leaves the timeline as it was
   probe.add_event(kind, at, std::move(values), loc);

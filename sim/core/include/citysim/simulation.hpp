@@ -84,8 +84,9 @@ class Simulation {
   void set_param(const std::string& key, const Value& value);
   // add an [[events]] entry to the timeline while the run is on (Python's schedule(), the
   // viewer): validated as in a scenario file (a "set" also checks its key and value now),
-  // and it must fall after the current time and within the run; it fires at its time
-  const TimelineEvent& schedule(const std::string& kind, const std::string& at, std::map<std::string, Value> values,
+  // and it must fall after the current time and within the run; it fires at its time.
+  // Returns a copy (the timeline's storage moves as events are added)
+  TimelineEvent schedule(const std::string& kind, const std::string& at, std::map<std::string, Value> values,
                                 const SourceLoc& loc);
   // the timeline entries that have not fired yet, in time order
   std::span<const TimelineEvent> pending_events() const;
