@@ -588,6 +588,7 @@ class ResidentsModule final : public Module {
   const char* name() const override { return "residents"; }
 
   void init(World& w) override {
+    residents_ = &w.residents;
     auto& m = w.metrics;
     f_present_ = m.add_field({"residents/present", "people", "residents present in the cell (at home, work, errands or passing through)"});
     f_outdoors_ = m.add_field({"residents/outdoors", "people", "residents outdoors in the cell (walking, cycling, waiting, outdoor errands)"});
@@ -618,8 +619,9 @@ class ResidentsModule final : public Module {
   void step(World& w) override { advance(w, w.clock.elapsed_minutes()); }
 
   void archive(StateArchive& ar) override {
-    CITYSIM_ARCHIVE_COVERS(ResidentsModule, 584);
-    ar(day_type_, day_, minute_done_, bucket_start_, bucket_);
+    CITYSIM_ARCHIVE_COVERS(ResidentsModule, 592);
+    ar(day_type_, day_, minute_done_);
+    if (ar.loading() && day_ > -2) build_buckets(*residents_);  // from the plans loaded before
   }
 
   void publish(World& w) override {
@@ -675,8 +677,7 @@ class ResidentsModule final : public Module {
     return civil(midnight).weekday >= 5;
   }
 
-  // plans for a new day, and the per-minute buckets of their segments (a deterministic
-  // counting sort: by minute, then by resident)
+  // plans for a new day, and their buckets
   void plan_day(World& w, int64_t day) {
     day_ = day;
     Residents& R = w.residents;
@@ -684,12 +685,22 @@ class ResidentsModule final : public Module {
     const bool holiday = is_holiday(w, day);
     const bool alert = w.couplings.heat_alert_on(day) >= 1;  // announced the evening before
     const size_t n = R.count, blocks = (n + kBlock - 1) / kBlock;
+    tbb::parallel_for(size_t(0), blocks, [&](size_t b) {
+      for (size_t r = b * kBlock; r < std::min(n, (b + 1) * kBlock); ++r)
+        R.plan[r] = make_plan(grid_, params_, R, rng, r, day, holiday, alert);
+    });
+    build_buckets(R);
+  }
+
+  // the per-minute buckets of the plans' segments (a deterministic counting sort: by minute,
+  // then by resident); a pure function of the plans, so a snapshot's load rebuilds them
+  void build_buckets(const Residents& R) {
+    const size_t n = R.count, blocks = (n + kBlock - 1) / kBlock;
     std::vector<uint32_t> counts(blocks * 1440, 0);
     tbb::parallel_for(size_t(0), blocks, [&](size_t b) {
       Segment seg[kMaxSegments];
       uint32_t* cnt = &counts[b * 1440];
       for (size_t r = b * kBlock; r < std::min(n, (b + 1) * kBlock); ++r) {
-        R.plan[r] = make_plan(grid_, params_, R, rng, r, day, holiday, alert);
         const int k = expand_plan(R.plan[r], R.home_cell[r], R.day_cell[r], Role(R.role[r]), seg);
         for (int i = 0; i < k; ++i) ++cnt[seg[i].minute];
       }
@@ -767,6 +778,7 @@ class ResidentsModule final : public Module {
   int64_t minute_done_ = 0;
   std::vector<uint32_t> bucket_start_;  // first entry of each minute (1441)
   std::vector<uint32_t> bucket_;        // resident << 4 | segment index, by minute then resident
+  const Residents* residents_ = nullptr;  // the population (for rebuilding the buckets on a load)
   FieldId f_present_ = 0, f_outdoors_ = 0;
   SeriesId s_home_ = 0, s_day_ = 0, s_errand_ = 0, s_travel_ = 0, s_outdoors_ = 0, s_trips_ = 0, s_by_muni_ = 0, s_commuters_ = 0;
 };

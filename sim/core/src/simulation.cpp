@@ -251,8 +251,12 @@ void Simulation::finish(bool complete) {
 void archive(StateArchive& ar, Residents& r) {
   CITYSIM_ARCHIVE_COVERS(Residents, 400);
   ar.check(r.count, "number of residents");
-  ar(r.weight, r.age, r.role, r.flags, r.household, r.home_cell, r.day_cell, r.cell, r.activity, r.mode, r.plan,
-     r.present, r.outdoors, r.by_activity, r.trips_started, r.households, r.first_commuter);
+  // who they are and where they live and work: built from the scenario and seed, never changed
+  ar.rebuilt(r.age, "residents' ages"), ar.rebuilt(r.role, "residents' roles");
+  ar.rebuilt(r.household, "households"), ar.rebuilt(r.home_cell, "residents' homes");
+  ar.rebuilt(r.day_cell, "residents' day places");
+  ar(r.weight, r.flags, r.cell, r.activity, r.mode, r.plan, r.present, r.outdoors, r.by_activity, r.trips_started,
+     r.households, r.first_commuter);
 }
 
 void archive(StateArchive& ar, Couplings& c) {

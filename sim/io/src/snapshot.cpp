@@ -191,7 +191,9 @@ void write_snapshot(Simulation& sim, const std::string& path, const ResultsWrite
       Fnv content;
       const auto sections = sim.state_sections();
       for (size_t i = 0; i < sections.size(); ++i) {
-        StateArchive ar;
+        StateArchive count = StateArchive::counter(), ar;
+        sim.archive_section(i, count);
+        ar.reserve(count.counted());  // one allocation, no copies as it grows
         sim.archive_section(i, ar);
         content.add(ar.bytes().data(), ar.bytes().size());
         write_bytes(state, sections[i], ar.bytes(), ar.shape());

@@ -73,7 +73,51 @@ class StateArchive {
       throw SnapshotError(std::string("the snapshot's ") + what + " differs from the one this scenario builds");
   }
 
+  // a vector the scenario rebuilds identically (a population's ages, homes): kept as a hash
+  // only, and on a load compared with the rebuilt contents, so a mismatch is refused
+  template <class T>
+  void rebuilt(const std::vector<T>& v, const char* what) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    if (in_container_ == 0) (shape_ += typeid(v).name()) += "=;";
+    if (layout_) return;
+    if (counting_) {
+      counted_ += sizeof(uint64_t);
+      return;
+    }
+    uint64_t h = hash(v.data(), v.size() * sizeof(T)) ^ v.size();
+    const uint64_t mine = h;
+    raw(&h, sizeof h);
+    if (loading_ && h != mine)
+      throw SnapshotError(std::string("the ") + what + " this scenario builds differ from the snapshot's");
+  }
+
+  // FNV-1a over 8-byte words (fast enough for a population's arrays)
+  static uint64_t hash(const void* data, size_t n) {
+    const auto* p = static_cast<const uint8_t*>(data);
+    uint64_t h = 1469598103934665603ull, w = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::memcpy(&w, p + i, 8);
+      h = (h ^ w) * 1099511628211ull;
+    }
+    for (; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+  }
+
+  // an archive that copies nothing and counts the bytes a save would write (to reserve them)
+  static StateArchive counter() {
+    StateArchive a;
+    a.counting_ = true;
+    return a;
+  }
+  size_t counted() const { return counted_; }
+  void reserve(size_t n) { out_.reserve(n); }
+
   void raw(void* data, size_t n) {
+    if (counting_) {
+      counted_ += n;
+      return;
+    }
     if (n == 0 || layout_) return;
     if (loading_) {
       if (n > in_size_ - pos_) throw SnapshotError("the snapshot's state ends early (truncated or another layout)");
@@ -192,7 +236,8 @@ class StateArchive {
   std::vector<uint8_t> out_;
   const uint8_t* in_ = nullptr;
   size_t in_size_ = 0, pos_ = 0;
-  bool loading_ = false, layout_ = false;
+  bool loading_ = false, layout_ = false, counting_ = false;
+  size_t counted_ = 0;
   int in_container_ = 0;
   std::string shape_;
 };
