@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "citysim/ensemble/ensemble.hpp"
+#include "citysim/ensemble/mpi.hpp"
 #include "citysim/io/results.hpp"
 
 namespace citysim::cli {
@@ -26,7 +27,7 @@ extern "C" void on_ensemble_sigint(int) { g_stop = true; }
 struct Options {
   std::string plan, out, members, file;
   int jobs = 1, threads_per_member = 1;
-  bool quiet = false, json = false;
+  bool quiet = false, json = false, no_shared_city = false;
 };
 
 // results/<plan name>.ens.h5, the plan's file name without .toml (and without .ens)
@@ -73,22 +74,24 @@ size_t count_status(const std::vector<MemberRecord>& records, const std::string&
   return size_t(std::count_if(records.begin(), records.end(), [&](const MemberRecord& r) { return r.status == status; }));
 }
 
-// the ranks of an mpirun (Open MPI, or a PMI launcher such as srun) around this process
-int launcher_ranks() {
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+// this process's rank under a launcher (0 without one), before MPI_Init: who prints warnings
+int launcher_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMI_RANK"})
     if (const char* value = std::getenv(name)) return std::atoi(value);
-  return 1;
+  return 0;
 }
 
 int cmd_run(Options o) {
-  // every rank would run the whole ensemble: refuse rather than race
-  if (const int ranks = launcher_ranks(); ranks > 1) {
+  const int ranks = launcher_ranks();
+  if (!CITYSIM_HAVE_MPI && ranks > 1) {  // every rank would run the whole ensemble: refuse rather than race
     std::fprintf(stderr,
                  "error: started by mpirun with %d ranks, but this citysim was built without MPI (mpi off); run one "
                  "process with --jobs, or Slurm array slices (docs/ensembles.md)\n",
                  ranks);
     return kBadInput;
   }
+  const bool mpi = ranks > 1, root = launcher_rank() == 0;
+  if (mpi && !root) o.quiet = true;  // rank 0 speaks for the ensemble
   const Plan plan = load_plan(o.plan);
   if (o.out.empty()) o.out = default_output(o.plan);
   if (const std::string problem = io::output_path_problem(o.out); !problem.empty()) {
@@ -103,15 +106,27 @@ int cmd_run(Options o) {
     return kBadInput;
   }
   const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
-  if (o.jobs * o.threads_per_member > cores)
+  if (mpi && o.jobs > 1 && root)
+    std::fprintf(stderr, "warning: under mpirun every worker rank runs one member at a time: --jobs %d is not used "
+                 "(start more ranks)\n", o.jobs);
+  if (!mpi && o.jobs * o.threads_per_member > cores)
     std::fprintf(stderr, "warning: --jobs %d x --threads-per-member %d is more than this machine's %d cores\n", o.jobs,
                  o.threads_per_member, cores);
   run.jobs = o.jobs, run.threads_per_member = o.threads_per_member, run.stop = &g_stop;
+  run.share_city = !o.no_shared_city;
   Progress progress(o.quiet);
   run.on_progress = std::ref(progress);
   std::signal(SIGINT, on_ensemble_sigint);
   std::signal(SIGTERM, on_ensemble_sigint);
-  const std::vector<MemberRecord> records = run_members(plan, o.out, run);
+  std::vector<MemberRecord> records;
+#if CITYSIM_HAVE_MPI
+  if (mpi) {
+    MpiRun outcome = run_members_mpi(plan, o.out, run);
+    if (!outcome.root) return 0;  // a worker: rank 0 writes the ensemble file
+    records = std::move(outcome.records);
+  }
+#endif
+  if (!mpi) records = run_members(plan, o.out, run);
   const size_t failed = count_status(records, "failed");
   if (!run.selection.empty()) {  // a slice: the ensemble file is built by collect once every slice ran
     if (!o.quiet)
@@ -161,6 +176,9 @@ std::function<int()> add_ensemble_command(CLI::App& app) {
   ens->add_option("--members", o->members,
                   "run only these members, FIRST[-LAST][:STEP] (e.g. 0-99:4), then `collect`; default from "
                   "SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT when set");
+  ens->add_flag("--no-shared-city", o->no_shared_city,
+                "every member builds its own city (by default members of one process with the same city keys and "
+                "seed share one, read-only; results are the same)");
   ens->add_flag("-q,--quiet", o->quiet, "no progress line or report");
   auto* report = ens->add_subcommand("report", "the summaries and contrasts of an ensemble file, as a planner reads them");
   report->add_option("file", o->file, "ensemble file (.ens.h5)")->required()->check(CLI::ExistingFile);
