@@ -92,6 +92,7 @@ std::vector<MemberRecord> schedule(const Plan& plan, const std::string& ensemble
   std::vector<int> idle;
   std::map<int, size_t> running;  // rank -> member
   std::vector<int> attempts(records.size(), 0);
+  std::vector<std::string> failed_on(records.size());  // "rank 2", then "; retried on rank 1"
   int stopped = 0;
   double run_seconds = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -141,13 +142,15 @@ std::vector<MemberRecord> schedule(const Plan& plan, const std::string& ensemble
         MemberRecord& rec = records[i];
         running.erase(from);
         rec.wall_seconds = std::stod(wall_text);
+        if (outcome == "failed")
+          failed_on[i] += (failed_on[i].empty() ? "rank " : "; retried on rank ") + std::to_string(from);
         if (outcome == "failed" && attempts[i] < 2 && !(o.stop && *o.stop)) {
           queue.push_front({i, from});  // retried once, on another rank when there is one
           rec.status = "missing";
           rec.error = error;
         } else {
           rec.status = outcome;
-          rec.error = outcome == "failed" ? error : "";
+          rec.error = outcome == "failed" ? error + " [" + failed_on[i] + "]" : "";
           if (outcome == "complete") ++progress.done, run_seconds += rec.wall_seconds;
           if (outcome == "failed") ++progress.failed;
         }
