@@ -1,6 +1,5 @@
 #include "ensemble_cmd.hpp"
 
-#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
@@ -12,6 +11,8 @@
 #include "citysim/ensemble/ensemble.hpp"
 #include "citysim/ensemble/mpi.hpp"
 #include "citysim/io/results.hpp"
+#include "output_path.hpp"
+#include "progress.hpp"
 
 namespace citysim::cli {
 
@@ -30,35 +31,22 @@ struct Options {
   bool quiet = false, json = false, no_shared_city = false;
 };
 
-// results/<plan name>.ens.h5, the plan's file name without .toml (and without .ens)
-std::string default_output(const std::string& plan_path) {
-  std::filesystem::path stem = std::filesystem::path(plan_path).stem();
-  if (stem.extension() == ".ens") stem = stem.stem();
-  return "results/" + stem.string() + ".ens.h5";
-}
-
-// members done / running / failed and the ETA: redrawn on a terminal, a line every 5 s otherwise
-class Progress {
+// members done / running / failed and the ETA, on the shared status line (progress.hpp)
+class EnsembleLine {
  public:
-  explicit Progress(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0) {}
+  explicit EnsembleLine(bool quiet) : line_(quiet) {}
   void operator()(const EnsembleProgress& p) {
-    if (quiet_) return;
     const bool last = p.running == 0 && p.done + p.failed == p.selected;
-    if (!tty_ && p.wall_seconds - last_line_s_ < 5 && !last) return;
-    last_line_s_ = p.wall_seconds;
-    std::fprintf(stderr, "%sensemble: %zu/%zu members done (%zu reused), %zu running, %zu failed, %.0f s, ETA %.0f s%s",
-                 tty_ ? "\r" : "", p.done, p.selected, p.reused, p.running, p.failed, p.wall_seconds, p.eta_seconds,
-                 tty_ ? "   " : "\n");
-    std::fflush(stderr);
-    drew_ = tty_;
+    if (!line_.due(p.wall_seconds, last)) return;
+    char text[200];
+    std::snprintf(text, sizeof text, "ensemble: %zu/%zu members done (%zu reused), %zu running, %zu failed, %.0f s, ETA %.0f s",
+                  p.done, p.selected, p.reused, p.running, p.failed, p.wall_seconds, p.eta_seconds);
+    line_.show(text, text, p.wall_seconds, last);
   }
-  ~Progress() {
-    if (drew_) std::fprintf(stderr, "\n");
-  }
+  ~EnsembleLine() { line_.done(); }
 
  private:
-  bool quiet_, tty_, drew_ = false;
-  double last_line_s_ = -1e9;
+  StatusLine line_;
 };
 
 // which members this process runs: --members, else a Slurm array task's share, else all
@@ -93,7 +81,7 @@ int cmd_run(Options o) {
   const bool mpi = ranks > 1, root = launcher_rank() == 0;
   if (mpi && !root) o.quiet = true;  // rank 0 speaks for the ensemble
   const Plan plan = load_plan(o.plan);
-  if (o.out.empty()) o.out = default_output(o.plan);
+  if (o.out.empty()) o.out = default_output(o.plan, ".ens.h5");
   if (const std::string problem = io::output_path_problem(o.out); !problem.empty()) {
     std::fprintf(stderr, "error: %s\n", problem.c_str());
     return kBadInput;
@@ -114,7 +102,7 @@ int cmd_run(Options o) {
                  o.threads_per_member, cores);
   run.jobs = o.jobs, run.threads_per_member = o.threads_per_member, run.stop = &g_stop;
   run.share_city = !o.no_shared_city;
-  Progress progress(o.quiet);
+  EnsembleLine progress(o.quiet);
   run.on_progress = std::ref(progress);
   std::signal(SIGINT, on_ensemble_sigint);
   std::signal(SIGTERM, on_ensemble_sigint);
@@ -149,7 +137,7 @@ int cmd_run(Options o) {
 
 int cmd_collect(Options o) {
   const Plan plan = load_plan(o.plan);
-  if (o.out.empty()) o.out = default_output(o.plan);
+  if (o.out.empty()) o.out = default_output(o.plan, ".ens.h5");
   const std::vector<MemberRecord> records = inspect_members(plan, o.out);
   const size_t complete = count_status(records, "complete");
   write_ensemble(plan, records, o.out, complete == records.size());
