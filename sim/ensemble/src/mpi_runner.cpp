@@ -45,8 +45,14 @@ void work(const Plan& plan, const std::string& ensemble_path, const RunOptions& 
   CityCache cache;
   send_text("", 0, kReady);
   for (;;) {
+    // polled, not MPI_Probe: Open MPI's blocking calls spin a core, which an idle worker
+    // waiting for a retry would take from the members still running on its node
     MPI_Status status;
-    MPI_Probe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
+    for (int flag = 0;;) {
+      MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status);
+      if (flag) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     if (status.MPI_TAG == kStop) {
       recv_text(status);
       return;
