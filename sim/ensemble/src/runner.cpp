@@ -2,10 +2,10 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <mutex>
-#include <stdexcept>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include <tbb/task_arena.h>
