@@ -80,17 +80,23 @@ int cmd_run(Options o) {
   }
   const bool mpi = ranks > 1, root = launcher_rank() == 0;
   if (mpi && !root) o.quiet = true;  // rank 0 speaks for the ensemble
-  const Plan plan = load_plan(o.plan);
+  Plan plan;
+  try {
+    plan = load_plan(o.plan);
+  } catch (const ScenarioError&) {
+    if (mpi && !root) return kBadInput;  // every rank refuses the plan; rank 0 says why, once
+    throw;
+  }
   if (o.out.empty()) o.out = default_output(o.plan, ".ens.h5");
   if (const std::string problem = io::output_path_problem(o.out); !problem.empty()) {
-    std::fprintf(stderr, "error: %s\n", problem.c_str());
+    if (root) std::fprintf(stderr, "error: %s\n", problem.c_str());
     return kBadInput;
   }
   RunOptions run;
   try {
     run.selection = selection(o, plan.members().size());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
+    if (root) std::fprintf(stderr, "error: %s\n", e.what());
     return kBadInput;
   }
   const int cores = int(std::max(1u, std::thread::hardware_concurrency()));

@@ -102,4 +102,10 @@ out=$("${MPIRUN[@]}" -n 3 "$CITYSIM" ensemble "$TMP/fail.ens.toml" -o "$TMP/f/f.
   fail "the failure is listed with its error and both ranks: $out"
 [ "${BASH_REMATCH[1]:-x}" != "${BASH_REMATCH[2]:-x}" ] || fail "the retry ran on the same rank: $out"
 [ -e "$TMP/f/f.ens.h5" ] || fail "the ensemble file is written despite a failed member"
+# ---- a bad plan: every rank refuses it before anything runs, exit 2, the error said once
+printf 'base = "tiny.toml"\nreplicate = 3\n[[metric]]\npath = "heat/cases_total"\n' > "$TMP/bad.ens.toml"
+out=$("${MPIRUN[@]}" -n 3 "$CITYSIM" ensemble "$TMP/bad.ens.toml" -o "$TMP/bad/b.ens.h5" 2>&1); rc=$?
+[ "$rc" = 2 ] || fail "a bad plan under mpirun exits 2, got $rc: $out"
+[ "$(grep -c "bad.ens.toml:2: key 'replicate': unknown key" <<< "$out")" = 1 ] || fail "rank 0 alone names the bad key: $out"
+[ -e "$TMP/bad" ] && fail "a bad plan under mpirun must not run anything"
 finish "ensemble mpi"
