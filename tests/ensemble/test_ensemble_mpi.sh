@@ -2,7 +2,8 @@
 # citysim ensemble under mpirun (Open MPI): a plan of 2 variants x 3 replicates run by one
 # process and by `mpirun -n 3 --oversubscribe` (rank 0 schedules, ranks 1-2 run members)
 # gives identical member files and a byte-identical report --json; mpirun -n 1 behaves like
-# a plain run; resume; a failing member is retried on another rank and recorded. A build
+# a plain run; resume; a failing member is retried on another rank and recorded; a killed
+# rank aborts the job and a rerun resumes it; a bad plan is named once. A build
 # without MPI refuses an mpirun of several ranks. Skipped (exit 77) only without mpirun.
 . "$(dirname "$0")/../cli/common.sh"
 command -v mpirun >/dev/null || { echo "SKIP: no mpirun (Debian: apt-get install openmpi-bin libopenmpi-dev)"; exit 77; }
@@ -102,6 +103,29 @@ out=$("${MPIRUN[@]}" -n 3 "$CITYSIM" ensemble "$TMP/fail.ens.toml" -o "$TMP/f/f.
   fail "the failure is listed with its error and both ranks: $out"
 [ "${BASH_REMATCH[1]:-x}" != "${BASH_REMATCH[2]:-x}" ] || fail "the retry ran on the same rank: $out"
 [ -e "$TMP/f/f.ens.h5" ] || fail "the ensemble file is written despite a failed member"
+# ---- a rank that dies: Open MPI aborts the job (no ensemble file); rerunning resumes, and
+# the result is the one-process one
+# members of about 1.5 s each here, so the kill comes while most of them still run
+sed "s/duration_hours = 3/duration_hours = 1000/" "$TMP/tiny.toml" > "$TMP/long.toml"
+sed 's/base = "tiny.toml"/base = "long.toml"/' "$TMP/plan.ens.toml" > "$TMP/long.ens.toml"
+"$CITYSIM" ensemble "$TMP/long.ens.toml" -o "$TMP/lone/l.ens.h5" -q || fail "one process, long plan"
+"$CITYSIM" ensemble report "$TMP/lone/l.ens.h5" --json > "$TMP/lone.json"
+"${MPIRUN[@]}" -n 3 "$CITYSIM" ensemble "$TMP/long.ens.toml" -o "$TMP/kill/l.ens.h5" -q > "$TMP/kill.log" 2>&1 &
+mpirun_pid=$!
+for _ in $(seq 300); do
+  compgen -G "$TMP/kill/l.ens.members/*/r00?.h5" > /dev/null && break
+  sleep 0.1
+done
+ranks=$(pgrep -P "$mpirun_pid" | tr '\n' ' ')  # the ranks: mpirun's own children
+victim=${ranks##* }; victim=${victim:-${ranks%% *}}
+[ -n "$victim" ] && kill -KILL $victim
+wait "$mpirun_pid"; rc=$?
+[ "$rc" != 0 ] || fail "mpirun goes on after a rank was killed (rc 0): $(cat "$TMP/kill.log")"
+[ -e "$TMP/kill/l.ens.h5" ] && fail "a job that lost a rank must not write a complete ensemble file"
+out=$("${MPIRUN[@]}" -n 3 "$CITYSIM" ensemble "$TMP/long.ens.toml" -o "$TMP/kill/l.ens.h5" 2>&1) || fail "rerun after a rank died: $out"
+[[ "$out" =~ "6/6 members done ("[1-5]" reused)" ]] || fail "the rerun reuses the members complete before the rank died: $out"
+"$CITYSIM" ensemble report "$TMP/kill/l.ens.h5" --json | cmp -s - "$TMP/lone.json" || fail "the resumed ensemble differs from one process"
+
 # ---- a bad plan: every rank refuses it before anything runs, exit 2, the error said once
 printf 'base = "tiny.toml"\nreplicate = 3\n[[metric]]\npath = "heat/cases_total"\n' > "$TMP/bad.ens.toml"
 out=$("${MPIRUN[@]}" -n 3 "$CITYSIM" ensemble "$TMP/bad.ens.toml" -o "$TMP/bad/b.ens.h5" 2>&1); rc=$?
