@@ -176,7 +176,7 @@ std::vector<MemberRecord> schedule(const Plan& plan, const std::string& ensemble
     }
     if (!flag) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  // members never started (Ctrl-C) keep their status from the files
+  // a safety net: every worker reported its member before it was stopped
   for (auto& rec : records)
     if (rec.status == "running") rec.status = "interrupted";
   return records;
