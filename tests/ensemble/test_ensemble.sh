@@ -135,6 +135,11 @@ else
   expect 0 "mpi on" "$CITYSIM" --version
 fi
 
+# ---- the default output: results/<plan name without .ens.toml>.ens.h5 (output_path.hpp, as run's)
+(cd "$TMP" && "$CITYSIM" ensemble plan.ens.toml -q) || fail "an ensemble without -o"
+[ -e "$TMP/results/plan.ens.h5" ] && [ -e "$TMP/results/plan.ens.members/same/r002.h5" ] ||
+  fail "without -o the ensemble goes to results/plan.ens.h5: $(ls -R "$TMP/results" 2>&1 | head)"
+
 # ---- members of one city share it: the same member files as members that build their own
 "$CITYSIM" ensemble "$TMP/plan.ens.toml" -o "$TMP/n/p.ens.h5" --jobs 2 --no-shared-city -q || fail "--no-shared-city"
 for m in shelters_10/r000 same/r002; do
