@@ -1,6 +1,5 @@
 #include "ensemble_cmd.hpp"
 
-#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
@@ -10,7 +9,10 @@
 #include <thread>
 
 #include "citysim/ensemble/ensemble.hpp"
+#include "citysim/ensemble/mpi.hpp"
 #include "citysim/io/results.hpp"
+#include "output_path.hpp"
+#include "progress.hpp"
 
 namespace citysim::cli {
 
@@ -26,38 +28,25 @@ extern "C" void on_ensemble_sigint(int) { g_stop = true; }
 struct Options {
   std::string plan, out, members, file;
   int jobs = 1, threads_per_member = 1;
-  bool quiet = false, json = false;
+  bool quiet = false, json = false, no_shared_city = false;
 };
 
-// results/<plan name>.ens.h5, the plan's file name without .toml (and without .ens)
-std::string default_output(const std::string& plan_path) {
-  std::filesystem::path stem = std::filesystem::path(plan_path).stem();
-  if (stem.extension() == ".ens") stem = stem.stem();
-  return "results/" + stem.string() + ".ens.h5";
-}
-
-// members done / running / failed and the ETA: redrawn on a terminal, a line every 5 s otherwise
-class Progress {
+// members done / running / failed and the ETA, on the shared status line (progress.hpp)
+class EnsembleLine {
  public:
-  explicit Progress(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0) {}
+  explicit EnsembleLine(bool quiet) : line_(quiet) {}
   void operator()(const EnsembleProgress& p) {
-    if (quiet_) return;
     const bool last = p.running == 0 && p.done + p.failed == p.selected;
-    if (!tty_ && p.wall_seconds - last_line_s_ < 5 && !last) return;
-    last_line_s_ = p.wall_seconds;
-    std::fprintf(stderr, "%sensemble: %zu/%zu members done (%zu reused), %zu running, %zu failed, %.0f s, ETA %.0f s%s",
-                 tty_ ? "\r" : "", p.done, p.selected, p.reused, p.running, p.failed, p.wall_seconds, p.eta_seconds,
-                 tty_ ? "   " : "\n");
-    std::fflush(stderr);
-    drew_ = tty_;
+    if (!line_.due(p.wall_seconds, last)) return;
+    char text[200];
+    std::snprintf(text, sizeof text, "ensemble: %zu/%zu members done (%zu reused), %zu running, %zu failed, %.0f s, ETA %.0f s",
+                  p.done, p.selected, p.reused, p.running, p.failed, p.wall_seconds, p.eta_seconds);
+    line_.show(text, text, p.wall_seconds, last);
   }
-  ~Progress() {
-    if (drew_) std::fprintf(stderr, "\n");
-  }
+  ~EnsembleLine() { line_.done(); }
 
  private:
-  bool quiet_, tty_, drew_ = false;
-  double last_line_s_ = -1e9;
+  StatusLine line_;
 };
 
 // which members this process runs: --members, else a Slurm array task's share, else all
@@ -73,45 +62,65 @@ size_t count_status(const std::vector<MemberRecord>& records, const std::string&
   return size_t(std::count_if(records.begin(), records.end(), [&](const MemberRecord& r) { return r.status == status; }));
 }
 
-// the ranks of an mpirun (Open MPI, or a PMI launcher such as srun) around this process
-int launcher_ranks() {
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+// this process's rank under a launcher (0 without one), before MPI_Init: who prints warnings
+int launcher_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMI_RANK"})
     if (const char* value = std::getenv(name)) return std::atoi(value);
-  return 1;
+  return 0;
 }
 
 int cmd_run(Options o) {
-  // every rank would run the whole ensemble: refuse rather than race
-  if (const int ranks = launcher_ranks(); ranks > 1) {
+  const int ranks = launcher_ranks();
+  if (!CITYSIM_HAVE_MPI && ranks > 1) {  // every rank would run the whole ensemble: refuse rather than race
     std::fprintf(stderr,
                  "error: started by mpirun with %d ranks, but this citysim was built without MPI (mpi off); run one "
                  "process with --jobs, or Slurm array slices (docs/ensembles.md)\n",
                  ranks);
     return kBadInput;
   }
-  const Plan plan = load_plan(o.plan);
-  if (o.out.empty()) o.out = default_output(o.plan);
+  const bool mpi = ranks > 1, root = launcher_rank() == 0;
+  if (mpi && !root) o.quiet = true;  // rank 0 speaks for the ensemble
+  Plan plan;
+  try {
+    plan = load_plan(o.plan);
+  } catch (const ScenarioError&) {
+    if (mpi && !root) return kBadInput;  // every rank refuses the plan; rank 0 says why, once
+    throw;
+  }
+  if (o.out.empty()) o.out = default_output(o.plan, ".ens.h5");
   if (const std::string problem = io::output_path_problem(o.out); !problem.empty()) {
-    std::fprintf(stderr, "error: %s\n", problem.c_str());
+    if (root) std::fprintf(stderr, "error: %s\n", problem.c_str());
     return kBadInput;
   }
   RunOptions run;
   try {
     run.selection = selection(o, plan.members().size());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
+    if (root) std::fprintf(stderr, "error: %s\n", e.what());
     return kBadInput;
   }
   const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
-  if (o.jobs * o.threads_per_member > cores)
+  if (mpi && o.jobs > 1 && root)
+    std::fprintf(stderr, "warning: under mpirun every worker rank runs one member at a time: --jobs %d is not used "
+                 "(start more ranks)\n", o.jobs);
+  if (!mpi && o.jobs * o.threads_per_member > cores)
     std::fprintf(stderr, "warning: --jobs %d x --threads-per-member %d is more than this machine's %d cores\n", o.jobs,
                  o.threads_per_member, cores);
   run.jobs = o.jobs, run.threads_per_member = o.threads_per_member, run.stop = &g_stop;
-  Progress progress(o.quiet);
+  run.share_city = !o.no_shared_city;
+  EnsembleLine progress(o.quiet);
   run.on_progress = std::ref(progress);
   std::signal(SIGINT, on_ensemble_sigint);
   std::signal(SIGTERM, on_ensemble_sigint);
-  const std::vector<MemberRecord> records = run_members(plan, o.out, run);
+  std::vector<MemberRecord> records;
+#if CITYSIM_HAVE_MPI
+  if (mpi) {
+    MpiRun outcome = run_members_mpi(plan, o.out, run);
+    if (!outcome.root) return 0;  // a worker: rank 0 writes the ensemble file
+    records = std::move(outcome.records);
+  }
+#endif
+  if (!mpi) records = run_members(plan, o.out, run);
   const size_t failed = count_status(records, "failed");
   if (!run.selection.empty()) {  // a slice: the ensemble file is built by collect once every slice ran
     if (!o.quiet)
@@ -134,7 +143,7 @@ int cmd_run(Options o) {
 
 int cmd_collect(Options o) {
   const Plan plan = load_plan(o.plan);
-  if (o.out.empty()) o.out = default_output(o.plan);
+  if (o.out.empty()) o.out = default_output(o.plan, ".ens.h5");
   const std::vector<MemberRecord> records = inspect_members(plan, o.out);
   const size_t complete = count_status(records, "complete");
   write_ensemble(plan, records, o.out, complete == records.size());
@@ -161,6 +170,9 @@ std::function<int()> add_ensemble_command(CLI::App& app) {
   ens->add_option("--members", o->members,
                   "run only these members, FIRST[-LAST][:STEP] (e.g. 0-99:4), then `collect`; default from "
                   "SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT when set");
+  ens->add_flag("--no-shared-city", o->no_shared_city,
+                "every member builds its own city (by default members of one process with the same city keys and "
+                "seed share one, read-only; results are the same)");
   ens->add_flag("-q,--quiet", o->quiet, "no progress line or report");
   auto* report = ens->add_subcommand("report", "the summaries and contrasts of an ensemble file, as a planner reads them");
   report->add_option("file", o->file, "ensemble file (.ens.h5)")->required()->check(CLI::ExistingFile);

@@ -16,6 +16,7 @@
 #include "citysim/io/scenario_file.hpp"
 #include "citysim/simulation.hpp"
 #include "ensemble_cmd.hpp"
+#include "output_path.hpp"
 #include "progress.hpp"
 #include "snapshot_cmd.hpp"
 
@@ -34,9 +35,7 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-std::string default_output(const std::string& scenario_path) {
-  return "results/" + std::filesystem::path(scenario_path).stem().string() + ".h5";
-}
+using cli::default_output;  // output_path.hpp
 
 // what every command that builds a simulation takes
 struct BuildOptions {

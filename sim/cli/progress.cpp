@@ -11,7 +11,32 @@
 
 namespace citysim::cli {
 
-ProgressReporter::ProgressReporter(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0) {}
+StatusLine::StatusLine(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0) {}
+
+bool StatusLine::due(double wall_seconds, bool last) const {
+  return !quiet_ && (tty_ || wall_seconds - last_line_s_ >= 5 || last);
+}
+
+void StatusLine::show(const std::string& tty_text, const std::string& plain_text, double wall_seconds, bool last) {
+  if (!due(wall_seconds, last)) return;
+  if (tty_) {
+    // pad over what the previous line left
+    std::fprintf(stderr, "\r%s%*s", tty_text.c_str(), std::max(0, int(last_width_) - int(tty_text.size())), "");
+    last_width_ = tty_text.size();
+    drew_ = true;
+  } else {
+    last_line_s_ = wall_seconds;
+    std::fprintf(stderr, "%s\n", plain_text.c_str());
+  }
+  std::fflush(stderr);
+}
+
+void StatusLine::done() {
+  if (drew_) std::fprintf(stderr, "\n");
+  drew_ = false;
+}
+
+ProgressReporter::ProgressReporter(bool quiet) : line_(quiet) {}
 
 // the terminal's width: $COLUMNS when set (scripts, tests), else the window's, else 80
 int terminal_columns() {
@@ -53,26 +78,20 @@ std::string progress_line(const Progress& p, int columns) {
 }
 
 void ProgressReporter::operator()(const Progress& p) {
-  if (quiet_) return;
-  if (tty_) {
-    const std::string line = progress_line(p, terminal_columns());
-    // pad over what the previous line left
-    std::fprintf(stderr, "\r%s%*s", line.c_str(), std::max(0, int(last_width_) - int(line.size())), "");
-    last_width_ = line.size();
-    drew_ = true;
-  } else if (p.wall_seconds - last_line_s_ >= 5 || p.tick == p.total_ticks) {
-    const auto [frac, ticks_per_s, steps_per_s, eta_s] = rates(p);
-    last_line_s_ = p.wall_seconds;
-    std::fprintf(stderr, "progress %3.0f%% sim %s tick %lld/%lld %.0f ticks/s %.3g resident-steps/s eta %.0fs\n",
-                 100 * frac, format_datetime(p.now).substr(0, 16).c_str(), (long long)p.tick, (long long)p.total_ticks,
-                 ticks_per_s, steps_per_s, eta_s);
+  const bool last = p.tick == p.total_ticks;
+  if (!line_.due(p.wall_seconds, last)) return;
+  if (line_.tty()) {
+    line_.show(progress_line(p, terminal_columns()), "", p.wall_seconds, last);
+    return;
   }
-  std::fflush(stderr);
+  const auto [frac, ticks_per_s, steps_per_s, eta_s] = rates(p);
+  char text[256];
+  std::snprintf(text, sizeof text, "progress %3.0f%% sim %s tick %lld/%lld %.0f ticks/s %.3g resident-steps/s eta %.0fs",
+                100 * frac, format_datetime(p.now).substr(0, 16).c_str(), (long long)p.tick, (long long)p.total_ticks,
+                ticks_per_s, steps_per_s, eta_s);
+  line_.show("", text, p.wall_seconds, last);
 }
 
-void ProgressReporter::done() {
-  if (drew_) std::fprintf(stderr, "\n");
-  drew_ = false;
-}
+void ProgressReporter::done() { line_.done(); }
 
 }  // namespace citysim::cli

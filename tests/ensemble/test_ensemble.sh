@@ -126,7 +126,59 @@ complete=$(/usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1])['/
 out=$("$CITYSIM" ensemble "$TMP/long.ens.toml" -o "$TMP/k/l.ens.h5" 2>&1) || fail "rerun after Ctrl-C: $out"
 [[ "$out" =~ "6/6 members done ("[1-5]" reused)" ]] || fail "the rerun reuses the members done before Ctrl-C: $out"
 
-# ---- without MPI the build says so, and an mpirun around it is refused
-expect 0 "mpi off" "$CITYSIM" --version
-OMPI_COMM_WORLD_SIZE=3 expect 2 "built without MPI" "$CITYSIM" ensemble "$TMP/plan.ens.toml" -o "$TMP/m/p.ens.h5"
+# ---- a build without MPI says so, and an mpirun around it is refused (the MPI launcher
+# itself: test_ensemble_mpi.sh)
+if "$CITYSIM" --version | grep -q "mpi off"; then
+  OMPI_COMM_WORLD_SIZE=3 expect 2 "built without MPI" "$CITYSIM" ensemble "$TMP/plan.ens.toml" -o "$TMP/m/p.ens.h5"
+  [ -e "$TMP/m" ] && fail "a refused mpirun must not run anything"
+else
+  expect 0 "mpi on" "$CITYSIM" --version
+fi
+
+# ---- the default output: results/<plan name without .ens.toml>.ens.h5 (output_path.hpp, as run's)
+(cd "$TMP" && "$CITYSIM" ensemble plan.ens.toml -q) || fail "an ensemble without -o"
+[ -e "$TMP/results/plan.ens.h5" ] && [ -e "$TMP/results/plan.ens.members/same/r002.h5" ] ||
+  fail "without -o the ensemble goes to results/plan.ens.h5: $(ls -R "$TMP/results" 2>&1 | head)"
+
+# ---- members of one city share it: the same member files as members that build their own
+"$CITYSIM" ensemble "$TMP/plan.ens.toml" -o "$TMP/n/p.ens.h5" --jobs 2 --no-shared-city -q || fail "--no-shared-city"
+for m in shelters_10/r000 same/r002; do
+  "$CITYSIM" compare "$TMP/b/p.ens.members/$m.h5" "$TMP/n/p.ens.members/$m.h5" --rtol 0 --atol 0 >/dev/null ||
+    fail "member $m differs between a shared city and its own"
+done
+"$CITYSIM" ensemble report "$TMP/n/p.ens.h5" --json | cmp -s - "$TMP/a.json" || fail "a shared city changes the summaries"
+
+# ---- Sobol samples: points of the Sobol' sequence scaled to the ranges (dimension 1 for the
+# first key alphabetically: 0.5, 0.75, 0.25, 0.375; dimension 2: 0.5, 0.25, 0.75, 0.375)
+cat > "$TMP/sobol.ens.toml" <<'TOML'
+base = "tiny.toml"
+[sample]
+method = "sobol"
+n = 4
+[sample.ranges]
+"heat.shelters.outreach_share" = [0.0, 0.8]
+"heat.shelters.per_municipality" = [0, 16]
+[[metric]]
+path = "residents/travelling"
+TOML
+"$CITYSIM" ensemble "$TMP/sobol.ens.toml" -o "$TMP/sob/s.ens.h5" -q || fail "a Sobol plan runs"
+overrides=$(/usr/bin/python3 -c "
+import h5py, sys
+f = h5py.File(sys.argv[1])
+print(' | '.join(f'{v.decode()}: ' + ', '.join(o.decode().split()) for v, o in zip(f['members/variant'][:], f['members/overrides'][:])))" "$TMP/sob/s.ens.h5")
+for want in "sobol000: heat.shelters.outreach_share=0.4, heat.shelters.per_municipality=8" \
+            "sobol001: heat.shelters.outreach_share=0.6, heat.shelters.per_municipality=4" \
+            "sobol002: heat.shelters.outreach_share=0.2, heat.shelters.per_municipality=12" \
+            "sobol003: heat.shelters.outreach_share=0.3, heat.shelters.per_municipality=6"; do
+  [[ "$overrides" == *"$want"* ]] || fail "Sobol point '$want' not among: $overrides"
+done
+printf 'base = "tiny.toml"\n[sample]\nmethod = "sobol"\nn = 4\nseed = 3\n[sample.ranges]\n"heat.shelters.outreach_share" = [0.0, 0.8]\n[[metric]]\npath = "residents/travelling"\n' |
+  bad sobolseed "sobolseed.ens.toml:5: key 'sample.seed': Sobol' points are not scrambled and take no seed"
+{ printf 'base = "tiny.toml"\n[sample]\nmethod = "sobol"\nn = 4\n[sample.ranges]\n'
+  for k in heat.shelters.outreach_share heat.shelters.per_municipality heat.shelters.capacity_people; do printf '"%s" = [0, 1]\n' "$k"; done
+  for i in $(seq 1 19); do printf '"x%02d" = [0, 1]\n' "$i"; done
+  printf '[[metric]]\npath = "residents/travelling"\n'; } |
+  bad sobolwide "sobolwide.ens.toml:5: key 'sample.ranges': method = \"sobol\" takes at most 21 keys (the Joe-Kuo direction numbers citysim embeds), got 22"
+printf 'base = "tiny.toml"\n[sample]\nmethod = "sobol"\nn = 10001\n[sample.ranges]\n"heat.shelters.outreach_share" = [0.0, 0.8]\n[[metric]]\npath = "residents/travelling"\n' |
+  bad sobolmany "sobolmany.ens.toml:4: key 'sample.n': expected an integer in [1, 10000]"
 finish ensemble

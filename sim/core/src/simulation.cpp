@@ -40,7 +40,9 @@ int checked_threads(int threads) {
 }
 }  // namespace
 
-Simulation::Simulation(const Scenario& scenario, int threads)
+Simulation::Simulation(const Scenario& scenario, int threads) : Simulation(scenario, nullptr, threads) {}
+
+Simulation::Simulation(const Scenario& scenario, std::shared_ptr<const Grid> shared_city, int threads)
     : scenario_(scenario),
       initial_(scenario),
       run_(RunParams::from(scenario)),
@@ -48,20 +50,21 @@ Simulation::Simulation(const Scenario& scenario, int threads)
       oversubscribe_(threads_ > int(std::thread::hardware_concurrency())
                          ? std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads_)
                          : nullptr),
-      arena_(std::make_unique<tbb::task_arena>(threads_)) {
+      arena_(std::make_unique<tbb::task_arena>(threads_)),
+      grid_(std::move(shared_city)) {
   scenario_.check_consistency();
   wall_start_ = std::chrono::steady_clock::now();
   clock_ = Clock{run_.start, run_.tick_minutes, 0};
   const CityParams city = CityParams::from(scenario_);
   arena_->execute([&] {
-    grid_ = build_city(city, run_.seed);
+    if (!grid_) grid_ = std::make_shared<const Grid>(build_city(city, run_.seed));
     const ResidentsParams rp = ResidentsParams::from(scenario_);
-    if (rp.enabled) residents_ = synthesize_residents(grid_, rp, city.population_scale, run_.seed);
-    else residents_.present.assign(grid_.size(), 0), residents_.outdoors.assign(grid_.size(), 0);
+    if (rp.enabled) residents_ = synthesize_residents(*grid_, rp, city.population_scale, run_.seed);
+    else residents_.present.assign(grid_->size(), 0), residents_.outdoors.assign(grid_->size(), 0);
   });
-  metrics_ = Metrics(grid_.size());
+  metrics_ = Metrics(grid_->size());
   for (const auto& d : module_descriptors())
-    if (scenario_.get_bool(d.enabled_key)) modules_.push_back(d.create(scenario_, grid_));
+    if (scenario_.get_bool(d.enabled_key)) modules_.push_back(d.create(scenario_, *grid_));
   step_seconds_.assign(modules_.size(), 0.0);
   // a module stepping every N minutes counts each step as N minutes: the tick must divide N
   for (const auto& m : modules_)
@@ -89,14 +92,14 @@ void Simulation::check_timeline() const {
                           "an event of kind \"" + ev.kind + "\" is for the " + owner->name + " module, which is off (" +
                               owner->enabled_key + " = false): turn it on, remove the event, or pass --allow-inactive-events");
     if (is_power_event(ev.kind)) {
-      const Area area = area_of(ev, grid_);
+      const Area area = area_of(ev, *grid_);
       bool any_land = false;
       // a small circle may hold no cell centre: its centre's own cell counts too
       if (area.radius_km > 0) {
-        const int64_t centre = grid_.cell_at(area.lat, area.lon);
-        any_land = centre >= 0 && grid_.is_land(size_t(centre));
+        const int64_t centre = grid_->cell_at(area.lat, area.lon);
+        any_land = centre >= 0 && grid_->is_land(size_t(centre));
       }
-      for (size_t c = 0; c < grid_.size() && !any_land; ++c) any_land = area.contains_cell(grid_, c);
+      for (size_t c = 0; c < grid_->size() && !any_land; ++c) any_land = area.contains_cell(*grid_, c);
       if (!any_land)
         throw ScenarioError(ev.loc, area.radius_km > 0 ? "events.radius_km" : "events.municipalities",
                             "the area of this \"" + ev.kind + "\" holds no land cell of the city");
@@ -107,7 +110,7 @@ void Simulation::check_timeline() const {
 
 Simulation::~Simulation() = default;
 
-World Simulation::world() { return World{grid_, clock_, residents_, events_, metrics_, couplings_, run_.seed}; }
+World Simulation::world() { return World{*grid_, clock_, residents_, events_, metrics_, couplings_, run_.seed}; }
 
 double Simulation::wall_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();

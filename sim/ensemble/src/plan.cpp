@@ -8,6 +8,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "citysim/ensemble/sobol.hpp"
 #include "citysim/io/scenario_file.hpp"
 
 namespace citysim::ensemble {
@@ -170,24 +171,42 @@ std::vector<Variant> grid_variants(const Reader& r, const toml::table& grid) {
 }
 
 // Latin hypercube: each key's range cut into n equal strata, one point in each, strata
-// matched across keys by independent shuffles (all from the sample's seed)
+// matched across keys by independent shuffles (all from the sample's seed). Sobol: points
+// 1..n of the Sobol' sequence (Joe-Kuo direction numbers; dimension j for the j-th key of
+// [sample.ranges] in alphabetical order, as TOML tables iterate), scaled to the ranges;
+// deterministic, no seed.
 std::vector<Variant> sample_variants(const Reader& r, const toml::table& sample, const Scenario& probe,
                                      uint64_t plan_seed) {
   r.known_keys(sample, "sample.", {"method", "n", "seed", "ranges"});
   const std::string method = sample["method"] ? r.string(*sample.get("method"), "sample.method") : "lhs";
-  if (method != "lhs") r.fail(*sample.get("method"), "sample.method", "expected \"lhs\" (Latin hypercube), got \"" + method + "\"");
+  if (method != "lhs" && method != "sobol")
+    r.fail(*sample.get("method"), "sample.method",
+           "expected \"lhs\" (Latin hypercube) or \"sobol\" (Sobol' sequence), got \"" + method + "\"");
+  const bool sobol = method == "sobol";
   if (!sample["n"]) r.fail(sample, "sample.n", "expected the number of points, e.g. n = 8");
   const int n = int(r.integer(*sample.get("n"), "sample.n", 1, 10000));
+  if (sobol && sample["seed"])
+    r.fail(*sample.get("seed"), "sample.seed", "Sobol' points are not scrambled and take no seed: remove it, or use method = \"lhs\"");
   uint64_t state = sample["seed"] ? uint64_t(r.integer(*sample.get("seed"), "sample.seed", 0, INT64_MAX)) : plan_seed;
   if (!sample["ranges"]) r.fail(sample, "sample.ranges", "expected a table of key = [low, high]");
   const auto& ranges = r.table(*sample.get("ranges"), "sample.ranges");
   if (ranges.empty()) r.fail(ranges, "sample.ranges", "expected at least one key = [low, high]");
+  if (sobol && int(ranges.size()) > Sobol::kMaxDims)
+    r.fail(ranges, "sample.ranges",
+           "method = \"sobol\" takes at most " + std::to_string(Sobol::kMaxDims) +
+               " keys (the Joe-Kuo direction numbers citysim embeds), got " + std::to_string(ranges.size()));
+  std::vector<std::vector<double>> points;  // Sobol: point i + 1 for variant i
+  if (sobol) {
+    const Sobol seq(int(ranges.size()));
+    for (int i = 0; i < n; ++i) points.push_back(seq.point(uint64_t(i) + 1));
+  }
   std::vector<Variant> out(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     char name[32];
-    std::snprintf(name, sizeof name, "lhs%03d", i);
+    std::snprintf(name, sizeof name, "%s%03d", sobol ? "sobol" : "lhs", i);
     out[size_t(i)].name = name;
   }
+  size_t dim = 0;
   for (const auto& [k, v] : ranges) {
     const std::string key(k.str()), where = "sample.ranges." + key;
     const KeySpec* spec = probe.schema().find(key);
@@ -197,14 +216,22 @@ std::vector<Variant> sample_variants(const Reader& r, const toml::table& sample,
     const double lo = r.number(*v.as_array()->get(0), where), hi = r.number(*v.as_array()->get(1), where);
     if (!(lo < hi)) r.fail(v, where, "expected low < high, got [" + format_number(lo) + ", " + format_number(hi) + "]");
     std::vector<int> strata(static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) strata[size_t(i)] = i;
-    for (int i = n - 1; i > 0; --i) std::swap(strata[size_t(i)], strata[splitmix64(state) % uint64_t(i + 1)]);
+    if (!sobol) {
+      for (int i = 0; i < n; ++i) strata[size_t(i)] = i;
+      for (int i = n - 1; i > 0; --i) std::swap(strata[size_t(i)], strata[splitmix64(state) % uint64_t(i + 1)]);
+    }
     for (int i = 0; i < n; ++i) {
-      const double u = double(splitmix64(state) >> 11) * 0x1.0p-53;
-      double x = lo + (strata[size_t(i)] + u) / n * (hi - lo);
+      double x;
+      if (sobol) {
+        x = lo + points[size_t(i)][dim] * (hi - lo);
+      } else {
+        const double u = double(splitmix64(state) >> 11) * 0x1.0p-53;
+        x = lo + (strata[size_t(i)] + u) / n * (hi - lo);
+      }
       if (spec->kind == ValueKind::Int) x = std::floor(x);
       out[size_t(i)].set.push_back({key, format_number(x), r.at(v)});
     }
+    ++dim;
   }
   return out;
 }

@@ -2,11 +2,17 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include <tbb/task_arena.h>
+
+#include "citysim/city.hpp"
 #include "citysim/ensemble/ensemble.hpp"
+#include "citysim/ensemble/mpi.hpp"
 #include "citysim/io/results.hpp"
 #include "citysim/simulation.hpp"
 
@@ -59,24 +65,112 @@ MemberRecord inspect(const Plan& plan, const Member& m, const std::string& dir) 
   return rec;
 }
 
-// runs one member into its file; false when stopped
-bool run_member(const Plan& plan, const Member& m, const std::string& path, int threads, const std::atomic<bool>* stop) {
-  const Scenario sc = plan.scenario(m);
-  fs::create_directories(fs::path(path).parent_path());
-  Simulation sim(sc, threads);
-  io::ResultsWriter writer(path);
-  sim.add_sink(&writer);
-  if (sim.run(std::nullopt, stop)) return true;
-  sim.finish(false);
-  return false;
-}
-
 double expected_cost(const Plan& plan, const Member& m) {
   const Scenario sc = plan.scenario(m);
   return double(RunParams::from(sc).total_ticks()) * sc.get_double("city.population_scale");
 }
 
 }  // namespace
+
+std::string CityCache::key(const Scenario& sc) {
+  std::vector<std::string> parts;
+  for (const KeySpec& spec : sc.schema().keys())
+    if (spec.key.rfind("city.", 0) == 0) parts.push_back(spec.key + "=" + value_to_string(sc.get(spec.key)));
+  parts.push_back("run.seed=" + value_to_string(sc.get("run.seed")));
+  const CityParams city = CityParams::from(sc);
+  for (const std::string* file : {&city.municipalities_file, &city.census_file, &city.boundaries_file, &city.layer_population,
+                                  &city.layer_day_places, &city.layer_land_use, &city.layer_building_year, &city.layer_water}) {
+    if (file->empty()) continue;
+    std::ifstream in(*file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    parts.push_back(*file + (in ? ":" + text.str() : std::string(" (unreadable)")));
+  }
+  return scenario_hash("", parts);
+}
+
+std::shared_ptr<const Grid> CityCache::get(const Scenario& sc, int threads) {
+  const std::string k = key(sc);
+  std::promise<std::shared_ptr<const Grid>> promise;
+  {
+    std::unique_lock lock(mutex_);
+    if (auto it = cities_.find(k); it != cities_.end()) {
+      ++shared_;
+      it->second.last_use = ++tick_;
+      const auto city = it->second.city;
+      lock.unlock();
+      return city.get();  // waits while another member builds it
+    }
+    ++builds_;
+    cities_[k] = {promise.get_future().share(), ++tick_};
+    // the least recently used cities go (members holding one keep it alive)
+    while (cities_.size() > keep_) {
+      auto oldest = cities_.begin();
+      for (auto it = cities_.begin(); it != cities_.end(); ++it)
+        if (it->second.last_use < oldest->second.last_use) oldest = it;
+      cities_.erase(oldest);
+    }
+  }
+  try {
+    std::shared_ptr<const Grid> grid;
+    tbb::task_arena arena(std::max(1, threads));
+    arena.execute([&] { grid = std::make_shared<const Grid>(build_city(CityParams::from(sc), RunParams::from(sc).seed)); });
+    promise.set_value(grid);
+    return grid;
+  } catch (...) {
+    promise.set_exception(std::current_exception());
+    std::lock_guard lock(mutex_);
+    cities_.erase(k);  // a failure is not kept: the retry builds it again
+    throw;
+  }
+}
+
+size_t CityCache::builds() const {
+  std::lock_guard lock(mutex_);
+  return builds_;
+}
+size_t CityCache::shared() const {
+  std::lock_guard lock(mutex_);
+  return shared_;
+}
+
+MemberRun run_member(const Plan& plan, const Member& m, const std::string& ensemble_path, int threads,
+                     const std::atomic<bool>* stop, CityCache* cache) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Scenario sc = plan.scenario(m);
+  const std::string path = members_dir(ensemble_path) + "/" + member_path(plan, m);
+  fs::create_directories(fs::path(path).parent_path());
+  Simulation sim(sc, cache ? cache->get(sc, threads) : nullptr, threads);
+  io::ResultsWriter writer(path);
+  sim.add_sink(&writer);
+  MemberRun out;
+  if (sim.run(std::nullopt, stop)) {
+    out.status = "complete";
+  } else {
+    sim.finish(false);
+    out.status = "interrupted";
+  }
+  out.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+std::vector<size_t> members_to_run(const Plan& plan, const std::vector<MemberRecord>& records,
+                                   const std::vector<size_t>& selection) {
+  std::vector<size_t> todo = selection;
+  if (todo.empty())
+    for (size_t i = 0; i < records.size(); ++i) todo.push_back(i);
+  std::erase_if(todo, [&](size_t i) { return records[i].status == "complete"; });
+  // longest expected first, so a long member does not start last and leave cores idle; then
+  // replicate-major, so members sharing a city run close together
+  std::vector<double> cost(records.size(), 0);
+  for (size_t i : todo) cost[i] = expected_cost(plan, records[i].member);
+  std::sort(todo.begin(), todo.end(), [&](size_t a, size_t b) {
+    const Member &x = records[a].member, &y = records[b].member;
+    if (cost[a] != cost[b]) return cost[a] > cost[b];
+    return std::pair(x.replicate, x.variant) < std::pair(y.replicate, y.variant);
+  });
+  return todo;
+}
 
 std::vector<MemberRecord> inspect_members(const Plan& plan, const std::string& ensemble_path) {
   std::vector<MemberRecord> out;
@@ -87,18 +181,11 @@ std::vector<MemberRecord> inspect_members(const Plan& plan, const std::string& e
 
 std::vector<MemberRecord> run_members(const Plan& plan, const std::string& ensemble_path, const RunOptions& o) {
   std::vector<MemberRecord> records = inspect_members(plan, ensemble_path);
-  const std::string dir = members_dir(ensemble_path);
-  std::vector<size_t> todo = o.selection;
-  if (todo.empty())
-    for (size_t i = 0; i < records.size(); ++i) todo.push_back(i);
   EnsembleProgress progress;
-  progress.selected = todo.size();
-  std::erase_if(todo, [&](size_t i) { return records[i].status == "complete"; });
+  progress.selected = o.selection.empty() ? records.size() : o.selection.size();
+  const std::vector<size_t> todo = members_to_run(plan, records, o.selection);
   progress.reused = progress.done = progress.selected - todo.size();
-  // longest expected first, so a long member does not start last and leave cores idle
-  std::vector<double> cost(records.size(), 0);
-  for (size_t i : todo) cost[i] = expected_cost(plan, records[i].member);
-  std::stable_sort(todo.begin(), todo.end(), [&](size_t a, size_t b) { return cost[a] > cost[b]; });
+  CityCache cache(size_t(std::max(4, 2 * o.jobs)));
 
   std::mutex mutex;
   size_t next = 0;
@@ -114,12 +201,11 @@ std::vector<MemberRecord> run_members(const Plan& plan, const std::string& ensem
         ++progress.running;
       }
       MemberRecord& rec = records[i];
-      const std::string path = dir + "/" + member_path(plan, rec.member);
       std::string status, error;
       const auto t0 = std::chrono::steady_clock::now();
       for (int attempt = 0; attempt < 2 && status.empty(); ++attempt) {  // a failure is retried once
         try {
-          status = run_member(plan, rec.member, path, o.threads_per_member, o.stop) ? "complete" : "interrupted";
+          status = run_member(plan, rec.member, ensemble_path, o.threads_per_member, o.stop, o.share_city ? &cache : nullptr).status;
         } catch (const std::exception& e) {
           error = e.what();
         }
@@ -170,6 +256,12 @@ std::vector<size_t> parse_slice(const std::string& spec, size_t total) {
   std::vector<size_t> out;
   for (size_t i = first; i <= last; i += step) out.push_back(i);
   return out;
+}
+
+int launcher_ranks() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+    if (const char* value = std::getenv(name)) return std::max(1, std::atoi(value));
+  return 1;
 }
 
 std::vector<size_t> array_task_slice(size_t id, size_t count, size_t total) {

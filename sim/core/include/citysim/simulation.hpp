@@ -65,6 +65,9 @@ class Simulation {
   // builds the city, the residents and every enabled module; threads = 0 uses all cores;
   // more than kMaxThreads is refused (std::invalid_argument: front ends clamp to the cores)
   explicit Simulation(const Scenario& scenario, int threads = 0);
+  // the same on a city built before and shared read-only (ensemble members of one city): it
+  // must be build_city(CityParams::from(scenario), the scenario's run.seed); null builds it
+  Simulation(const Scenario& scenario, std::shared_ptr<const Grid> shared_city, int threads = 0);
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
@@ -95,7 +98,7 @@ class Simulation {
   // the scenario as the run was built, before any parameter change or scheduled event
   const Scenario& initial_scenario() const { return initial_; }
   const RunParams& run_params() const { return run_; }
-  const Grid& grid() const { return grid_; }
+  const Grid& grid() const { return *grid_; }
   const Clock& clock() const { return clock_; }
   const Residents& residents() const { return residents_; }
   Residents& residents_mut() { return residents_; }
@@ -137,7 +140,7 @@ class Simulation {
   int threads_;
   std::unique_ptr<tbb::global_control> oversubscribe_;  // lets --threads exceed the core count
   std::unique_ptr<tbb::task_arena> arena_;
-  Grid grid_;
+  std::shared_ptr<const Grid> grid_;  // built by the constructor, or shared read-only
   Clock clock_;
   Residents residents_;
   EventBus events_;

@@ -4,8 +4,14 @@
 #pragma once
 #include <atomic>
 #include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
+
+#include "citysim/grid.hpp"
 
 #include "citysim/ensemble/plan.hpp"
 
@@ -30,8 +36,46 @@ struct EnsembleProgress {
   double wall_seconds = 0, eta_seconds = 0;
 };
 
+// cities built once in a process and shared read-only by every member with the same city:
+// the same city.* values, the same data files (their contents) and the same run.seed (the
+// city's layers draw from it). Members of one replicate in different variants share one.
+class CityCache {
+ public:
+  explicit CityCache(size_t keep = 4) : keep_(keep) {}
+  // the city of this scenario, built now (in an arena of `threads`) or shared
+  std::shared_ptr<const Grid> get(const Scenario& scenario, int threads);
+  // FNV-1a of the scenario's city.* values, the contents of its city data files and run.seed
+  static std::string key(const Scenario& scenario);
+  size_t builds() const;  // cities built
+  size_t shared() const;  // members given a city built before
+
+ private:
+  mutable std::mutex mutex_;
+  size_t keep_, builds_ = 0, shared_ = 0, tick_ = 0;
+  struct Entry {
+    std::shared_future<std::shared_ptr<const Grid>> city;
+    size_t last_use = 0;
+  };
+  std::map<std::string, Entry> cities_;
+};
+
+// one run of a member into its file: "complete", or "interrupted" when stopped; throws when
+// the member fails. `cache` (optional) shares its city with the process's other members.
+struct MemberRun {
+  std::string status;
+  double wall_seconds = 0;
+};
+MemberRun run_member(const Plan& plan, const Member& m, const std::string& ensemble_path, int threads,
+                     const std::atomic<bool>* stop, CityCache* cache);
+
+// the selected members still to run (not complete), longest expected first, members of one
+// replicate (one city) next to each other
+std::vector<size_t> members_to_run(const Plan& plan, const std::vector<MemberRecord>& records,
+                                   const std::vector<size_t>& selection);
+
 struct RunOptions {
   int jobs = 1, threads_per_member = 1;
+  bool share_city = true;  // members of one city build it once (CityCache)
   std::vector<size_t> selection;  // member indices to run (empty: all)
   const std::atomic<bool>* stop = nullptr;
   std::function<void(const EnsembleProgress&)> on_progress;  // about twice a second
