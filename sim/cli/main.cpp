@@ -14,6 +14,7 @@
 #include "citysim/io/results.hpp"
 #include "citysim/io/scenario_file.hpp"
 #include "citysim/simulation.hpp"
+#include "calibrate_cmd.hpp"
 #include "ensemble_cmd.hpp"
 #include "progress.hpp"
 
@@ -233,6 +234,7 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("schema", "print the scenario reference (markdown) generated from the schema");
   const auto ensemble = cli::add_ensemble_command(app);
+  const auto calibrate = cli::add_calibrate_command(app);
 
   try {
     app.parse(argc, argv);
@@ -254,6 +256,7 @@ int main(int argc, char** argv) {
     if (*run) return cmd_run(build_options, out, quiet, fields_every, overwrite_incomplete);
     if (*validate) return cmd_validate(build_options);
     if (app.got_subcommand("ensemble")) return ensemble();
+    if (app.got_subcommand("calibrate")) return calibrate();
     if (*info) {
       const io::ResultsSummary r = io::read_results(result_path);
       std::fputs((json ? io::describe_results_json(r, result_path) : io::describe_results(r, result_path)).c_str(), stdout);
