@@ -33,8 +33,12 @@ double misfit(const Spec& spec, const std::vector<double>& simulated, std::vecto
 namespace {
 
 // the metric each observation reads: the target's, or the sample at a CSV row's time
-std::vector<ensemble::MetricSpec> observation_metrics(const Spec& spec) {
-  std::vector<ensemble::MetricSpec> out;
+struct ObsMetric {
+  ensemble::MetricSpec metric;
+  const ensemble::MetricSpec* denominator = nullptr;
+};
+std::vector<ObsMetric> observation_metrics(const Spec& spec) {
+  std::vector<ObsMetric> out;
   for (const Target& t : spec.targets)
     for (const Observation& o : t.observations) {
       ensemble::MetricSpec m = t.metric;
@@ -42,7 +46,7 @@ std::vector<ensemble::MetricSpec> observation_metrics(const Spec& spec) {
         m.from_hours = o.time_hours - 0.5 / 3600, m.to_hours = o.time_hours + 0.5 / 3600;
         m.reduce = ensemble::Reduce::Final;
       }
-      out.push_back(m);
+      out.push_back({m, t.has_denominator ? &t.denominator : nullptr});
     }
   return out;
 }
@@ -140,8 +144,11 @@ class Driver {
           const io::ResultsSummary res = io::read_results(file);
           for (size_t k = 0; k < metrics_.size(); ++k) {
             std::string units;
-            const std::vector<double> s = ensemble::metric_series(res, metrics_[k], file, units);
-            sum[k] += ensemble::reduce_metric(s, res.time_s, metrics_[k]);
+            const ensemble::MetricSpec& m = metrics_[k].metric;
+            double value = ensemble::reduce_metric(ensemble::metric_series(res, m, file, units), res.time_s, m);
+            if (const ensemble::MetricSpec* d = metrics_[k].denominator)
+              value /= ensemble::reduce_metric(ensemble::metric_series(res, *d, file, units), res.time_s, *d);
+            sum[k] += value;
           }
         } catch (const std::exception& ex) {
           e.status = "failed", e.error = ex.what();
@@ -176,7 +183,7 @@ class Driver {
 
   const Spec& spec_;
   const Options& o_;
-  std::vector<ensemble::MetricSpec> metrics_;
+  std::vector<ObsMetric> metrics_;
   std::string work_;
   ensemble::Plan plan_;
   std::map<std::vector<double>, int> cache_;

@@ -40,15 +40,23 @@ std::string today_utc() {
   return buf;
 }
 
+std::string metric_text(const ensemble::MetricSpec& m, const std::string& csv);
 std::string selection_text(const Target& t) {
-  std::string s = t.metric.labels.empty() ? "" : "[";
-  for (size_t i = 0; i < t.metric.labels.size(); ++i) s += (i ? "+" : "") + t.metric.labels[i];
-  if (!t.metric.labels.empty()) s += "] ";
-  if (!t.csv.empty()) return s + "series from " + fs::path(t.csv).filename().string();
-  if (t.metric.to_hours - t.metric.from_hours < 2.0 / 3600) return s + "at " + format_number(t.metric.from_hours + 0.5 / 3600) + " h";
-  s += ensemble::reduce_name(t.metric.reduce);
-  if (t.metric.from_hours > 0 || std::isfinite(t.metric.to_hours))
-    s += " over " + format_number(t.metric.from_hours) + "-" + (std::isfinite(t.metric.to_hours) ? format_number(t.metric.to_hours) : "end") + " h";
+  std::string s = metric_text(t.metric, t.csv);
+  if (t.has_denominator) s += " / " + t.denominator.path + " " + metric_text(t.denominator, "");
+  return s;
+}
+std::string metric_text(const ensemble::MetricSpec& m, const std::string& csv) {
+  std::string s = m.labels.empty() ? "" : "[";
+  if (m.labels.size() > 3) s += std::to_string(m.labels.size()) + " labels: " + m.labels.front() + "+...+" + m.labels.back();
+  else
+    for (size_t i = 0; i < m.labels.size(); ++i) s += (i ? "+" : "") + m.labels[i];
+  if (!m.labels.empty()) s += "] ";
+  if (!csv.empty()) return s + "series from " + fs::path(csv).filename().string();
+  if (m.to_hours - m.from_hours < 2.0 / 3600) return s + "at " + format_number(m.from_hours + 0.5 / 3600) + " h";
+  s += ensemble::reduce_name(m.reduce);
+  if (m.from_hours > 0 || std::isfinite(m.to_hours))
+    s += " over " + format_number(m.from_hours) + "-" + (std::isfinite(m.to_hours) ? format_number(m.to_hours) : "end") + " h";
   return s;
 }
 
@@ -299,7 +307,7 @@ Loaded load(const std::string& path) {
 std::string num(double x) {
   if (!std::isfinite(x)) return "-";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", x);
+  std::snprintf(buf, sizeof buf, "%.6g", x);
   return buf;
 }
 

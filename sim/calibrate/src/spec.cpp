@@ -55,7 +55,7 @@ double Prior::nll(double x) const {
     case PriorKind::None: return 0;
     case PriorKind::Normal: return 0.5 * std::pow((x - a) / b, 2);
     case PriorKind::LogNormal:
-      return x > 0 ? 0.5 * std::pow((std::log(x) - a) / b, 2) + std::log(x) : std::numeric_limits<double>::infinity();
+      return x > 0 ? 0.5 * std::pow((std::log(x) - a) / b, 2) : std::numeric_limits<double>::infinity();
     case PriorKind::Uniform: return x >= a && x <= b ? 0 : std::numeric_limits<double>::infinity();
   }
   return 0;
@@ -181,7 +181,7 @@ Parameter parameter(const Reader& r, const toml::table& t, size_t i, const Scena
   const KeySpec* spec = probe.schema().find(p.key);
   if (!spec) {
     const std::string near = probe.schema().suggest(p.key);
-    r.fail(*t.get("key"), p.key, "unknown key" + (near.empty() ? "" : " (did you mean " + near + "?)"));
+    r.fail(*t.get("key"), p.key, "unknown key" + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
   }
   if (spec->kind != ValueKind::Float && spec->kind != ValueKind::Int)
     r.fail(*t.get("key"), p.key, std::string("expected a number key to fit, it is a ") + kind_name(spec->kind) + " key");
@@ -193,7 +193,7 @@ Parameter parameter(const Reader& r, const toml::table& t, size_t i, const Scena
   if (!(p.lower < p.upper)) r.fail(*b, at + "bounds", "expected lower < upper, got [" + format_number(p.lower) + ", " + format_number(p.upper) + "]");
   for (double x : {p.lower, p.upper})
     if (!in_range(*spec, x))
-      r.fail(*b, p.key, "bounds [" + format_number(p.lower) + ", " + format_number(p.upper) + "] leave the key's own range: " +
+      r.fail(*b, p.key, "bounds [" + format_number(p.lower) + ", " + format_number(p.upper) + "] leave the key's own range: expected " +
                             spec->expectation() + ", got " + format_number(x));
   if (const auto* tr = t.get("transform")) {
     const std::string name = r.string(*tr, at + "transform");
@@ -292,14 +292,8 @@ std::vector<Observation> read_observed_csv(const std::string& file, double relat
   return out;
 }
 
-Target target(const Reader& r, const toml::table& t, size_t i, const std::string& folder) {
-  const std::string at = "target[" + std::to_string(i) + "].";
-  r.known_keys(t, at, {"name", "path", "labels", "reduce", "window_hours", "at_hours", "observed", "sigma",
-                       "relative_error", "weight", "csv"});
-  Target g;
-  g.loc = r.at(t);
-  MetricSpec& m = g.metric;
-  m.loc = g.loc;
+// path, labels, reduce, window_hours / at_hours of a target or its divide_by
+void read_metric(const Reader& r, const toml::table& t, const std::string& at, MetricSpec& m) {
   if (!t["path"]) r.fail(t, at + "path", "expected a series path, e.g. path = \"housing/offered\"");
   m.path = r.string(*t.get("path"), at + "path");
   if (const auto* labels = t.get("labels")) {
@@ -324,6 +318,23 @@ Target target(const Reader& r, const toml::table& t, size_t i, const std::string
     const double h = r.number(*a, at + "at_hours");
     if (h < 0) r.fail(*a, at + "at_hours", "expected hours >= 0");
     m.from_hours = h - 0.5 / 3600, m.to_hours = h + 0.5 / 3600, m.reduce = Reduce::Final;
+  }
+}
+
+Target target(const Reader& r, const toml::table& t, size_t i, const std::string& folder) {
+  const std::string at = "target[" + std::to_string(i) + "].";
+  r.known_keys(t, at, {"name", "path", "labels", "reduce", "window_hours", "at_hours", "observed", "sigma",
+                       "relative_error", "weight", "csv", "divide_by"});
+  Target g;
+  g.loc = r.at(t);
+  g.metric.loc = g.loc;
+  read_metric(r, t, at, g.metric);
+  if (const auto* d = t.get("divide_by")) {
+    const auto& dt = r.table(*d, at + "divide_by");
+    r.known_keys(dt, at + "divide_by.", {"path", "labels", "reduce", "window_hours", "at_hours"});
+    g.has_denominator = true;
+    g.denominator.loc = r.at(dt);
+    read_metric(r, dt, at + "divide_by.", g.denominator);
   }
   if (const auto* w = t.get("weight")) g.weight = r.positive(*w, at + "weight");
   double relative = 0;
@@ -353,7 +364,7 @@ Target target(const Reader& r, const toml::table& t, size_t i, const std::string
     }
     g.observations.push_back(o);
   }
-  g.name = t["name"] ? r.string(*t.get("name"), at + "name") : m.id();
+  g.name = t["name"] ? r.string(*t.get("name"), at + "name") : g.metric.id();
   return g;
 }
 
@@ -362,24 +373,31 @@ void check_targets(const Spec& spec, const Scenario& sc) {
   Simulation sim(sc, 1);
   const double duration = sc.get_double("run.duration_hours");
   const double every_h = double(sc.get_int("run.output_every_minutes")) / 60.0;
+  std::vector<std::pair<const Target*, const MetricSpec*>> all;
   for (const Target& t : spec.targets) {
-    const Series* s = sim.metrics().find_series(t.metric.path);
+    all.push_back({&t, &t.metric});
+    if (t.has_denominator) all.push_back({&t, &t.denominator});
+  }
+  for (const auto& [tp, mp] : all) {
+    const Target& t = *tp;
+    const MetricSpec& metric = *mp;
+    const Series* s = sim.metrics().find_series(metric.path);
     if (!s) {
       std::string known;
       for (const auto& x : sim.metrics().series()) known += (known.empty() ? "" : ", ") + x.info.path;
-      throw ScenarioError(t.loc, "path", "no module publishes " + t.metric.path + " in this scenario (published: " + known + ")");
+      throw ScenarioError(t.loc, "path", "no module publishes " + metric.path + " in this scenario (published: " + known + ")");
     }
-    for (const auto& label : t.metric.labels)
+    for (const auto& label : metric.labels)
       if (std::find(s->breakdown.labels.begin(), s->breakdown.labels.end(), label) == s->breakdown.labels.end()) {
         std::string known;
         for (const auto& l : s->breakdown.labels) known += (known.empty() ? "" : ", ") + l;
-        throw ScenarioError(t.loc, "labels", "no label \"" + label + "\" in " + t.metric.path +
+        throw ScenarioError(t.loc, "labels", "no label \"" + label + "\" in " + metric.path +
                                                  (known.empty() ? " (a series without a breakdown)" : " (labels: " + known + ")"));
       }
-    if (t.metric.from_hours > duration)
+    if (metric.from_hours > duration)
       throw ScenarioError(t.loc, "window_hours", "starts after the run's end (" + format_number(duration) + " h)");
     for (const auto& o : t.observations) {
-      if (o.time_hours < 0) continue;
+      if (o.time_hours < 0 || mp != &t.metric) continue;
       const double k = o.time_hours / every_h;
       if (o.time_hours > duration + 1e-9 || (std::fabs(k - std::round(k)) > 1e-9 && std::fabs(o.time_hours - duration) > 1e-9))
         throw ScenarioError(o.loc, "time", "no output sample at " + format_number(o.time_hours) + " h (samples every " +

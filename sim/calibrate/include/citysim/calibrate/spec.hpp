@@ -21,7 +21,8 @@ const char* prior_name(PriorKind p);
 struct Prior {
   PriorKind kind = PriorKind::None;
   double a = 0, b = 0;
-  // the negative log density at x up to a constant (0 for none; +inf outside a uniform's range)
+  // the negative log density up to a constant (0 for none; +inf outside a uniform's range);
+  // a lognormal's is that of log x (a normal prior on the log), so it is never negative
   double nll(double x) const;
 };
 
@@ -53,6 +54,8 @@ struct Observation {
 struct Target {
   std::string name;              // default: the metric's id
   ensemble::MetricSpec metric;   // path, labels, reduction, window
+  bool has_denominator = false;   // divide_by: the simulated value is metric / denominator
+  ensemble::MetricSpec denominator;  // (a ratio such as daytime / night-time population)
   double weight = 1;
   std::string csv;               // the observed series' file (empty: a single observation)
   std::vector<Observation> observations;
