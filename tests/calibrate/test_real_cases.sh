@@ -17,9 +17,13 @@ assert f.attrs["complete"] == 1 and status[best] == "ok"
 z = f["evaluations/residual"][:]
 assert f.attrs["loss_best"] < f.attrs["loss_initial"], (f.attrs["loss_best"], f.attrs["loss_initial"])
 if case == "housing":
-    # about 395 units a round at the literature hazards, against about 200: the fit moves
-    # most of the way with hazards cut far below their priors
-    assert z[init, 0] > 5 and abs(z[best, 0]) < 0.5 * z[init, 0], z[[init, best], 0]
+    # about 395 units a round at the literature hazards, against about 200: units let
+    # outside the rounds close the gap with the move-out hazard near its prior
+    assert z[init, 0] > 5 and abs(z[best, 0]) < 1, z[[init, best], 0]
+    keys = list(f["parameters/key"].asstr()[:]); x = f["parameters/optimum"][:]
+    share = x[keys.index("housing.held_back_share")]
+    assert 0.2 < share < 0.7, share
+    assert x[keys.index("housing.move_out_rate_at_40")] > 0.01, x
 else:
     assert (z[best] ** 2).sum() < (z[init] ** 2).sum()
     assert all(abs(z[best]) < 1.0), z[best]

@@ -364,7 +364,11 @@ std::string report_text(const std::string& path) {
     out << "\ncorrelation:\n";
     for (size_t i = 0; i < l.P; ++i) {
       out << "  ";
-      for (size_t j = 0; j < l.P; ++j) out << std::setw(9) << num(l.correlation[i * l.P + j]);
+      for (size_t j = 0; j < l.P; ++j) {
+        char cell[32];
+        std::snprintf(cell, sizeof cell, "%8.3f", l.correlation[i * l.P + j]);
+        out << cell;
+      }
       out << "   " << l.key[i] << "\n";
     }
   }

@@ -655,9 +655,10 @@ void HousingModule::end_tenancy(uint32_t u, ExitReason reason, int32_t day, int 
   st.status[u] = uint8_t(UnitStatus::Repair);
   st.ready_day[u] = day + std::max(1, int32_t(std::lround(days)));
   push(agenda_item(st.ready_day[u], kReady, u));
-  // held back from the rounds: let directly once repaired (drawn only when the share is
-  // above 0, so runs without it make the same draws as before)
-  if (params_.held_back_share > 0 && d.uniform(0, 1) < params_.held_back_share) {
+  // held back from the rounds: let directly once repaired, unless a round already let it
+  // (a predicted offer); drawn only when the share is above 0, so runs without it make
+  // the same draws as before
+  if (params_.held_back_share > 0 && !st.let[u] && d.uniform(0, 1) < params_.held_back_share) {
     st.let[u] = 1;
     st.predicted_offer[u] = 0;
     st.next_age[u] = uint8_t(30 + d.below(50));
