@@ -101,4 +101,26 @@ assert np.isfinite(f["parameters/se"][0]) and f["parameters/se"][0] > 0
 assert tomllib.load(open(sys.argv[3], "rb"))["housing"]["move_out_rate_at_40"] == x
 PY
 expect 2 "" "$CITYSIM" calibrate
+
+# ---- Ctrl-C: the evaluations so far in FILE.partial with complete = 0, exit 130, no
+# calibrated scenario, and no complete file replaced
+sed 's/^max_evaluations = 12/max_evaluations = 500\nxtol_rel = 1e-12\nftol_abs = 1e-12\nreplicates = 4/' "$TMP/fit.cal.toml" > "$TMP/long.cal.toml"
+"$CITYSIM" calibrate "$TMP/long.cal.toml" -o "$TMP/int/long.calibration.h5" -q &
+pid=$!
+sleep 3
+kill -INT $pid
+wait $pid
+rc=$?
+[ "$rc" = 130 ] || fail "an interrupted calibration exited $rc, expected 130"
+[ -f "$TMP/int/long.calibration.h5.partial" ] || fail "no .partial after Ctrl-C"
+[ -e "$TMP/int/long.calibration.h5" ] && fail "an interrupted calibration wrote the complete file"
+[ -e "$TMP/int/long.calibration.scenario.toml" ] && fail "an interrupted calibration wrote a calibrated scenario"
+/usr/bin/python3 - "$TMP/int/long.calibration.h5.partial" <<'PY' || fail "the .partial file"
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+assert f.attrs["complete"] == 0 and f.attrs["evaluations"] >= 1, dict(f.attrs)
+status = list(f["evaluations/status"].asstr()[:])
+assert status[0] == "ok" and set(status) <= {"ok", "interrupted"}, status
+PY
+expect 0 "INCOMPLETE" "$CITYSIM" calibrate report "$TMP/int/long.calibration.h5.partial"
 finish "calibrate"

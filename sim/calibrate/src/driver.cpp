@@ -135,7 +135,7 @@ class Driver {
         e.wall_seconds += rec.wall_seconds;
         result.member_seconds += rec.wall_seconds;
         if (rec.status != "complete") {
-          e.status = "failed";
+          e.status = rec.status == "interrupted" ? "interrupted" : "failed";
           e.error = rec.status == "failed" ? "replicate " + std::to_string(r) + ": " + rec.error : "replicate " + std::to_string(r) + " " + rec.status;
           break;
         }

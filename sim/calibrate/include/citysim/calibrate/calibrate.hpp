@@ -26,7 +26,7 @@ struct Evaluation {
   std::vector<double> u;       // the optimiser's unit coordinates
   double loss = kInfeasibleLoss, misfit = 0, prior = 0;  // loss = misfit + prior
   std::vector<double> simulated, residual;  // per observation (Spec order): mean over replicates; (sim - obs) / sigma
-  std::string status = "ok", error;         // ok | failed
+  std::string status = "ok", error;         // ok | failed | interrupted (Ctrl-C)
   double wall_seconds = 0;     // of its members (summed)
 };
 
