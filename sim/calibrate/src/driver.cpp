@@ -241,8 +241,15 @@ void hessian(const Spec& spec, Driver& d) {
     for (size_t j = i + 1; j < P; ++j)
       for (double si : {1.0, -1.0})
         for (double sj : {1.0, -1.0}) pts.push_back(shifted(i, si, j, sj));
+  const int search_best = res.best;
   const std::vector<int> idx = d.evaluate(pts, "hessian");
   if (d.stopped()) return;
+  if (res.best != search_best)
+    res.warnings.push_back("a point of the Hessian stencil (evaluation " + std::to_string(res.best) + ", loss " +
+                           format_number(res.evaluations[size_t(res.best)].loss) + ") is below the optimiser's optimum (evaluation " +
+                           std::to_string(search_best) + ", loss " + format_number(res.evaluations[size_t(search_best)].loss) +
+                           "): the loss is flat at this scale; the optimum reported is that point, the standard errors are "
+                           "taken around the optimiser's");
   std::vector<double> f;
   bool failed = false;
   for (int k : idx) {
