@@ -13,6 +13,7 @@ through ``Simulation.metrics()`` with no extra binding code.
 """
 from . import _citysim
 from ._citysim import ScenarioError, format_datetime, parse_datetime
+from .calibration import Calibration, open_calibration
 from .ensemble import Ensemble, fan_chart, open_ensemble
 from .grid import Grid, mesh_center, mesh_code
 from .results import Result, open
@@ -35,4 +36,4 @@ def data_dir() -> str:
 
 __all__ = ["Scenario", "ScenarioError", "Simulation", "Result", "Grid", "open", "schema", "event_kinds",
            "mesh_code", "mesh_center", "format_datetime", "parse_datetime", "enum_names", "data_dir",
-           "Ensemble", "open_ensemble", "fan_chart", "__version__"]
+           "Ensemble", "open_ensemble", "fan_chart", "Calibration", "open_calibration", "__version__"]
