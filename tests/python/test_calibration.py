@@ -62,6 +62,6 @@ def test_calibration_runs_and_reads_back(tmp_path):
 def test_a_bad_spec_raises_with_file_line_key(tmp_path):
     (tmp_path / "tiny.toml").write_text(TINY)
     (tmp_path / "bad.cal.toml").write_text(SPEC.format(label="moved"))
-    with pytest.raises(ValueError, match=r"bad.cal.toml:8: key 'labels': no label \"moved\""):
+    with pytest.raises(ValueError, match=r"bad.cal.toml:11: key 'labels': no label \"moved\""):
         citysim.Calibration.load(tmp_path / "bad.cal.toml").run(out=tmp_path / "bad.calibration.h5")
     assert not (tmp_path / "bad.calibration.h5").exists()

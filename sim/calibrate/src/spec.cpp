@@ -293,10 +293,13 @@ std::vector<Observation> read_observed_csv(const std::string& file, double relat
 }
 
 // path, labels, reduce, window_hours / at_hours of a target or its divide_by
-void read_metric(const Reader& r, const toml::table& t, const std::string& at, MetricSpec& m) {
+void read_metric(const Reader& r, const toml::table& t, const std::string& at, MetricSpec& m, SourceLoc& path_loc,
+                 SourceLoc& labels_loc) {
   if (!t["path"]) r.fail(t, at + "path", "expected a series path, e.g. path = \"housing/offered\"");
   m.path = r.string(*t.get("path"), at + "path");
+  path_loc = labels_loc = r.at(*t.get("path"));
   if (const auto* labels = t.get("labels")) {
+    labels_loc = r.at(*labels);
     if (!labels->is_array() || labels->as_array()->empty()) r.fail(*labels, at + "labels", "expected a non-empty list of breakdown labels");
     for (const auto& l : *labels->as_array()) m.labels.push_back(r.string(l, at + "labels"));
   }
@@ -328,13 +331,13 @@ Target target(const Reader& r, const toml::table& t, size_t i, const std::string
   Target g;
   g.loc = r.at(t);
   g.metric.loc = g.loc;
-  read_metric(r, t, at, g.metric);
+  read_metric(r, t, at, g.metric, g.path_loc, g.labels_loc);
   if (const auto* d = t.get("divide_by")) {
     const auto& dt = r.table(*d, at + "divide_by");
     r.known_keys(dt, at + "divide_by.", {"path", "labels", "reduce", "window_hours", "at_hours"});
     g.has_denominator = true;
     g.denominator.loc = r.at(dt);
-    read_metric(r, dt, at + "divide_by.", g.denominator);
+    read_metric(r, dt, at + "divide_by.", g.denominator, g.denominator_path_loc, g.denominator_labels_loc);
   }
   if (const auto* w = t.get("weight")) g.weight = r.positive(*w, at + "weight");
   double relative = 0;
@@ -381,17 +384,20 @@ void check_targets(const Spec& spec, const Scenario& sc) {
   for (const auto& [tp, mp] : all) {
     const Target& t = *tp;
     const MetricSpec& metric = *mp;
+    const bool den = mp != &t.metric;
+    const SourceLoc& path_at = den ? t.denominator_path_loc : t.path_loc;
+    const SourceLoc& labels_at = den ? t.denominator_labels_loc : t.labels_loc;
     const Series* s = sim.metrics().find_series(metric.path);
     if (!s) {
       std::string known;
       for (const auto& x : sim.metrics().series()) known += (known.empty() ? "" : ", ") + x.info.path;
-      throw ScenarioError(t.loc, "path", "no module publishes " + metric.path + " in this scenario (published: " + known + ")");
+      throw ScenarioError(path_at, "path", "no module publishes " + metric.path + " in this scenario (published: " + known + ")");
     }
     for (const auto& label : metric.labels)
       if (std::find(s->breakdown.labels.begin(), s->breakdown.labels.end(), label) == s->breakdown.labels.end()) {
         std::string known;
         for (const auto& l : s->breakdown.labels) known += (known.empty() ? "" : ", ") + l;
-        throw ScenarioError(t.loc, "labels", "no label \"" + label + "\" in " + metric.path +
+        throw ScenarioError(labels_at, "labels", "no label \"" + label + "\" in " + metric.path +
                                                  (known.empty() ? " (a series without a breakdown)" : " (labels: " + known + ")"));
       }
     if (metric.from_hours > duration)

@@ -56,6 +56,8 @@ struct Target {
   ensemble::MetricSpec metric;   // path, labels, reduction, window
   bool has_denominator = false;   // divide_by: the simulated value is metric / denominator
   ensemble::MetricSpec denominator;  // (a ratio such as daytime / night-time population)
+  // where the spec names the path and the labels (of the metric, then of divide_by)
+  SourceLoc path_loc, labels_loc, denominator_path_loc, denominator_labels_loc;
   double weight = 1;
   std::string csv;               // the observed series' file (empty: a single observation)
   std::vector<Observation> observations;
