@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release -DPython_EXECUTABLE=$(PYTHON)
 
-.PHONY: all deps build demo test bench docs golden clean fuzz sanitize tsan
+.PHONY: all deps build demo test bench docs golden clean fuzz sanitize tsan calibrate
 
 all: build
 
@@ -24,6 +24,13 @@ demo: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# the bundled calibration cases in full (calibration/*.cal.toml; make test runs them reduced):
+# calibration files in results/, calibrated scenarios beside them
+CALIBRATIONS = housing daytime
+calibrate: build
+	@mkdir -p results
+	for c in $(CALIBRATIONS); do $(BUILD)/bin/citysim calibrate calibration/$$c.cal.toml -o results/$$c.calibration.h5 --jobs $(JOBS) || exit 1; done
 
 bench: build
 	bench/run.sh 5 1 $(JOBS)

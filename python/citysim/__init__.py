@@ -17,6 +17,7 @@ through ``Simulation.metrics()`` with no extra binding code.
 """
 from . import _citysim
 from ._citysim import ScenarioError, SnapshotError, format_datetime, parse_datetime
+from .calibration import Calibration, open_calibration
 from .ensemble import Ensemble, fan_chart, open_ensemble
 from .grid import Grid, mesh_center, mesh_code
 from .results import Result, open
@@ -39,4 +40,4 @@ def data_dir() -> str:
 
 __all__ = ["Scenario", "ScenarioError", "ScenarioFileNotFoundError", "SnapshotError", "FieldView", "to_netcdf", "Simulation", "Result", "Grid", "open", "schema", "event_kinds",
            "mesh_code", "mesh_center", "format_datetime", "parse_datetime", "enum_names", "data_dir",
-           "Ensemble", "open_ensemble", "fan_chart", "__version__"]
+           "Ensemble", "open_ensemble", "fan_chart", "Calibration", "open_calibration", "__version__"]

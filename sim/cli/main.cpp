@@ -15,6 +15,7 @@
 #include "citysim/io/results.hpp"
 #include "citysim/io/scenario_file.hpp"
 #include "citysim/simulation.hpp"
+#include "calibrate_cmd.hpp"
 #include "ensemble_cmd.hpp"
 #include "output_path.hpp"
 #include "progress.hpp"
@@ -224,7 +225,7 @@ std::string version_text() {
   H5get_libversion(&major, &minor, &release);
   std::string text = std::string("citysim ") + kVersion + " (revision " + io::git_revision() + ")\n";
   text += "features: hdf5 " + std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
-#if defined(CITYSIM_WITH_MPI) || (defined(CITYSIM_HAVE_MPI) && CITYSIM_HAVE_MPI)  // CMake: 1 with MPI, else 0 or unset
+#if CITYSIM_HAVE_MPI  // CMake: 1 with the mpirun launcher, else 0
   text += ", mpi on";
 #else
   text += ", mpi off";
@@ -307,6 +308,7 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("schema", "print the scenario reference (markdown) generated from the schema");
   const auto ensemble = cli::add_ensemble_command(app);
+  const auto calibrate = cli::add_calibrate_command(app);
 
   try {
     app.parse(argc, argv);
@@ -329,6 +331,7 @@ int main(int argc, char** argv) {
     if (*resume) return cmd_resume(snapshot_path, out, build_options.threads, quiet, overwrite_incomplete, checkpoints);
     if (*validate) return cmd_validate(build_options);
     if (app.got_subcommand("ensemble")) return ensemble();
+    if (app.got_subcommand("calibrate")) return calibrate();
     if (*info) {
       const io::ResultsSummary r = io::read_results(result_path);
       std::fputs((json ? io::describe_results_json(r, result_path) : io::describe_results(r, result_path)).c_str(), stdout);

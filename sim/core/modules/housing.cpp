@@ -70,6 +70,10 @@ void HousingParams::keys(ParamKeys& k) {
   rate("housing.child_leave_rate", child_leave_rate, "annual rate at which a grown child leaves a household of 3+ with a head aged 45-69");
   k.key("housing.repair_days_base", repair_days_base, "repair days of a vacated unit in a new building (England relets: median 29 days empty)").units("d").at_least(0);
   k.key("housing.repair_days_per_decade", repair_days_per_decade, "extra repair days per decade of building age").units("d").at_least(0);
+  k.key("housing.held_back_share", held_back_share,
+        "share of vacated units let outside the recruitment rounds once repaired (relocation of tenants from estates being "
+        "rebuilt, special-purpose allocations); 0 = every vacated unit is offered in a round")
+      .range(0, 0.95);
   std::string policy_name = policy == HousingPolicy::Predicted ? "predicted" : "vacant_only";
   k.key("housing.policy", policy_name,
         "what a round offers: vacant_only (policy A) or predicted (policy B: also units predicted to fall vacant before the move-in date)")
@@ -651,6 +655,17 @@ void HousingModule::end_tenancy(uint32_t u, ExitReason reason, int32_t day, int 
   st.status[u] = uint8_t(UnitStatus::Repair);
   st.ready_day[u] = day + std::max(1, int32_t(std::lround(days)));
   push(agenda_item(st.ready_day[u], kReady, u));
+  // held back from the rounds: let directly once repaired, unless a round already let it
+  // (a predicted offer); drawn only when the share is above 0, so runs without it make
+  // the same draws as before
+  if (params_.held_back_share > 0 && !st.let[u] && d.uniform(0, 1) < params_.held_back_share) {
+    st.let[u] = 1;
+    st.predicted_offer[u] = 0;
+    st.next_age[u] = uint8_t(30 + d.below(50));
+    st.next_size[u] = uint8_t(1 + d.below(4));
+    st.next_income[u] = 0;
+    st.move_in_day[u] = st.ready_day[u];
+  }
 }
 
 void HousingModule::move_in(uint32_t u, int32_t day) {

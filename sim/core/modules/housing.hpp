@@ -54,6 +54,9 @@ struct HousingParams {
   double birth_rate_under_45 = 0.04, child_leave_rate = 0.05;
   // repairs
   double repair_days_base = 20, repair_days_per_decade = 5;
+  // vacated units let outside the rounds (relocation of tenants from estates being rebuilt,
+  // special-purpose allocations): 0 = every vacated unit goes to a round (docs/models/housing.md)
+  double held_back_share = 0.0;
   // recruitment
   HousingPolicy policy = HousingPolicy::VacantOnly;
   std::vector<double> round_months = {2, 5, 8, 11};

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "citysim/ensemble/ensemble.hpp"
+#include "citysim/ensemble/metric.hpp"
 #include "citysim/ensemble/stats.hpp"
 #include "citysim/io/results.hpp"
 #include "citysim/simulation.hpp"
@@ -33,51 +34,6 @@ void write_strings(hid_t parent, const std::string& name, const std::vector<std:
   for (const auto& v : values) ptrs.push_back(v.c_str());
   Handle type = h5::vlen_string_type();
   h5::write_dataset(parent, name, type, {hsize_t(values.size())}, ptrs.data());
-}
-
-// one member's metric per sample: the selected breakdown columns summed
-std::vector<double> metric_series(const io::ResultsSummary& r, const MetricSpec& m, const std::string& file,
-                                  std::string& units) {
-  const auto it = std::find_if(r.series.begin(), r.series.end(), [&](const io::SeriesData& s) { return s.path == m.path; });
-  if (it == r.series.end()) {
-    std::string known;
-    for (const auto& s : r.series) known += (known.empty() ? "" : ", ") + s.path;
-    throw ScenarioError(m.loc, "metric.path", "no series " + m.path + " in " + file + " (it has: " + known + ")");
-  }
-  std::vector<size_t> columns;
-  for (const auto& label : m.labels) {
-    const auto at = std::find(it->labels.begin(), it->labels.end(), label);
-    if (at == it->labels.end()) {
-      std::string known;
-      for (const auto& l : it->labels) known += (known.empty() ? "" : ", ") + l;
-      throw ScenarioError(m.loc, "metric.labels", "no label \"" + label + "\" in " + m.path + " (labels: " + known + ")");
-    }
-    columns.push_back(size_t(at - it->labels.begin()));
-  }
-  if (columns.empty())
-    for (size_t c = 0; c < it->width; ++c) columns.push_back(c);
-  units = it->units;
-  std::vector<double> out(it->values.size() / it->width, 0.0);
-  for (size_t t = 0; t < out.size(); ++t)
-    for (size_t c : columns) out[t] += it->values[t * it->width + c];
-  return out;
-}
-
-double reduce(const std::vector<double>& series, const std::vector<double>& time_s, const MetricSpec& m) {
-  double sum = 0, max = -std::numeric_limits<double>::infinity(), last = kNaN;
-  size_t n = 0;
-  for (size_t t = 0; t < series.size() && t < time_s.size(); ++t) {
-    if (time_s[t] < m.from_hours * 3600 || time_s[t] > m.to_hours * 3600) continue;
-    sum += series[t], max = std::max(max, series[t]), last = series[t], ++n;
-  }
-  if (n == 0) return kNaN;
-  switch (m.reduce) {
-    case Reduce::Final: return last;
-    case Reduce::Sum: return sum;
-    case Reduce::Max: return max;
-    case Reduce::Mean: return sum / double(n);
-  }
-  return kNaN;
 }
 
 template <class F>
@@ -178,7 +134,7 @@ void write_ensemble(const Plan& plan, const std::vector<MemberRecord>& records, 
         const std::string file_name = member_path(plan, records[i].member);
         const std::vector<double> s = metric_series(results[i], m, file_name, units);
         std::copy(s.begin(), s.begin() + std::min(s.size(), T), values.begin() + i * T);
-        reduced[i] = reduce(s, results[i].time_s, m);
+        reduced[i] = reduce_metric(s, results[i].time_s, m);
       }
       Handle g = h5::create_group(summaries, m.id());
       h5::set_attr(g, "path", m.path);
