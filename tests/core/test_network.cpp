@@ -365,9 +365,10 @@ BOOST_AUTO_TEST_CASE(generated_city_carries_the_day_and_satellites_wait_for_depl
   Simulation sim(sc, 2);
   sim.run();
   const size_t sat = size_t(SiteKind::Satellite), wifi = size_t(SiteKind::Wifi);
-  // 4 municipal offices + 15 city facilities, stored until 08:00
+  // 4 municipal offices + the rest of the 77 at the busiest places, one per populated cell
+  // (the 40 of these four wards), stored until 08:00
   BOOST_TEST(at(sim, "network/sites_up", 1, sat) == 0.0);
-  BOOST_TEST(at(sim, "network/sites_up", 2, sat) == 19.0);
+  BOOST_TEST(at(sim, "network/sites_up", 2, sat) == 44.0);
   BOOST_TEST(at(sim, "network/sites_up", 1, wifi) == 1600.0);
   BOOST_TEST(at(sim, "network/offered", 2) > 10000.0);
   BOOST_TEST(at(sim, "network/blocking", 2) < 0.01);
@@ -377,15 +378,18 @@ BOOST_AUTO_TEST_CASE(generated_city_carries_the_day_and_satellites_wait_for_depl
 }
 
 BOOST_AUTO_TEST_CASE(the_whole_satellite_fleet_is_placed_in_a_city_of_a_few_wards) {
-  // one terminal per municipal office, the rest at the busiest places: four wards still get
-  // all 77 (the rest used to be counted as 77 - 62 whatever the city)
+  // one terminal per municipal office, the rest (77 - offices) at the busiest places, one per
+  // populated cell: four wards place 73 more, as many as they have cells (the rest used to
+  // be counted as 77 - 62 = 15 whatever the city)
   const Scenario sc = test::small_city(1, "[network]\nenabled = true\nisland_satellite_wifi = 0\n");
   const Grid g = build_city(CityParams::from(sc), 1);
   const Sites sites = generate_sites(NetworkParams::from(sc), g, 1);
-  int stored = 0;
+  int stored = 0, populated = 0;
   for (size_t i = 0; i < sites.size(); ++i) stored += SiteKind(sites.kind[i]) == SiteKind::Satellite && sites.deploy_at[i] == kNever;
+  for (size_t c = 0; c < g.size(); ++c) populated += g.is_land(c) && std::max(g.population[c], g.day_places[c]) > 0;
   BOOST_TEST(g.municipalities.size() == 4u);
-  BOOST_TEST(stored == 77);
+  BOOST_TEST(populated == 40);
+  BOOST_TEST(stored == 4 + std::min(73, populated));
 }
 
 BOOST_AUTO_TEST_CASE(no_pool_reaches_two_tiles_that_attach_at_once) {

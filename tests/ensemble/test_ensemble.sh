@@ -181,4 +181,60 @@ printf 'base = "tiny.toml"\n[sample]\nmethod = "sobol"\nn = 4\nseed = 3\n[sample
   bad sobolwide "sobolwide.ens.toml:5: key 'sample.ranges': method = \"sobol\" takes at most 21 keys (the Joe-Kuo direction numbers citysim embeds), got 22"
 printf 'base = "tiny.toml"\n[sample]\nmethod = "sobol"\nn = 10001\n[sample.ranges]\n"heat.shelters.outreach_share" = [0.0, 0.8]\n[[metric]]\npath = "residents/travelling"\n' |
   bad sobolmany "sobolmany.ens.toml:4: key 'sample.n': expected an integer in [1, 10000]"
+# ---- members branched from one snapshot: they share the run up to its time (identical
+# samples), replicates diverge after it by their seeds, variants apply their keys at it;
+# a variant changing a structural key is refused at its plan line; resume reuses members
+# (with the network on: its sessions are drawn as they start, so new seeds show at once;
+# the residents' day plans were drawn at midnight and stay the snapshot's)
+{ cat "$TMP/tiny.toml"; printf '[network]\nenabled = true\n'; } > "$TMP/tinynet.toml"
+"$CITYSIM" run "$TMP/tinynet.toml" -o "$TMP/snapbase.h5" -q --threads 2 --snapshot-at 2026-08-04T11:30 \
+  --checkpoint-dir "$TMP/snap" || fail "the run writing the snapshot"
+mv "$TMP"/snap/*.snap.h5 "$TMP/shared.snap.h5"
+cat > "$TMP/from.ens.toml" <<'TOML'
+base = "tinynet.toml"
+from = "shared.snap.h5"
+seed = 3
+replicates = 2
+[[variant]]
+name = "base"
+[[variant]]
+name = "outreach"
+set = { "heat.shelters.outreach_share" = 0.9, "heat.shelters.per_municipality" = 10 }
+[[metric]]
+path = "network/offered"
+reduce = "sum"
+TOML
+expect 0 "4 of 4 members complete" "$CITYSIM" ensemble "$TMP/from.ens.toml" -o "$TMP/f/from.ens.h5" --jobs 2
+expect 0 "4/4 members done (4 reused)" "$CITYSIM" ensemble "$TMP/from.ens.toml" -o "$TMP/f/from.ens.h5"
+/usr/bin/python3 - "$TMP/f/from.ens.members" "$TMP/snapbase.h5" <<'PYEOF' || fail "members branched from a snapshot"
+import sys, glob, h5py, numpy as np
+files = sorted(glob.glob(sys.argv[1] + "/*/r*.h5"))
+assert len(files) == 4, files
+base = h5py.File(sys.argv[2], "r")
+t = base["time_iso"][:].astype(str)
+cut = int(np.searchsorted(t, "2026-08-04T11:30:01"))  # the samples up to the snapshot
+ref = base["series/network/offered"][:cut]
+runs = [h5py.File(f, "r") for f in files]
+for f in runs:
+    x = f["series/network/offered"][:]
+    assert np.array_equal(x[:cut], ref), "before the snapshot every member is the snapshotted run"
+    assert f["meta"].attrs["snapshot_use"] == "branch"
+# base/r000 and base/r001: other seeds after the snapshot, so they differ there
+a, b = (f["series/network/offered"][cut:] for f in runs[:2])
+assert not np.array_equal(a, b), "replicates must diverge after the snapshot"
+PYEOF
+cat > "$TMP/fromcity.ens.toml" <<'TOML'
+base = "tinynet.toml"
+from = "shared.snap.h5"
+[[variant]]
+name = "bigger"
+set = { "city.population_scale" = 0.05 }
+[[metric]]
+path = "residents/travelling"
+TOML
+expect 2 "fromcity.ens.toml:5: key 'city.population_scale': cannot differ from the snapshot's scenario" \
+  "$CITYSIM" ensemble "$TMP/fromcity.ens.toml" -o "$TMP/g/x.ens.h5"
+printf 'base = "tinynet.toml"\nfrom = "nothing.snap.h5"\n[[metric]]\npath = "residents/travelling"\n' > "$TMP/fromnone.ens.toml"
+expect 2 "fromnone.ens.toml:2: key 'from':" "$CITYSIM" ensemble "$TMP/fromnone.ens.toml" -o "$TMP/g/x.ens.h5"
+
 finish ensemble

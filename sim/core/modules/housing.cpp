@@ -810,6 +810,7 @@ void HousingModule::run_round(World& w, int32_t today, int year) {
 }
 
 void HousingModule::step(World& w) {
+  seed_ = w.seed;  // the run's seed now (a branch from a snapshot may reseed)
   const CivilTime now = civil(w.clock.now());
   const int32_t today = int32_t(w.clock.day_index());
   // 1. a new month: draw this month's move-outs
@@ -822,6 +823,7 @@ void HousingModule::step(World& w) {
 }
 
 void HousingModule::on_event(const TimelineEvent& ev, World& w) {
+  seed_ = w.seed;
   HousingState& st = state_;
   if (ev.kind == "housing_rent_change") {
     st.move_out_shift += ev.get_double("move_out_log_odds");

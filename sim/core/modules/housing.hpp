@@ -199,7 +199,7 @@ class HousingModule final : public Module {
   void move_in(uint32_t unit, int32_t day);
   void push(uint64_t agenda_item);
   HousingParams params_;
-  uint64_t seed_ = 0;
+  uint64_t seed_ = 0;  // the run's seed, for the steps' helpers (set from the World at each step)
   const Grid& grid_;
   HousingState state_;
   std::vector<VacancyModel> models_;

@@ -87,8 +87,8 @@ namespace {
 class NetworkModule : public Module {
  public:
   NetworkModule(const Scenario& sc, const Grid& g) : params_(NetworkParams::from(sc)), grid_(g) {
-    seed_ = uint64_t(sc.get_int("run.seed"));
-    Sites sites = params_.sites_file.empty() ? generate_sites(params_, g, seed_) : load_sites(params_.sites_file, g);
+    const uint64_t seed = uint64_t(sc.get_int("run.seed"));
+    Sites sites = params_.sites_file.empty() ? generate_sites(params_, g, seed) : load_sites(params_.sites_file, g);
     state_ = make_network_state(std::move(sites), g);
     // bad event areas stop the run before it starts
     for (const auto& ev : sc.events())
@@ -161,9 +161,9 @@ class NetworkModule : public Module {
     }
   }
 
-  void on_event(const TimelineEvent& ev, World&) override {
+  void on_event(const TimelineEvent& ev, World& w) override {
     NetworkState& s = state_;
-    const Rng rng(seed_, Stream::Network);
+    const Rng rng(w.seed, Stream::Network);  // the run's seed now (a branch may reseed)
     s.next_site_change = kAlways;  // look at every site at the next tick
     if (ev.kind == "power_cut") {
       const double hours = ev.get_double("duration_hours");
@@ -296,7 +296,6 @@ class NetworkModule : public Module {
 
   NetworkParams params_;
   const Grid& grid_;
-  uint64_t seed_ = 1;
   NetworkState state_;
   SeriesId s_offered_ = 0, s_carried_ = 0, s_blocked_ = 0, s_dropped_ = 0, s_active_ = 0, s_blocking_ = 0,
            s_blocking_kind_ = 0, s_carried_kind_ = 0, s_blocking_muni_ = 0, s_up_ = 0, s_backup_ = 0, s_down_ = 0,

@@ -281,7 +281,10 @@ void Simulation::archive_section(size_t section, StateArchive& ar) {
     // what update_params rebuilt
     ar(changes_);
     if (ar.loading()) {
-      for (const auto& [key, value] : changes_) scenario_.set(key, value, SourceLoc{"snapshot", 0});
+      for (const auto& [key, value] : changes_) {
+        scenario_.set(key, value, SourceLoc{"snapshot", 0});
+        if (key == "run.seed") run_.seed = uint64_t(std::get<int64_t>(value));
+      }
       if (!changes_.empty())
         for (auto& m : modules_) m->update_params(scenario_);
     }
@@ -301,6 +304,13 @@ std::string Simulation::section_layout(size_t section) {
   StateArchive ar = StateArchive::layout();
   archive_section(section, ar);
   return ar.shape();
+}
+
+void Simulation::reseed(uint64_t seed) {
+  run_.seed = seed;
+  scenario_.set("run.seed", int64_t(seed), SourceLoc{"reseed", 0});
+  scenario_.overrides.push_back("run.seed=" + std::to_string(seed));
+  changes_.emplace_back("run.seed", scenario_.get("run.seed"));
 }
 
 std::unique_ptr<Simulation> Simulation::fork(int threads) {

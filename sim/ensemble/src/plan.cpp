@@ -81,6 +81,27 @@ Scenario Plan::scenario(const Member& m) const {
   return sc;
 }
 
+std::vector<io::Change> Plan::branch(const Member& m) const {
+  const io::SnapshotInfo info = io::read_snapshot_info(from);
+  const Scenario snap = io::snapshot_scenario(info);
+  Scenario sc = scenario(m);
+  sc.set("run.seed", snap.get("run.seed"), sc.loc_of("run.seed"));
+  return io::branch_changes(snap, sc);
+}
+
+std::pair<std::string, std::vector<std::string>> Plan::record(const Member& m) const {
+  if (from.empty()) {
+    const Scenario sc = scenario(m);
+    return {sc.source_text, sc.overrides};
+  }
+  // as load_snapshot and Simulation::reseed record them
+  const io::SnapshotInfo info = io::read_snapshot_info(from);
+  std::vector<std::string> overrides = info.overrides;
+  for (const auto& [key, value] : branch(m)) overrides.push_back(key + "=" + value_to_string(value));
+  overrides.push_back("run.seed=" + std::to_string(m.seed));
+  return {info.scenario_toml, overrides};
+}
+
 namespace {
 
 int line_of(const toml::node& node) { return int(node.source().begin.line); }
@@ -280,7 +301,7 @@ Plan load_plan(const std::string& path) {
     throw ScenarioError({path, int(e.source().begin.line)}, "", std::string(e.description()));
   }
   const Reader r{path};
-  r.known_keys(root, "", {"name", "base", "seed", "replicates", "seeds", "set", "baseline", "keep_members",
+  r.known_keys(root, "", {"name", "base", "from", "seed", "replicates", "seeds", "set", "baseline", "keep_members",
                           "bootstrap_resamples", "variant", "grid", "sample", "metric"});
   plan.name = root["name"] ? r.string(*root.get("name"), "name") : fs::path(path).stem().stem().string();
   if (!root["base"]) r.fail(root, "base", "expected the base scenario file, e.g. base = \"heatwave.toml\"");
@@ -339,8 +360,18 @@ Plan load_plan(const std::string& path) {
   }
   if (plan.metrics.empty()) r.fail(root, "metric", "expected at least one [[metric]] with a path");
 
+  if (const auto* from = root.get("from")) {
+    plan.from = (fs::path(path).parent_path() / r.string(*from, "from")).lexically_normal().string();
+    try {
+      const io::SnapshotInfo info = io::read_snapshot_info(plan.from);
+      if (info.finished) r.fail(*from, "from", "the snapshot's run had reached its end: there is nothing to branch");
+    } catch (const SnapshotError& e) {
+      r.fail(*from, "from", e.what());
+    }
+  }
+
   // every member's scenario is checked now: a bad override stops the ensemble before it starts
-  for (const Member& m : plan.members()) plan.scenario(m);
+  for (const Member& m : plan.members()) plan.from.empty() ? void(plan.scenario(m)) : void(plan.branch(m));
   return plan;
 }
 

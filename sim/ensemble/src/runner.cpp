@@ -42,8 +42,8 @@ namespace {
 MemberRecord inspect(const Plan& plan, const Member& m, const std::string& dir) {
   MemberRecord rec;
   rec.member = m;
-  const Scenario sc = plan.scenario(m);
-  rec.hash = scenario_hash(sc.source_text, sc.overrides);
+  const auto [text, overrides] = plan.record(m);
+  rec.hash = scenario_hash(text, overrides);
   const std::string path = dir + "/" + member_path(plan, m);
   if (fs::exists(path)) {
     try {
@@ -137,17 +137,28 @@ size_t CityCache::shared() const {
 MemberRun run_member(const Plan& plan, const Member& m, const std::string& ensemble_path, int threads,
                      const std::atomic<bool>* stop, CityCache* cache) {
   const auto t0 = std::chrono::steady_clock::now();
-  const Scenario sc = plan.scenario(m);
   const std::string path = members_dir(ensemble_path) + "/" + member_path(plan, m);
   fs::create_directories(fs::path(path).parent_path());
-  Simulation sim(sc, cache ? cache->get(sc, threads) : nullptr, threads);
-  io::ResultsWriter writer(path);
-  sim.add_sink(&writer);
+  std::unique_ptr<Simulation> sim;
+  std::unique_ptr<io::ResultsWriter> writer;
+  if (plan.from.empty()) {
+    const Scenario sc = plan.scenario(m);
+    sim = std::make_unique<Simulation>(sc, cache ? cache->get(sc, threads) : nullptr, threads);
+    writer = std::make_unique<io::ResultsWriter>(path);
+  } else {
+    // the snapshot's state, the member's changes at its time, the replicate's seed after it
+    const io::SnapshotInfo info = io::read_snapshot_info(plan.from);
+    sim = io::load_snapshot(info, threads, plan.branch(m));
+    sim->reseed(m.seed);
+    writer = std::make_unique<io::ResultsWriter>(path, info.fields_every);
+    writer->continue_from(plan.from, "branch", info.time, info.content_hash);
+  }
+  sim->add_sink(writer.get());
   MemberRun out;
-  if (sim.run(std::nullopt, stop)) {
+  if (sim->run(std::nullopt, stop)) {
     out.status = "complete";
   } else {
-    sim.finish(false);
+    sim->finish(false);
     out.status = "interrupted";
   }
   out.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -122,6 +122,9 @@ class Simulation {
   void archive_section(size_t section, StateArchive& ar);
   // the types each section lists, whatever the data: a snapshot of another layout is refused
   std::string section_layout(size_t section);
+  // draws from here on use another seed (an ensemble's replicates branched from one snapshot):
+  // recorded as a change and in the scenario's overrides ("run.seed=N")
+  void reseed(uint64_t seed);
   // an independent copy at this tick that steps on its own (sinks are not copied)
   std::unique_ptr<Simulation> fork(int threads = 0);
   // the parameter changes made during the run (set_param, timeline `set` events), in order

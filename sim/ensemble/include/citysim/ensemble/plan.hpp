@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "citysim/io/snapshot.hpp"
 #include "citysim/scenario.hpp"
 
 namespace citysim::ensemble {
@@ -55,12 +56,20 @@ struct Plan {
   std::vector<MetricSpec> metrics;
   bool keep_members = true;
   int bootstrap_resamples = 2000;
+  // a snapshot every member branches from (docs/snapshots.md), "" = members run from the start:
+  // they share the state up to its time; replicate seeds drive the draws after it
+  std::string from;
 
   int replicates() const { return int(seeds.size()); }
   std::vector<Member> members() const;  // variant-major: index = variant * replicates + replicate
   // the member's scenario: base + plan set + variant set + run.seed, validated; every
   // override is recorded in Scenario::overrides (and so in the member's results file)
   Scenario scenario(const Member& m) const;
+  // a member of a plan `from` a snapshot: the keys its scenario changes from the snapshot's
+  // (its seed apart: members are reseeded), checked as branches are (structural keys refused)
+  std::vector<io::Change> branch(const Member& m) const;
+  // the scenario text and overrides the member's results file records (what resuming checks)
+  std::pair<std::string, std::vector<std::string>> record(const Member& m) const;
 };
 
 // reads and validates a plan, including every member's scenario: ScenarioError with the
