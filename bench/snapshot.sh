@@ -22,12 +22,12 @@ for r in $(seq "$REPEATS"); do
     -o "$TMP/full.h5" --snapshot-at 2026-08-03T01:00 --checkpoint-dir "$TMP/snaps" 2> "$TMP/run.log" > /dev/null
   sed -n 's/.*(\([0-9.]*\) MB, written in \([0-9.]*\) s).*/\2/p' "$TMP/run.log" >> "$TMP/write"
   size_mb=$(sed -n 's/.*(\([0-9.]*\) MB, written in.*/\1/p' "$TMP/run.log")
-  "$BIN" resume "$TMP"/snaps/*.snap.h5 -o "$TMP/resumed.h5" --threads "$THREADS" 2> "$TMP/resume.log" > /dev/null
+  "$BIN" resume "$TMP"/snaps/*.snap.h5 -o "$TMP/resumed.h5" --threads "$THREADS" 2> "$TMP/resume.log" > "$TMP/summary.txt"
   sed -n 's/.*built in \([0-9.]*\) s, state read in \([0-9.]*\) s.*/\2/p' "$TMP/resume.log" >> "$TMP/read"
   sed -n 's/.*built in \([0-9.]*\) s, state read in.*/\1/p' "$TMP/resume.log" >> "$TMP/build"
   rm -rf "$TMP/snaps"
 done
-residents=$(sed -n 's/.*ticks of [0-9]* min, \([0-9]*\) residents simulated.*/\1/p' "$TMP/resume.log")
+residents=$(sed -n 's/.*ticks of [0-9]* min, \([0-9]*\) residents simulated.*/\1/p' "$TMP/summary.txt")
 echo "| full Tokyo snapshot | residents | size MB | write s | read s (state) | build s (city, modules) |"
 echo "|---|---|---|---|---|---|"
 echo "| population_scale 1.0 | $residents | $size_mb | $(median < "$TMP/write") | $(median < "$TMP/read") | $(median < "$TMP/build") |"

@@ -151,3 +151,22 @@ BOOST_AUTO_TEST_CASE(a_scheduled_event_is_returned_as_a_copy_that_outlives_later
   BOOST_TEST(first.get_string("value") == "0.3");
   BOOST_TEST(sim.pending_events().size() == 51u);
 }
+
+BOOST_AUTO_TEST_CASE(a_key_read_only_while_the_run_is_built_is_refused_mid_run) {
+  // the shelters are placed when heat is built: a new count mid-run used to be accepted and ignored
+  Simulation sim(test::small_city(2, "[heat]\nenabled = true\n"), 1);
+  sim.step(10);
+  try {
+    sim.set_param("heat.shelters.per_municipality", int64_t(20));
+    BOOST_FAIL("expected a ScenarioError");
+  } catch (const ScenarioError& e) {
+    BOOST_TEST(std::string(e.what()).find("'heat.shelters.per_municipality' cannot change during a run (it is read only "
+                                          "while the run is built") != std::string::npos, e.what());
+  }
+  sim.set_param("heat.shelters.outreach_share", 0.5);  // a live key still changes
+  BOOST_TEST(sim.scenario().get_double("heat.shelters.outreach_share") == 0.5);
+  BOOST_TEST(is_structural_key("network.lte.sectors"));
+  BOOST_TEST(!is_structural_key("network.sessions_per_hour_by_age"));
+  BOOST_TEST(scenario_schema().markdown().find("sectors per site (an integer in [1, 12]); read when the run is built, not live") !=
+             std::string::npos);
+}

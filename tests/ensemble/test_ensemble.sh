@@ -199,7 +199,7 @@ replicates = 2
 name = "base"
 [[variant]]
 name = "outreach"
-set = { "heat.shelters.outreach_share" = 0.9, "heat.shelters.per_municipality" = 10 }
+set = { "heat.shelters.outreach_share" = 0.9 }
 [[metric]]
 path = "network/offered"
 reduce = "sum"

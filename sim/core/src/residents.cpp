@@ -42,7 +42,7 @@ size_t Residents::bytes() const {
 
 void ResidentsParams::keys(ParamKeys& k) {
   k.section("residents", "People living in the city: who they are and how they spend the day.");
-  auto prob = [&](const char* key, double& v, const char* doc) { k.key(key, v, doc).range(0, 1); };
+  auto prob = [&](const char* key, double& v, const char* doc) -> KeySpec& { return k.key(key, v, doc).range(0, 1); };
   k.key("residents.enabled", enabled, "simulate residents (off for housing-only runs)");
   k.key("residents.day_type", day_type,
         "weekday or holiday plans; auto = Saturday and Sunday are holidays")
@@ -50,10 +50,10 @@ void ResidentsParams::keys(ParamKeys& k) {
   k.key("residents.subset", subset,
         "who is simulated: everyone, or only people aged 65+ living alone (a month of watch-over at full scale "
         "without stepping everyone else; counts of other people are then absent)")
-      .one_of({"all", "65plus_alone"});
-  prob("residents.employment_rate_15_64", employment_rate_15_64, "share of people aged 15-64 (not in school) in work (Tokyo, Labour Force Survey: about 0.78)");
-  prob("residents.employment_rate_65plus", employment_rate_65plus, "share of people aged 65+ in work (Japan 2023: 25.2%)");
-  prob("residents.university_share_19_22", university_share_19_22, "share of 19-22 year olds at university or college");
+      .one_of({"all", "65plus_alone"}).built();
+  prob("residents.employment_rate_15_64", employment_rate_15_64, "share of people aged 15-64 (not in school) in work (Tokyo, Labour Force Survey: about 0.78)").built();
+  prob("residents.employment_rate_65plus", employment_rate_65plus, "share of people aged 65+ in work (Japan 2023: 25.2%)").built();
+  prob("residents.university_share_19_22", university_share_19_22, "share of 19-22 year olds at university or college").built();
   prob("residents.nursery_share_1_5", nursery_share_1_5, "share of children aged 1-5 at a nursery or kindergarten on weekdays");
   k.key("residents.work_arrival_mean_h", work_arrival_mean_h, "mean arrival time at work").units("h").range(4, 14);
   k.key("residents.work_arrival_sd_min", work_arrival_sd_min, "spread of arrival times at work").units("min").range(0, 180);
@@ -93,9 +93,9 @@ void ResidentsParams::keys(ParamKeys& k) {
         "workers and students living outside the city who enter on a weekday, for the whole table of municipalities "
         "(a subset draws its share of the day places); 2010 census: about 2.9 million into Tokyo; 0 = none")
       .units("people")
-      .at_least(0);
+      .at_least(0).built();
   k.path("residents.commuter_corridors_file", commuter_corridors_file,
-         "CSV of where in-commuters enter (name,prefecture,lat,lon,share); empty = the bundled Tokyo rail corridors");
+         "CSV of where in-commuters enter (name,prefecture,lat,lon,share); empty = the bundled Tokyo rail corridors").built();
 }
 
 void ResidentsParams::describe(Schema& s) {

@@ -16,7 +16,8 @@ std::string format_number(double x) {
   return s.str();
 }
 
-bool is_structural_key(const std::string& key) {
+namespace {
+bool shapes_the_run(const std::string& key) {
   const auto starts = [&](const char* prefix) { return key.rfind(prefix, 0) == 0; };
   const auto ends = [&](const std::string& suffix) {
     return key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -24,12 +25,23 @@ bool is_structural_key(const std::string& key) {
   // the clock, the grid and the population are built once; a module is either built or not
   return starts("run.") || starts("city.") || ends(".enabled");
 }
+bool read_at_build(const std::string& key) {
+  const KeySpec* spec = scenario_schema().find(key);
+  return spec && spec->at_build;
+}
+}  // namespace
+
+bool is_structural_key(const std::string& key) { return shapes_the_run(key) || read_at_build(key); }
 
 void require_changeable(const std::string& key, const SourceLoc& loc, const std::string& error_key) {
-  if (is_structural_key(key))
+  if (shapes_the_run(key))
     throw ScenarioError(loc, error_key,
                         "'" + key + "' cannot change during a run (it shapes the clock, the city or which modules "
                         "are built); set it in the scenario instead");
+  if (read_at_build(key))
+    throw ScenarioError(loc, error_key,
+                        "'" + key + "' cannot change during a run (it is read only while the run is built: sites, "
+                        "shelters, the population); set it in the scenario instead");
 }
 
 namespace {
@@ -191,6 +203,7 @@ std::string Schema::markdown() const {
     md << "| `" << name << "` | " << kind_name(k.kind) << " | `" << value_to_string(k.default_value) << "` | "
        << (k.unit.empty() ? "" : k.unit) << " | " << k.doc;
     if (k.min || k.max || !k.choices.empty()) md << " (" << k.expectation() << ")";
+    if (k.at_build) md << "; read when the run is built, not live";
     md << " |\n";
   };
   for (const auto& [section, doc] : sections_) {
