@@ -684,27 +684,36 @@ class ResidentsModule final : public Module {
     const Rng rng(w.seed, Stream::DayPlans);
     const bool holiday = is_holiday(w, day);
     const bool alert = w.couplings.heat_alert_on(day) >= 1;  // announced the evening before
-    const size_t n = R.count, blocks = (n + kBlock - 1) / kBlock;
-    tbb::parallel_for(size_t(0), blocks, [&](size_t b) {
-      for (size_t r = b * kBlock; r < std::min(n, (b + 1) * kBlock); ++r)
-        R.plan[r] = make_plan(grid_, params_, R, rng, r, day, holiday, alert);
-    });
-    build_buckets(R);
+    fill_buckets(R, count_segments(R, [&](size_t r) { R.plan[r] = make_plan(grid_, params_, R, rng, r, day, holiday, alert); }));
   }
 
   // the per-minute buckets of the plans' segments (a deterministic counting sort: by minute,
   // then by resident); a pure function of the plans, so a snapshot's load rebuilds them
   void build_buckets(const Residents& R) {
+    fill_buckets(R, count_segments(R, [](size_t) {}));
+  }
+
+  // segments starting in each minute, per block of residents; `before(r)` runs first for each
+  // resident (a new day's plan: planning and counting in one pass over the residents)
+  template <class Before>
+  std::vector<uint32_t> count_segments(const Residents& R, Before&& before) {
     const size_t n = R.count, blocks = (n + kBlock - 1) / kBlock;
     std::vector<uint32_t> counts(blocks * 1440, 0);
     tbb::parallel_for(size_t(0), blocks, [&](size_t b) {
       Segment seg[kMaxSegments];
       uint32_t* cnt = &counts[b * 1440];
       for (size_t r = b * kBlock; r < std::min(n, (b + 1) * kBlock); ++r) {
+        before(r);
         const int k = expand_plan(R.plan[r], R.home_cell[r], R.day_cell[r], Role(R.role[r]), seg);
         for (int i = 0; i < k; ++i) ++cnt[seg[i].minute];
       }
     });
+    return counts;
+  }
+
+  // segments by minute then resident, from the per-block counts of each minute
+  void fill_buckets(const Residents& R, const std::vector<uint32_t>& counts) {
+    const size_t n = R.count, blocks = (n + kBlock - 1) / kBlock;
     // offsets: minute-major, block-minor
     bucket_start_.assign(1441, 0);
     std::vector<uint32_t> cursor(blocks * 1440);
