@@ -32,13 +32,13 @@ echo "| full Tokyo snapshot | residents | size MB | write s | read s (state) | b
 echo "|---|---|---|---|---|---|"
 echo "| population_scale 1.0 | $residents | $size_mb | $(median < "$TMP/write") | $(median < "$TMP/read") | $(median < "$TMP/build") |"
 echo
-: > "$TMP/plain"; : > "$TMP/ck"
+: > "$TMP/plain.s"; : > "$TMP/checkpointed.s"
 for r in $(seq "$REPEATS"); do
-  wall "$BIN" run scenarios/tokyo.toml --threads "$THREADS" -q -o "$TMP/a.h5" >> "$TMP/plain"
-  wall "$BIN" run scenarios/tokyo.toml --threads "$THREADS" -q -o "$TMP/b.h5" --checkpoint-every 6h --checkpoint-dir "$TMP/ck" >> "$TMP/ck"
+  wall "$BIN" run scenarios/tokyo.toml --threads "$THREADS" -q -o "$TMP/a.h5" >> "$TMP/plain.s"
+  wall "$BIN" run scenarios/tokyo.toml --threads "$THREADS" -q -o "$TMP/b.h5" --checkpoint-every 6h --checkpoint-dir "$TMP/ck" >> "$TMP/checkpointed.s"
   rm -rf "$TMP/ck"
 done
-p=$(median < "$TMP/plain"); c=$(median < "$TMP/ck")
+p=$(median < "$TMP/plain.s"); c=$(median < "$TMP/checkpointed.s")
 echo "| demo (tokyo.toml), 24 h | wall s | with --checkpoint-every 6h (3 snapshots) | cost |"
 echo "|---|---|---|---|"
 echo "| $THREADS threads | $p | $c | $(echo "scale=1; 100 * ($c - $p) / $p" | bc)% |"

@@ -29,6 +29,12 @@ for c in "${cases[@]}"; do
   expect 0 "same results within tolerance" "$CITYSIM" compare "$TMP/$name-resumed.h5" "$TMP/$name-full.h5" --rtol 0 --atol 0
 done
 
+# the other way round: a snapshot taken on 1 thread resumes on 2
+"$CITYSIM" run tests/golden/small.toml -o "$TMP/one.h5" -q --threads 1 --fields-every 2 --snapshot-at 2026-08-03T10:03 \
+  --checkpoint-dir "$TMP/one-snaps" || fail "the 1-thread run with a snapshot"
+expect 0 "" "$CITYSIM" resume "$TMP"/one-snaps/*.snap.h5 -o "$TMP/one-resumed.h5" -q --threads 2
+expect 0 "same results within tolerance" "$CITYSIM" compare "$TMP/one-resumed.h5" "$TMP/all-full.h5" --rtol 0 --atol 0
+
 # the resumed file says where it came from
 "$PY" - "$TMP/all-resumed.h5" <<'PYEOF' || fail "the resumed file's /meta lacks the snapshot it came from"
 import sys, h5py

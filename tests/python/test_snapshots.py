@@ -64,3 +64,11 @@ def test_branch_overrides_and_refusals(small, tmp_path):
     bad.write_bytes(open(path, "rb").read()[:5000])
     with pytest.raises(citysim.SnapshotError, match="truncated or corrupted"):
         citysim.Simulation.from_snapshot(bad)
+
+
+def test_a_finished_run_has_nothing_to_resume(small, tmp_path):
+    sim = citysim.Simulation(small(1), threads=1)
+    sim.run(progress=False)
+    path = sim.snapshot(tmp_path / "end.snap.h5")
+    with pytest.raises(citysim.SnapshotError, match="had reached its end"):
+        citysim.Simulation.from_snapshot(path)
