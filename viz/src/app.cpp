@@ -18,6 +18,7 @@
 #include <numeric>
 
 #include "citysim/mesh.hpp"
+#include "labels.hpp"
 
 namespace citysim::viz {
 
@@ -36,17 +37,6 @@ std::string clock_text(LocalSeconds t) {
   return buf;
 }
 
-// marker colours by the row's state: the words modules use for not yet / partly / done
-Rgba state_color(const std::string& state, size_t table_index) {
-  static const std::map<std::string, Rgba> known = {
-      {"undetected", {213, 94, 0, 255}}, {"down", {213, 94, 0, 255}},       {"open", {213, 94, 0, 255}},
-      {"detected", {240, 228, 66, 255}}, {"backup", {240, 228, 66, 255}},   {"on_backup", {240, 228, 66, 255}},
-      {"answered", {0, 158, 115, 255}},  {"up", {0, 158, 115, 255}},        {"resolved", {0, 158, 115, 255}},
-  };
-  const auto it = known.find(state);
-  return it != known.end() ? it->second : category_color(table_index);
-}
-
 // deterministic spread of a point inside its cell, in [0.08, 0.92)
 float jitter(uint32_t i, uint32_t salt) {
   uint32_t h = i * 0x9E3779B1u ^ salt * 0x85EBCA77u;
@@ -58,37 +48,49 @@ float jitter(uint32_t i, uint32_t salt) {
 
 }  // namespace
 
-Fonts load_fonts(float scale) {
+Fonts load_fonts(float scale, const std::string& extra_glyphs) {
   ImGuiIO& io = ImGui::GetIO();
   Fonts f;
   const char* latin[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf",
                          "/usr/share/fonts/dejavu/DejaVuSans.ttf"};
-  // Japanese labels (WBGT bands, descriptions) need a CJK font merged into the normal one
+  // Japanese labels (WBGT bands, descriptions, names) need a CJK font merged into the normal one
   const char* japanese[] = {"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
                             "/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf",
                             "/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
                             "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"};
+  // Latin-1 plus the signs on the map and legends (≥ at a clipped scale top, the north arrow)
+  static ImVector<ImWchar> signs;
+  // ImGui's Japanese set (2,999 common kanji) lacks some of the credit line's (国) and
+  // the municipalities' names (檜原)
+  static ImVector<ImWchar> cjk_ranges;
+  if (signs.empty()) {
+    ImFontGlyphRangesBuilder builder;
+    builder.AddRanges(io.Fonts->GetGlyphRangesDefault());
+    builder.AddText("≥≤·°²→←↑↓▲");
+    builder.BuildRanges(&signs);
+    ImFontGlyphRangesBuilder cjk;
+    cjk.AddRanges(io.Fonts->GetGlyphRangesJapanese());
+    cjk.AddText(kBoundariesCredit);
+    cjk.AddText(extra_glyphs.c_str());
+    cjk.BuildRanges(&cjk_ranges);
+  }
   for (const char* path : latin) {
     if (!std::filesystem::exists(path)) continue;
-    f.normal = io.Fonts->AddFontFromFileTTF(path, 16.0f * scale);
+    f.normal = io.Fonts->AddFontFromFileTTF(path, 16.0f * scale, nullptr, signs.Data);
     for (const char* cjk : japanese) {
       if (!std::filesystem::exists(cjk)) continue;
       ImFontConfig merge;
       merge.MergeMode = true;
-      // ImGui's Japanese set (2,999 common kanji) lacks some of the credit line's (国)
-      static ImVector<ImWchar> ranges;
-      if (ranges.empty()) {
-        ImFontGlyphRangesBuilder builder;
-        builder.AddRanges(io.Fonts->GetGlyphRangesJapanese());
-        builder.AddText(kBoundariesCredit);
-        builder.BuildRanges(&ranges);
-      }
-      f.japanese = io.Fonts->AddFontFromFileTTF(cjk, 16.0f * scale, &merge, ranges.Data) != nullptr;
+      f.japanese = io.Fonts->AddFontFromFileTTF(cjk, 16.0f * scale, &merge, cjk_ranges.Data) != nullptr;
       break;
     }
-    f.big = io.Fonts->AddFontFromFileTTF(path, 34.0f * scale);
-    if (f.normal && f.big) return f;
+    f.big = io.Fonts->AddFontFromFileTTF(path, 34.0f * scale, nullptr, signs.Data);
+    if (f.normal && f.big) break;
   }
+  if (!f.japanese)
+    std::fprintf(stderr, "note: no CJK font found (install fonts-noto-cjk or fonts-ipafont-gothic); "
+                         "Japanese names and labels are shown in English or left out\n");
+  if (f.normal && f.big) return f;
   ImFontConfig config;
   config.SizePixels = 13.0f * scale;
   f.normal = io.Fonts->AddFontDefault(&config);
@@ -124,6 +126,7 @@ App::App(Source& source, LiveSource* live, ViewOptions options, Fonts fonts, dou
   layer_ = options_.layer;
   color_by_ = options_.color_by == "age" ? 1 : 0;
   presentation_ = options_.presentation;
+  names_lang_ = options_.lang == "ja" && fonts_.japanese ? 1 : 0;
   tour_ = options_.tour;
   // presentation with a tour plays it from the start
   if (presentation_ && !tour_.empty()) touring_ = true, tour_elapsed_s_ = 1e9, source_.play(true);
@@ -131,8 +134,10 @@ App::App(Source& source, LiveSource* live, ViewOptions options, Fonts fonts, dou
                                                           : std::filesystem::path(options_.scenario_path).stem().string();
   std::snprintf(save_path_, sizeof save_path_, "%s-edited.toml", stem.c_str());
   if (auto f = source_.frame()) choose_default_charts(*f);
-  const std::string day = format_datetime(source_.frame()->start).substr(0, 10);
-  std::snprintf(jump_hint_, sizeof jump_hint_, "%sT14:00", day.c_str());
+  // the hint is a time the run holds: 14:00 on its first day, or its start
+  const auto f0 = source_.frame();
+  const LocalSeconds afternoon = *parse_datetime(format_datetime(f0->start).substr(0, 10) + "T14:00");
+  std::snprintf(jump_hint_, sizeof jump_hint_, "%s", format_datetime(clamp_to_run(afternoon, f0->start, f0->end)).substr(0, 16).c_str());
 }
 
 // the map's fixed geometry: cell aspect, borders, coast, land bounds, name positions
@@ -146,6 +151,8 @@ void App::prepare_grid() {
   const double lat_mid = land ? lat_sum / double(land) : 35.7;
   land_cells_ = double(land);
   aspect_ = mesh_cell_lon_deg(g.level) * std::cos(lat_mid * M_PI / 180) / mesh_cell_lat_deg(g.level);
+  // metres per degree of latitude there (WGS 84)
+  cell_height_m_ = mesh_cell_lat_deg(g.level) * (111132.95 - 559.82 * std::cos(2 * lat_mid * M_PI / 180));
   x0_ = y0_ = 1e30, x1_ = y1_ = -1e30;
   for (size_t i = 0; i < g.size(); ++i)
     if (g.municipality[i] != 0) {
@@ -186,8 +193,8 @@ void App::prepare_grid() {
         if (g.municipality[c] == mu.code) cell = int64_t(c);
       if (cell < 0) continue;
     }
-    names_.emplace_back(ImVec2(float((g.col_of(size_t(cell)) + 0.5) * aspect_), float(g.row_of(size_t(cell)) + 0.5)),
-                        mu.name_en);
+    names_.push_back({ImVec2(float((g.col_of(size_t(cell)) + 0.5) * aspect_), float(g.row_of(size_t(cell)) + 0.5)),
+                      mu.name_en, mu.name_ja.empty() ? mu.name_en : mu.name_ja});
   }
 }
 
@@ -216,8 +223,10 @@ void App::frame(double dt_s) {
   }
   handle_input();
   draw_map(*f);
-  draw_time_bar(*f);
-  if (!presentation_) {
+  if (presentation_) {
+    draw_clock(*f);
+  } else {
+    draw_time_bar(*f);
     draw_layers_panel(*f);
     draw_side_panel(*f);
   }
@@ -250,7 +259,10 @@ void App::update_field_texture(const Frame& f) {
   if (!field || field->values.size() != g.size()) return;
   ColorScale s = scale_for(field->path, field->values);
   if (texture_layer_ != layer_) sticky_hi_ = 0;
-  if (!s.wbgt) s.hi = sticky_hi_ = std::max(sticky_hi_, s.hi);
+  if (!s.wbgt) {
+    s.hi = sticky_hi_ = std::max(sticky_hi_, s.hi);
+    s.clipped = std::any_of(field->values.begin(), field->values.end(), [&](float v) { return v > s.hi; });
+  }
   scale_ = s;
   std::vector<Rgba> pixels(g.size(), Rgba{0, 0, 0, 0});
   const uint8_t alpha = uint8_t(std::lround(field_alpha_ * 255));
@@ -430,18 +442,75 @@ void App::draw_map(const Frame& f) {
   }
   if (show_markers_) draw_markers(f, dl);
   if (show_names_) draw_names(dl);
+  draw_scale_and_north(dl);
 }
 
+// bottom right of the map area: a scale bar of a round length; above it a north arrow
+// (the map is drawn north up: mesh rows run north to south)
+void App::draw_scale_and_north(ImDrawList* dl) {
+  const float right = display_.x - (presentation_ ? 20 : side_width() + 30), bottom = display_.y - 50;
+  const ScaleBar bar = scale_bar(cell_height_m_ / cam_.scale, 160);
+  if (bar.pixels < 1) return;
+  const ImU32 ink = IM_COL32(255, 255, 255, 255), shade = IM_COL32(0, 0, 0, 160);
+  const ImVec2 a(right - bar.pixels, bottom), b(right, bottom);
+  dl->AddRectFilled(ImVec2(a.x - 6, a.y - 24), ImVec2(b.x + 6, b.y + 8), shade, 4);
+  dl->AddRectFilled(ImVec2(a.x, a.y - 3), ImVec2(b.x, b.y + 1), ink);
+  for (const ImVec2 end : {a, b}) dl->AddRectFilled(ImVec2(end.x - 1, end.y - 9), ImVec2(end.x + 1, end.y + 1), ink);
+  const ImVec2 tw = ImGui::CalcTextSize(bar.label.c_str());
+  dl->AddText(ImVec2((a.x + b.x - tw.x) / 2, a.y - 8 - tw.y), ink, bar.label.c_str());
+  // the arrow: a triangle pointing up with an N above it
+  const ImVec2 tip(right - 14, bottom - 78);
+  dl->AddRectFilled(ImVec2(tip.x - 16, tip.y - 24), ImVec2(tip.x + 16, tip.y + 40), shade, 4);
+  dl->AddTriangleFilled(tip, ImVec2(tip.x - 9, tip.y + 34), ImVec2(tip.x, tip.y + 26), ink);
+  dl->AddTriangle(tip, ImVec2(tip.x + 9, tip.y + 34), ImVec2(tip.x, tip.y + 26), ink, 1.5f);
+  const ImVec2 nw = ImGui::CalcTextSize("N");
+  dl->AddText(ImVec2(tip.x - nw.x / 2, tip.y - 4 - nw.y), ink, "N");
+}
+
+// markers: one per row while cells are big on screen; zoomed out, the rows in each block
+// of cells become one symbol (area by count, colour by the most common state, the count
+// on it) at most 60% of the block wide, so markers never hide the map beneath
 void App::draw_markers(const Frame& f, ImDrawList* dl) {
   const Grid& g = source_.grid();
-  const float r = std::clamp(float(cam_.scale) * 0.25f, 4.5f, 10.0f);
+  const float cell_px = float(cam_.scale);  // a cell's height on screen
+  const float r = std::clamp(cell_px * 0.25f, 4.5f, 10.0f);
+  const int block = std::max(1, int(std::ceil(4 * r / cell_px)));  // cells on a side of a block
+  const ImU32 rim = IM_COL32(255, 255, 255, 230);
   for (size_t t = 0; t < f.tables.size(); ++t) {
     const TableData& table = *f.tables[t];
+    if (block == 1) {
+      for (size_t k = 0; k < table.marker_cell.size(); ++k) {
+        const size_t cell = size_t(table.marker_cell[k]);
+        const ImVec2 p = to_screen((g.col_of(cell) + jitter(uint32_t(k), 7)) * aspect_, g.row_of(cell) + jitter(uint32_t(k), 8));
+        dl->AddCircleFilled(p, r, im(state_color(table.marker_state[k], t), 230));
+        dl->AddCircle(p, r + 1, rim, 0, 1.5f);
+      }
+      continue;
+    }
+    struct Bin {
+      std::map<std::string, int> states;
+      int count = 0;
+    };
+    std::map<std::pair<int, int>, Bin> bins;
     for (size_t k = 0; k < table.marker_cell.size(); ++k) {
       const size_t cell = size_t(table.marker_cell[k]);
-      const ImVec2 p = to_screen((g.col_of(cell) + jitter(uint32_t(k), 7)) * aspect_, g.row_of(cell) + jitter(uint32_t(k), 8));
-      dl->AddCircleFilled(p, r, im(state_color(table.marker_state[k], t), 230));
-      dl->AddCircle(p, r + 1, IM_COL32(255, 255, 255, 230), 0, 1.5f);
+      Bin& b = bins[{g.row_of(cell) / block, g.col_of(cell) / block}];
+      ++b.count, ++b.states[table.marker_state[k]];
+    }
+    const float most = 0.3f * block * cell_px * float(std::min(1.0, aspect_));  // radius
+    for (const auto& [at, b] : bins) {
+      const ImVec2 p = to_screen((at.second + 0.5) * block * aspect_, (at.first + 0.5) * block);
+      const float radius = std::min(most, r * std::sqrt(float(b.count)));
+      const auto common = std::max_element(b.states.begin(), b.states.end(),
+                                           [](const auto& x, const auto& y) { return x.second < y.second; });
+      dl->AddCircleFilled(p, radius, im(state_color(common->first, t), 220));
+      dl->AddCircle(p, radius + 1, rim, 0, 1.5f);
+      if (b.count < 2 || radius < 8) continue;
+      const std::string n = std::to_string(b.count);
+      const ImVec2 tw = ImGui::CalcTextSize(n.c_str());
+      const Rgba c = state_color(common->first, t);
+      const bool light = 0.3 * c.r + 0.59 * c.g + 0.11 * c.b > 150;
+      dl->AddText(ImVec2(p.x - tw.x / 2, p.y - tw.y / 2), light ? IM_COL32(0, 0, 0, 255) : IM_COL32(255, 255, 255, 255), n.c_str());
     }
   }
 }
@@ -450,9 +519,10 @@ void App::draw_names(ImDrawList* dl) {
   std::vector<ImVec4> taken;  // screen rectangles of names drawn
   ImFont* font = fonts_.normal;
   const float size = font->FontSize * (presentation_ ? 1.15f : 0.85f);
-  for (const auto& [at, name] : names_) {
-    const ImVec2 p = to_screen(at.x, at.y);
-    const ImVec2 ext = font->CalcTextSizeA(size, 1e9f, 0, name.c_str());
+  for (const PlaceName& place : names_) {
+    const char* name = (names_lang_ == 1 ? place.ja : place.en).c_str();
+    const ImVec2 p = to_screen(place.at.x, place.at.y);
+    const ImVec2 ext = font->CalcTextSizeA(size, 1e9f, 0, name);
     const ImVec4 rect(p.x - ext.x / 2 - 2, p.y - ext.y / 2 - 1, p.x + ext.x / 2 + 2, p.y + ext.y / 2 + 1);
     if (rect.z < 0 || rect.x > display_.x || rect.w < 0 || rect.y > display_.y) continue;
     const bool overlaps = std::any_of(taken.begin(), taken.end(), [&](const ImVec4& o) {
@@ -462,8 +532,8 @@ void App::draw_names(ImDrawList* dl) {
     taken.push_back(rect);
     const ImVec2 q(p.x - ext.x / 2, p.y - ext.y / 2);
     for (const ImVec2 d : {ImVec2(-1, 0), ImVec2(1, 0), ImVec2(0, -1), ImVec2(0, 1)})
-      dl->AddText(font, size, ImVec2(q.x + d.x, q.y + d.y), IM_COL32(0, 0, 0, 200), name.c_str());
-    dl->AddText(font, size, q, IM_COL32(255, 255, 255, 235), name.c_str());
+      dl->AddText(font, size, ImVec2(q.x + d.x, q.y + d.y), IM_COL32(0, 0, 0, 200), name);
+    dl->AddText(font, size, q, IM_COL32(255, 255, 255, 235), name);
   }
 }
 
@@ -492,7 +562,7 @@ void App::draw_hover(const Frame& f) {
   for (const auto& field : *f.fields) {
     const double v = field.values[cell];
     ImGui::Text("%s%s: %s %s", field.path == layer_ ? "> " : "  ", field.path.c_str(), format_value(v).c_str(),
-                field.units.c_str());
+                unit_label(field.units, field.description).c_str());
     if (field.path.ends_with("wbgt") && wbgt_band(v) >= 0) {
       ImGui::SameLine();
       ImGui::TextUnformatted(wbgt_bands()[size_t(wbgt_band(v))].label);
@@ -514,8 +584,7 @@ void App::draw_time_bar(const Frame& f) {
   ImGui::PopFont();
   ImGui::SameLine(0, 30);
   ImGui::BeginGroup();
-  ImGui::Text("%s  ·  %s%s", source_.name().c_str(), source_.live() ? "live" : "replay",
-              f.finished ? "  ·  end of run" : "");
+  ImGui::Text("%s  ·  %s", source_.name().c_str(), status().c_str());
   if (live_)
     if (const std::string e = live_->last_error(); !e.empty()) {
       ImGui::SameLine();
@@ -535,7 +604,10 @@ void App::draw_time_bar(const Frame& f) {
   ImGui::InputTextWithHint("##jump", jump_hint_, jump_text_, sizeof jump_text_);
   ImGui::SameLine();
   if (ImGui::Button("Jump"))
-    if (auto t = parse_datetime(jump_text_)) source_.seek(*t);
+    if (auto t = parse_datetime(jump_text_)) source_.seek(clamp_to_run(*t, f.start, f.end));
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("the run holds %s to %s", format_datetime(f.start).substr(0, 16).c_str(),
+                      format_datetime(f.end).substr(0, 16).c_str());
   ImGui::EndGroup();
   if (!options_.still) {
     ImGui::SameLine(0, 30);
@@ -560,9 +632,28 @@ void App::draw_time_bar(const Frame& f) {
   int at_min = int((f.now - f.start) / 60);
   ImGui::SetNextItemWidth(-1);
   const std::string label = format_datetime(f.now).substr(0, 16);
-  ImGui::SliderInt("##timeline", &at_min, 0, std::max(1, total_min), label.c_str());
+  ImGui::SliderInt("##timeline", &at_min, 0, std::max(1, total_min), label.c_str(), ImGuiSliderFlags_AlwaysClamp);
   // seek when released, so a live run is not restarted on every pixel
   if (ImGui::IsItemDeactivatedAfterEdit()) source_.seek(f.start + LocalSeconds(at_min) * 60);
+  ImGui::End();
+}
+
+std::string App::status() const {
+  const Frame& f = *frame_;
+  return run_status(source_.live(), f.finished, f.complete, f.now);
+}
+
+// presentation: the clock and the run's status, no controls
+void App::draw_clock(const Frame& f) {
+  ImGui::SetNextWindowPos(ImVec2(10, 10));
+  ImGui::SetNextWindowBgAlpha(0.6f);
+  ImGui::Begin("clock", nullptr,
+               ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoInputs |
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize);
+  ImGui::PushFont(fonts_.big);
+  ImGui::TextUnformatted(clock_text(f.now).c_str());
+  ImGui::PopFont();
+  ImGui::TextDisabled("%s  ·  %s", source_.name().c_str(), status().c_str());
   ImGui::End();
 }
 
@@ -589,6 +680,15 @@ void App::draw_layers_panel(const Frame& f) {
   ImGui::Checkbox("names", &show_names_);
   ImGui::SameLine();
   ImGui::Checkbox("markers", &show_markers_);
+  ImGui::BeginDisabled(!fonts_.japanese);
+  ImGui::TextUnformatted("names in");
+  ImGui::SameLine();
+  ImGui::RadioButton("English", &names_lang_, 0);
+  ImGui::SameLine();
+  ImGui::RadioButton(fonts_.japanese ? "日本語" : "Japanese", &names_lang_, 1);
+  ImGui::EndDisabled();
+  if (!fonts_.japanese && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("no CJK font installed (fonts-noto-cjk or fonts-ipafont-gothic)");
   if (ImGui::Button("Fit map")) fit_camera(cam_), camera_animating_ = false;
   ImGui::SameLine();
   if (ImGui::Button("Presentation (P)")) presentation_ = true, fit_camera(cam_);
@@ -628,7 +728,7 @@ void App::draw_charts(const Frame& f) {
     for (const auto& s : *f.series) {
       bool on = charted_.count(s.path) > 0;
       if (ImGui::Checkbox(s.path.c_str(), &on)) on ? (void)charted_.insert(s.path) : (void)charted_.erase(s.path);
-      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s [%s]", text(s.description).c_str(), s.units.c_str());
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s%s", text(s.description).c_str(), unit_suffix(s.units, s.description).c_str());
     }
   }
   const auto& times = *f.sample_times;
@@ -653,11 +753,12 @@ void App::draw_charts(const Frame& f) {
     if (lo >= 0 && lo < 0.3 * hi) lo = 0;
     if (hi <= lo) hi = lo + 1;
     const double now_value = samples && f.sample < samples ? value(std::min(f.sample, samples - 1), 0) : NAN;
-    ImGui::Text("%s [%s]  %s%s", s.path.c_str(), s.units.c_str(), lines == 1 ? format_value(now_value).c_str() : "",
-                s.width > 8 ? "  (sum)" : "");
+    ImGui::Text("%s%s  %s%s", s.path.c_str(), unit_suffix(s.units, s.description).c_str(),
+                lines == 1 ? format_value(now_value).c_str() : "", s.width > 8 ? "  (sum)" : "");
     const ImVec2 p0 = ImGui::GetCursorScreenPos();
     const ImVec2 size(ImGui::GetContentRegionAvail().x, 80);
-    ImGui::InvisibleButton(s.path.c_str(), size);
+    const float axis_h = ImGui::GetTextLineHeight() + 4;  // time ticks under the plot
+    ImGui::InvisibleButton(s.path.c_str(), ImVec2(size.x, size.y + axis_h));
     ImDrawList* dl = ImGui::GetWindowDrawList();
     dl->AddRectFilled(p0, ImVec2(p0.x + size.x, p0.y + size.y), IM_COL32(25, 30, 42, 255));
     const auto at = [&](LocalSeconds t, double v) {
@@ -667,6 +768,14 @@ void App::draw_charts(const Frame& f) {
       std::vector<ImVec2> pts;
       for (size_t i = 0; i < samples; ++i) pts.push_back(at(times[i], value(i, l)));
       dl->AddPolyline(pts.data(), int(pts.size()), im(category_color(l)), 0, 1.8f);
+    }
+    // the time axis: round hours under the plot
+    for (const TimeTick& tick : time_ticks(f.start, f.end, std::max(2, int(size.x / 55)))) {
+      const float x = at(tick.t, lo).x;
+      const float tw = ImGui::CalcTextSize(tick.label.c_str()).x;
+      dl->AddLine(ImVec2(x, p0.y + size.y), ImVec2(x, p0.y + size.y + 3), IM_COL32(200, 200, 200, 200));
+      dl->AddText(ImVec2(std::clamp(x - tw / 2, p0.x, p0.x + size.x - tw), p0.y + size.y + 3), IM_COL32(200, 200, 200, 200),
+                  tick.label.c_str());
     }
     // the cursor at the shown time
     const float cx = at(f.now, lo).x;
@@ -785,7 +894,7 @@ void App::draw_legend(const Frame& f) {
                ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
                    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs);
   if (field) {
-    ImGui::Text("%s%s", field->path.c_str(), field->units.empty() ? "" : (" [" + field->units + "]").c_str());
+    ImGui::Text("%s%s", field->path.c_str(), unit_suffix(field->units, field->description).c_str());
     if (!field->description.empty()) ImGui::TextWrapped("%s", text(field->description).c_str());
     ImDrawList* dl = ImGui::GetWindowDrawList();
     if (scale_.wbgt) {
@@ -804,30 +913,49 @@ void App::draw_legend(const Frame& f) {
         dl->AddRectFilled(ImVec2(p.x + float(x), p.y), ImVec2(p.x + float(x) + 1, p.y + h), im(viridis(x / (w - 1))));
       ImGui::Dummy(ImVec2(w, h));
       const ImVec2 q = ImGui::GetCursorScreenPos();
+      // round ticks, then the scale's top at the ramp's end ("≥" when values above it are clipped)
+      const std::string top = scale_top_label(scale_.hi, scale_.clipped);
+      const float top_w = ImGui::CalcTextSize(top.c_str()).x;
+      const auto tick = [&](float x, const std::string& label) {
+        const float tw = ImGui::CalcTextSize(label.c_str()).x;
+        dl->AddLine(ImVec2(x, p.y + h), ImVec2(x, p.y + h + 4), IM_COL32(255, 255, 255, 200));
+        dl->AddText(ImVec2(std::clamp(x - tw / 2, p.x, p.x + w - tw), q.y + 3), IM_COL32(230, 230, 230, 255), label.c_str());
+      };
       for (double t : nice_ticks(scale_.lo, scale_.hi, 5)) {
         const float x = p.x + float((t - scale_.lo) / (scale_.hi - scale_.lo)) * w;
-        const std::string text = format_value(t);
-        const float tw = ImGui::CalcTextSize(text.c_str()).x;
-        dl->AddLine(ImVec2(x, p.y + h), ImVec2(x, p.y + h + 4), IM_COL32(255, 255, 255, 200));
-        dl->AddText(ImVec2(std::clamp(x - tw / 2, p.x, p.x + w - tw), q.y + 3), IM_COL32(230, 230, 230, 255), text.c_str());
+        const std::string label = format_value(t);
+        if (x + ImGui::CalcTextSize(label.c_str()).x / 2 + 8 < p.x + w - top_w) tick(x, label);
       }
+      tick(p.x + w, top);
       ImGui::Dummy(ImVec2(w, ImGui::GetTextLineHeight() + 4));
     }
   } else {
     ImGui::TextDisabled("no field layer");
   }
   if (show_markers_) {
-    // one line per table drawn as markers: its colour (unless rows carry a state) and count
+    // a line per table drawn as markers, then one per state its rows are in
+    const auto swatch = [](Rgba c) {
+      const ImVec2 p = ImGui::GetCursorScreenPos();
+      const ImVec2 at(p.x + 5, p.y + ImGui::GetTextLineHeight() / 2);
+      ImGui::GetWindowDrawList()->AddCircleFilled(at, 4.5f, im(c));
+      ImGui::GetWindowDrawList()->AddCircle(at, 5.5f, IM_COL32(255, 255, 255, 230), 0, 1.5f);
+      ImGui::Dummy(ImVec2(10, ImGui::GetTextLineHeight()));
+      ImGui::SameLine();
+    };
     for (size_t t = 0; t < f.tables.size(); ++t) {
       const TableData& table = *f.tables[t];
       if (table.marker_cell.empty()) continue;
-      const ImVec2 p = ImGui::GetCursorScreenPos();
-      const ImVec2 c(p.x + 5, p.y + ImGui::GetTextLineHeight() / 2);
-      ImGui::GetWindowDrawList()->AddCircleFilled(c, 4.5f, im(state_color("", t)));
-      ImGui::GetWindowDrawList()->AddCircle(c, 5.5f, IM_COL32(255, 255, 255, 230), 0, 1.5f);
-      ImGui::Dummy(ImVec2(10, ImGui::GetTextLineHeight()));
-      ImGui::SameLine();
+      std::map<std::string, size_t> states;
+      for (const std::string& state : table.marker_state) ++states[state];
+      if (states.size() == 1 && states.begin()->first.empty()) swatch(state_color("", t));
       ImGui::Text("%s  %zu", table.path.c_str(), table.marker_cell.size());
+      if (states.size() == 1 && states.begin()->first.empty()) continue;
+      for (const auto& [state, n] : states) {
+        ImGui::Indent();
+        swatch(state_color(state, t));
+        ImGui::Text("%s  %zu", state.empty() ? "other" : state.c_str(), n);
+        ImGui::Unindent();
+      }
     }
   }
   if (show_points_ && !f.agents.cell.empty()) {

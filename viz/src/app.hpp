@@ -26,6 +26,7 @@ struct ViewOptions {
   bool presentation = false;
   bool still = false;  // a screenshot: no frame timings on screen
   std::string panel = "charts";         // side panel tab open first: charts, events, scenario
+  std::string lang = "en";              // municipality names: ja or en
   std::optional<std::array<double, 3>> view;  // lat, lon, zoom (relative to the whole city) to start at
 };
 
@@ -34,8 +35,10 @@ struct Fonts {
   ImFont* big = nullptr;
   bool japanese = false;  // a CJK font is merged into `normal`
 };
-// DejaVu Sans when installed, else ImGui's built-in font; call before the first frame
-Fonts load_fonts(float scale);
+// DejaVu Sans when installed, else ImGui's built-in font, with a CJK font merged in when
+// one is installed (its glyphs: ImGui's Japanese set plus extra_glyphs, e.g. the
+// municipalities' names); call before the first frame
+Fonts load_fonts(float scale, const std::string& extra_glyphs);
 
 class App {
  public:
@@ -45,6 +48,8 @@ class App {
   // the window should switch between windowed and full screen (F11)
   bool take_fullscreen_request() { return std::exchange(fullscreen_request_, false); }
   double mean_frame_ms() const { return frame_ms_; }
+  // the run's status as the time bar shows it ("replay  ·  interrupted at ...")
+  std::string status() const;
 
  private:
   struct Camera {
@@ -71,8 +76,10 @@ class App {
   void draw_map(const Frame& f);
   void draw_markers(const Frame& f, ImDrawList* dl);
   void draw_names(ImDrawList* dl);
+  void draw_scale_and_north(ImDrawList* dl);
   void draw_hover(const Frame& f);
   void draw_time_bar(const Frame& f);
+  void draw_clock(const Frame& f);
   void draw_layers_panel(const Frame& f);
   void draw_side_panel(const Frame& f);
   void draw_charts(const Frame& f);
@@ -91,7 +98,12 @@ class App {
   double land_cells_ = 0;
   std::vector<std::vector<ImVec2>> outlines_;   // municipal boundary rings in map units (x = col * aspect, y = row)
   double x0_ = 0, y0_ = 0, x1_ = 1, y1_ = 1;    // land bounding box, world units
-  std::vector<std::pair<ImVec2, std::string>> names_;  // largest first
+  struct PlaceName {
+    ImVec2 at;  // map units
+    std::string en, ja;
+  };
+  std::vector<PlaceName> names_;  // the most populous first
+  double cell_height_m_ = 1000;   // ground metres per map unit (the scale bar)
 
   std::shared_ptr<const Frame> frame_;
   uint64_t field_serial_ = 0, points_serial_ = 0;
@@ -109,6 +121,7 @@ class App {
   ImVec2 display_{0, 0};
 
   bool show_points_ = true, show_borders_ = true, show_names_ = true, show_markers_ = true;
+  int names_lang_ = 0;  // 0 English, 1 Japanese
   bool presentation_ = false, fullscreen_request_ = false;
   float field_alpha_ = 1.0f;
   float speed_ = 600;

@@ -37,7 +37,7 @@ std::string g_glfw_error;
 void on_glfw_error(int, const char* text) { g_glfw_error = text; }
 
 struct Options {
-  std::string input, screenshot, at, layer, size = "1600x900", color_by = "activity", tour, panel = "charts", view;
+  std::string input, screenshot, at, layer, size = "1600x900", color_by = "activity", tour, panel = "charts", view, lang = "en";
   std::vector<std::string> sets;
   int threads = 0, bench_frames = 0;
   double speed = 600;
@@ -82,7 +82,8 @@ void screenshot(App& app, Source& source, const std::string& path, int width, in
   }
   glFinish();
   write_png(path, Image{width, height, target.read()});
-  std::printf("%s: %dx%d, %s\n", path.c_str(), width, height, format_datetime(source.frame()->now).substr(0, 16).c_str());
+  std::printf("%s: %dx%d, %s, %s\n", path.c_str(), width, height, format_datetime(source.frame()->now).substr(0, 16).c_str(),
+              app.status().c_str());
 }
 
 // F11: full screen on the primary monitor and back to the window it was
@@ -248,7 +249,9 @@ int run(const Options& o) {
   float content_scale = 1;
   if (!headless) glfwGetWindowContentScale(window, &content_scale, nullptr);
   style.ScaleAllSizes(content_scale);
-  const Fonts fonts = load_fonts(content_scale);
+  std::string names;  // their glyphs go into the CJK font
+  for (const Municipality& mu : source->grid().municipalities) names += mu.name_ja;
+  const Fonts fonts = load_fonts(content_scale, names);
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
@@ -260,6 +263,7 @@ int run(const Options& o) {
     view.scenario_path = o.input;
     view.tour = tour;
     view.panel = o.panel;
+    view.lang = o.lang;
     view.view = view_at;
     view.presentation = o.presentation;
     view.still = headless;
@@ -297,6 +301,8 @@ int main(int argc, char** argv) {
   cli.add_option("--panel", o.panel, "side panel tab shown first: charts, events or scenario")
       ->check(CLI::IsMember({"charts", "events", "scenario"}));
   cli.add_option("--view", o.view, "start centred on LAT,LON[,ZOOM] (zoom relative to the whole city), e.g. 35.68,139.76,4");
+  cli.add_option("--lang", o.lang, "municipality names in ja (Japanese, needs a CJK font) or en (default)")
+      ->check(CLI::IsMember({"ja", "en"}));
   cli.add_flag("--presentation", o.presentation, "start in presentation mode (panels hidden; P toggles)");
   cli.add_flag("--fullscreen", o.fullscreen, "start full screen (F11 toggles)");
   cli.add_flag("--play", o.play, "start playing");

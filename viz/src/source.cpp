@@ -408,11 +408,12 @@ std::shared_ptr<const Frame> ReplaySource::frame() {
   auto f = std::make_shared<Frame>();
   f->now = ts[sample];
   f->start = ts.front();
-  f->end = scenario_.get_time("run.start") + LocalSeconds(std::llround(scenario_.get_double("run.duration_hours") * 3600));
+  f->end = ts.back();
   f->sample = sample;
   f->sample_times = times_;
   f->series = series_;
   f->finished = sample + 1 == ts.size();
+  f->complete = summary_.complete;
   auto fields = std::make_shared<std::vector<FieldData>>();
   for (const io::FieldSummary& field : summary_.fields) {
     if (field.shape.empty() || field.shape[0] == 0) continue;

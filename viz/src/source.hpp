@@ -41,6 +41,8 @@ struct AgentSample {
 };
 
 struct Frame {
+  // end: the run's end time (live), or the last sample the file holds (replay), so no time
+  // control reaches past what can be shown
   LocalSeconds now = 0, start = 0, end = 0;
   int64_t tick = 0;
   size_t sample = 0;  // index of the output sample the fields show
@@ -51,7 +53,8 @@ struct Frame {
   std::shared_ptr<const std::vector<io::SeriesData>> series;  // whole histories
   std::vector<std::shared_ptr<const TableData>> tables;
   AgentSample agents;
-  bool finished = false;
+  bool finished = false;  // at the last sample (replay) or the run's end (live)
+  bool complete = true;   // a replayed file says its run reached its end time (/meta complete)
   double ticks_per_second = 0;  // measured simulation speed (live)
   // live: wall seconds each module's step has taken so far, in phase order
   std::vector<std::pair<std::string, double>> step_seconds;
