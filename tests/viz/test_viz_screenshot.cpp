@@ -1,7 +1,10 @@
 // citysim-viz end to end under Xvfb with Mesa's software renderer (ctest runs this
 // under one xvfb-run, so DISPLAY is set): live and replay
 // screenshots have the requested size, a map with many colours and a legend; bad input
-// and a missing display give a clear message and exit code 2.
+// and a missing display give a clear message and exit code 2. The map's furniture and
+// labels are checked in the pixels: the scale bar and north arrow, no toolbar in
+// presentation mode, Japanese names, outage markers that leave the map visible, and an
+// interrupted file said to be one.
 #define BOOST_TEST_MODULE viz_screenshot
 #include <boost/test/unit_test.hpp>
 
@@ -16,7 +19,10 @@
 #include <string>
 #include <vector>
 
+#include <hdf5.h>
+
 #include "colormap.hpp"
+#include "labels.hpp"
 #include "png_io.hpp"
 
 using namespace citysim::viz;
@@ -24,6 +30,7 @@ using namespace citysim::viz;
 namespace {
 
 const std::string kSmall = CITYSIM_SOURCE_DIR "/tests/viz/small.toml";
+const std::string kOutage = CITYSIM_SOURCE_DIR "/tests/viz/outage.toml";
 
 struct Result {
   int code;
@@ -96,6 +103,51 @@ size_t map_colours(const Image& img) {
   return colours.size();
 }
 
+const uint8_t* pixel(const Image& img, int x, int y) { return img.rgba.data() + (size_t(y) * size_t(img.width) + size_t(x)) * 4; }
+
+bool near(const uint8_t* p, Rgba c, double tolerance) { return color_distance(Rgba{p[0], p[1], p[2], 255}, c) <= tolerance; }
+
+// pixels of a colour in a rectangle
+size_t count(const Image& img, Rgba c, double tolerance, int x0, int y0, int x1, int y1) {
+  size_t n = 0;
+  for (int y = y0; y < y1; ++y)
+    for (int x = x0; x < x1; ++x) n += near(pixel(img, x, y), c, tolerance);
+  return n;
+}
+
+// the longest run of pure white pixels in a rectangle, along rows (or columns)
+int longest_white_run(const Image& img, int x0, int y0, int x1, int y1, bool vertical) {
+  int best = 0;
+  const Rgba white{255, 255, 255, 255};
+  for (int a = vertical ? x0 : y0; a < (vertical ? x1 : y1); ++a) {
+    int run = 0;
+    for (int b = vertical ? y0 : x0; b < (vertical ? y1 : x1); ++b) {
+      run = near(vertical ? pixel(img, a, b) : pixel(img, b, a), white, 1) ? run + 1 : 0;
+      best = std::max(best, run);
+    }
+  }
+  return best;
+}
+
+// pixels where two pictures of the same size differ
+size_t differing(const Image& a, const Image& b) {
+  size_t n = 0;
+  for (size_t i = 0; i + 3 < a.rgba.size() && i + 3 < b.rgba.size(); i += 4)
+    n += a.rgba[i] != b.rgba[i] || a.rgba[i + 1] != b.rgba[i + 1] || a.rgba[i + 2] != b.rgba[i + 2];
+  return n;
+}
+
+// the small city's results, run once for the tests that replay it
+const std::string& small_results() {
+  static const std::string path = [] {
+    const Result run = shell(std::string(CITYSIM_CLI) + " run " + kSmall + " -o small.h5 -q");
+    BOOST_TEST_INFO(run.output);
+    BOOST_REQUIRE(run.code == 0);
+    return std::string("small.h5");
+  }();
+  return path;
+}
+
 void check_picture(const std::string& path, int width, int height) {
   const Image img = read_png(path);
   BOOST_TEST(img.width == width);
@@ -121,10 +173,7 @@ BOOST_AUTO_TEST_CASE(live_screenshot_has_the_size_a_map_and_a_legend) {
 }
 
 BOOST_AUTO_TEST_CASE(replay_screenshot_of_a_results_file) {
-  const Result run = shell(std::string(CITYSIM_CLI) + " run " + kSmall + " -o small.h5 -q");
-  BOOST_TEST_INFO(run.output);
-  BOOST_REQUIRE(run.code == 0);
-  const Result r = viz("small.h5 --screenshot replay.png --at 2026-08-03T10:00 --size 800x500 --layer residents/outdoors");
+  const Result r = viz(small_results() + " --screenshot replay.png --at 2026-08-03T10:00 --size 800x500 --layer residents/outdoors");
   BOOST_TEST_INFO(r.output);
   BOOST_TEST(r.code == 0);
   check_picture("replay.png", 800, 500);
@@ -176,4 +225,86 @@ BOOST_AUTO_TEST_CASE(no_display_and_no_screenshot_exits_2_without_crashing) {
   BOOST_TEST(r.code == 2);
   BOOST_TEST(r.output.find("no display") != std::string::npos);
   BOOST_TEST(r.output.find("xvfb-run") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_map_has_a_scale_bar_and_a_north_arrow) {
+  const Result r = viz(small_results() + " --screenshot furniture.png --size 1280x800 --presentation");
+  BOOST_TEST_INFO(r.output);
+  BOOST_REQUIRE(r.code == 0);
+  const Image img = read_png("furniture.png");
+  // bottom right: the bar, solid white and a round length (80 to 160 px), and the
+  // arrow's filled half, a vertical white edge
+  const int bar = longest_white_run(img, 900, 600, 1280, 800, false);
+  BOOST_TEST(bar >= 60);
+  BOOST_TEST(bar <= 170);
+  BOOST_TEST(longest_white_run(img, 1150, 560, 1280, 720, true) >= 20);
+}
+
+BOOST_AUTO_TEST_CASE(presentation_mode_hides_the_toolbar) {
+  // the toolbar's buttons and scrubber in ImGui's dark style, over its window
+  const Rgba button{35, 70, 111, 255}, frame{29, 47, 74, 255};
+  const Result normal = viz(small_results() + " --screenshot toolbar.png --size 1280x800");
+  const Result shown = viz(small_results() + " --screenshot presenting.png --size 1280x800 --presentation");
+  BOOST_REQUIRE(normal.code == 0);
+  BOOST_REQUIRE(shown.code == 0);
+  const Image with = read_png("toolbar.png"), without = read_png("presenting.png");
+  BOOST_TEST(count(with, button, 10, 0, 0, 1280, 75) + count(with, frame, 10, 0, 0, 1280, 75) > 5000u);
+  BOOST_TEST(count(without, button, 10, 0, 0, 1280, 75) + count(without, frame, 10, 0, 0, 1280, 75) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(names_in_japanese_when_a_cjk_font_is_installed) {
+  const bool cjk = std::filesystem::exists("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc") ||
+                   std::filesystem::exists("/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf");
+  const Result en = viz(small_results() + " --screenshot names-en.png --size 1280x800 --presentation --lang en");
+  const Result ja = viz(small_results() + " --screenshot names-ja.png --size 1280x800 --presentation --lang ja");
+  BOOST_TEST_INFO(ja.output);
+  BOOST_REQUIRE(en.code == 0);
+  BOOST_REQUIRE(ja.code == 0);
+  const size_t changed = differing(read_png("names-en.png"), read_png("names-ja.png"));
+  if (cjk) {
+    // the five names changed and nothing else: hundreds of pixels, not the map
+    BOOST_TEST(changed > 300u);
+    BOOST_TEST(changed < 1280u * 800u / 50);
+  } else {
+    BOOST_TEST(changed == 0u);  // no CJK font: English names, and a note says why
+    BOOST_TEST(ja.output.find("no CJK font") != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(outage_markers_are_aggregated_so_the_map_stays_visible) {
+  // thousands of outages in five wards, at city zoom
+  const Result r = viz(kOutage + " --screenshot outages.png --at 2026-08-03T09:00 --size 1280x800 --agents 1 --layer network/ok");
+  BOOST_TEST_INFO(r.output);
+  BOOST_REQUIRE(r.code == 0);
+  const Image img = read_png("outages.png");
+  // the map between the panels: land is whatever is not the background
+  const Rgba background{14, 20, 32, 255}, outage = state_color("down", 0);
+  size_t land = 0;
+  for (int y = 100; y < 640; ++y)
+    for (int x = 345; x < 930; ++x) land += !near(pixel(img, x, y), background, 6);
+  const size_t marked = count(img, outage, 45, 345, 100, 930, 640);
+  BOOST_TEST_INFO("land " << land << " marked " << marked);
+  BOOST_TEST(land > 50000u);
+  BOOST_TEST(marked > 500u);  // the outages are shown...
+  BOOST_TEST(double(marked) / double(land) < 0.3);  // ...and the map under them too
+}
+
+BOOST_AUTO_TEST_CASE(an_interrupted_file_says_so) {
+  std::filesystem::copy_file(small_results(), "interrupted.h5", std::filesystem::copy_options::overwrite_existing);
+  {  // as a run stopped early leaves it: /meta complete = 0
+    const hid_t file = H5Fopen("interrupted.h5", H5F_ACC_RDWR, H5P_DEFAULT);
+    BOOST_REQUIRE(file >= 0);
+    const hid_t meta = H5Gopen2(file, "meta", H5P_DEFAULT);
+    const hid_t attr = H5Aopen(meta, "complete", H5P_DEFAULT);
+    const int32_t zero = 0;
+    BOOST_REQUIRE(H5Awrite(attr, H5T_NATIVE_INT32, &zero) >= 0);
+    H5Aclose(attr), H5Gclose(meta), H5Fclose(file);
+  }
+  const Result cut = viz("interrupted.h5 --screenshot interrupted.png --at 2026-08-03T12:00 --size 800x500");
+  BOOST_TEST_INFO(cut.output);
+  BOOST_TEST(cut.code == 0);
+  BOOST_TEST(cut.output.find("interrupted at 2026-08-03 12:00") != std::string::npos);
+  BOOST_TEST(cut.output.find("end of run") == std::string::npos);
+  const Result whole = viz(small_results() + " --screenshot whole.png --at 2026-08-03T12:00 --size 800x500");
+  BOOST_TEST(whole.output.find("end of run") != std::string::npos);
 }

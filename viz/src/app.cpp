@@ -467,48 +467,45 @@ void App::draw_scale_and_north(ImDrawList* dl) {
   dl->AddText(ImVec2(tip.x - nw.x / 2, tip.y - 4 - nw.y), ink, "N");
 }
 
-// markers: one per row while cells are big on screen; zoomed out, the rows in each block
-// of cells become one symbol (area by count, colour by the most common state, the count
-// on it) at most 60% of the block wide, so markers never hide the map beneath
+// markers: the rows in each block of cells (one cell when cells are big on screen,
+// more when zoomed out) become one symbol, its area by count, its colour the most common
+// state, the count on it, and at most 60% of the block wide, so markers never hide the
+// map beneath; a block's only row is drawn where it is in the cell
 void App::draw_markers(const Frame& f, ImDrawList* dl) {
   const Grid& g = source_.grid();
   const float cell_px = float(cam_.scale);  // a cell's height on screen
-  const float r = std::clamp(cell_px * 0.25f, 4.5f, 10.0f);
+  const float r = std::clamp(cell_px * 0.12f, 4.0f, 8.0f);
   const int block = std::max(1, int(std::ceil(4 * r / cell_px)));  // cells on a side of a block
+  const float most = 0.3f * float(block) * cell_px * float(std::min(1.0, aspect_));  // a symbol's radius
   const ImU32 rim = IM_COL32(255, 255, 255, 230);
+  struct Bin {
+    std::map<std::string, int> states;
+    int count = 0;
+    size_t first = 0;  // a row in it
+  };
   for (size_t t = 0; t < f.tables.size(); ++t) {
     const TableData& table = *f.tables[t];
-    if (block == 1) {
-      for (size_t k = 0; k < table.marker_cell.size(); ++k) {
-        const size_t cell = size_t(table.marker_cell[k]);
-        const ImVec2 p = to_screen((g.col_of(cell) + jitter(uint32_t(k), 7)) * aspect_, g.row_of(cell) + jitter(uint32_t(k), 8));
-        dl->AddCircleFilled(p, r, im(state_color(table.marker_state[k], t), 230));
-        dl->AddCircle(p, r + 1, rim, 0, 1.5f);
-      }
-      continue;
-    }
-    struct Bin {
-      std::map<std::string, int> states;
-      int count = 0;
-    };
     std::map<std::pair<int, int>, Bin> bins;
     for (size_t k = 0; k < table.marker_cell.size(); ++k) {
       const size_t cell = size_t(table.marker_cell[k]);
       Bin& b = bins[{g.row_of(cell) / block, g.col_of(cell) / block}];
-      ++b.count, ++b.states[table.marker_state[k]];
+      if (b.count++ == 0) b.first = k;
+      ++b.states[table.marker_state[k]];
     }
-    const float most = 0.3f * block * cell_px * float(std::min(1.0, aspect_));  // radius
     for (const auto& [at, b] : bins) {
-      const ImVec2 p = to_screen((at.second + 0.5) * block * aspect_, (at.first + 0.5) * block);
+      const size_t cell = size_t(table.marker_cell[b.first]);
+      const ImVec2 p = b.count == 1 ? to_screen((g.col_of(cell) + jitter(uint32_t(b.first), 7)) * aspect_,
+                                                g.row_of(cell) + jitter(uint32_t(b.first), 8))
+                                    : to_screen((at.second + 0.5) * block * aspect_, (at.first + 0.5) * block);
       const float radius = std::min(most, r * std::sqrt(float(b.count)));
       const auto common = std::max_element(b.states.begin(), b.states.end(),
                                            [](const auto& x, const auto& y) { return x.second < y.second; });
-      dl->AddCircleFilled(p, radius, im(state_color(common->first, t), 220));
+      const Rgba c = state_color(common->first, t);
+      dl->AddCircleFilled(p, radius, im(c, 220));
       dl->AddCircle(p, radius + 1, rim, 0, 1.5f);
       if (b.count < 2 || radius < 8) continue;
       const std::string n = std::to_string(b.count);
       const ImVec2 tw = ImGui::CalcTextSize(n.c_str());
-      const Rgba c = state_color(common->first, t);
       const bool light = 0.3 * c.r + 0.59 * c.g + 0.11 * c.b > 150;
       dl->AddText(ImVec2(p.x - tw.x / 2, p.y - tw.y / 2), light ? IM_COL32(0, 0, 0, 255) : IM_COL32(255, 255, 255, 255), n.c_str());
     }
