@@ -308,3 +308,16 @@ BOOST_AUTO_TEST_CASE(an_interrupted_file_says_so) {
   const Result whole = viz(small_results() + " --screenshot whole.png --at 2026-08-03T12:00 --size 800x500");
   BOOST_TEST(whole.output.find("end of run") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(a_replay_shows_the_rows_up_to_the_time_shown) {
+  // network/outages has a down_at column: no outage before the 07:00 power cut
+  const Result run = shell(std::string(CITYSIM_CLI) + " run " + kOutage + " -o outage.h5 -q");
+  BOOST_REQUIRE(run.code == 0);
+  const Rgba outage = state_color("down", 0);
+  const Result before = viz("outage.h5 --screenshot before.png --at 2026-08-03T06:30 --size 1280x800 --layer network/ok");
+  const Result after = viz("outage.h5 --screenshot after.png --at 2026-08-03T09:00 --size 1280x800 --layer network/ok");
+  BOOST_REQUIRE(before.code == 0);
+  BOOST_REQUIRE(after.code == 0);
+  BOOST_TEST(count(read_png("before.png"), outage, 45, 345, 100, 930, 640) == 0u);
+  BOOST_TEST(count(read_png("after.png"), outage, 45, 345, 100, 930, 640) > 500u);
+}

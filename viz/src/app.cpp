@@ -467,10 +467,26 @@ void App::draw_scale_and_north(ImDrawList* dl) {
   dl->AddText(ImVec2(tip.x - nw.x / 2, tip.y - 4 - nw.y), ink, "N");
 }
 
-// markers: the rows in each block of cells (one cell when cells are big on screen,
-// more when zoomed out) become one symbol, its area by count, its colour the most common
-// state, the count on it, and at most 60% of the block wide, so markers never hide the
-// map beneath; a block's only row is drawn where it is in the cell
+int App::color_column(const TableData& t) const {
+  const auto it = place_styles_.find(t.path);
+  return it != place_styles_.end() && it->second.color >= 0 ? it->second.color : t.state_column;
+}
+
+std::map<std::string, Rgba> App::place_colors(const TableData& t, size_t table_index) const {
+  const int colour = color_column(t);
+  std::map<std::string, Rgba> colors;
+  if (colour < 0) return {{"", state_color("", table_index)}};
+  for (const auto& row : t.marker_rows) colors.emplace(row[size_t(colour)], Rgba{});
+  size_t k = 0;
+  for (auto& [value, c] : colors) c = state_color(value, k++);
+  return colors;
+}
+
+// place layers: the rows in each block of cells (one cell when cells are big on screen,
+// more when zoomed out) become one symbol, its area by the rows' count or the sum of the
+// chosen size column, its colour the chosen column's most common value, the count on it;
+// at most 60% of the block wide, so markers never hide the map beneath. A block's only
+// row is drawn where it is in the cell.
 void App::draw_markers(const Frame& f, ImDrawList* dl) {
   const Grid& g = source_.grid();
   const float cell_px = float(cam_.scale);  // a cell's height on screen
@@ -479,30 +495,42 @@ void App::draw_markers(const Frame& f, ImDrawList* dl) {
   const float most = 0.3f * float(block) * cell_px * float(std::min(1.0, aspect_));  // a symbol's radius
   const ImU32 rim = IM_COL32(255, 255, 255, 230);
   struct Bin {
-    std::map<std::string, int> states;
+    std::map<std::string, int> values;  // of the colour column
     int count = 0;
+    double weight = 0;
     size_t first = 0;  // a row in it
   };
+  marker_hits_.clear();
   for (size_t t = 0; t < f.tables.size(); ++t) {
     const TableData& table = *f.tables[t];
+    if (table.marker_cell.empty()) continue;
+    const int colour = color_column(table);
+    const std::map<std::string, Rgba> colors = place_colors(table, t);
+    const auto style = place_styles_.find(table.path);
+    const int size = style != place_styles_.end() ? style->second.size : -1;
+    const auto weight = [&](size_t k) { return size >= 0 ? std::max(0.0, std::atof(table.marker_rows[k][size_t(size)].c_str())) : 1.0; };
+    double total = 0;
     std::map<std::pair<int, int>, Bin> bins;
     for (size_t k = 0; k < table.marker_cell.size(); ++k) {
       const size_t cell = size_t(table.marker_cell[k]);
       Bin& b = bins[{g.row_of(cell) / block, g.col_of(cell) / block}];
       if (b.count++ == 0) b.first = k;
-      ++b.states[table.marker_state[k]];
+      b.weight += weight(k), total += weight(k);
+      ++b.values[colour >= 0 ? table.marker_rows[k][size_t(colour)] : ""];
     }
+    const double unit = total > 0 ? total / double(table.marker_cell.size()) : 1;  // a mean row's weight
     for (const auto& [at, b] : bins) {
       const size_t cell = size_t(table.marker_cell[b.first]);
       const ImVec2 p = b.count == 1 ? to_screen((g.col_of(cell) + jitter(uint32_t(b.first), 7)) * aspect_,
                                                 g.row_of(cell) + jitter(uint32_t(b.first), 8))
                                     : to_screen((at.second + 0.5) * block * aspect_, (at.first + 0.5) * block);
-      const float radius = std::min(most, r * std::sqrt(float(b.count)));
-      const auto common = std::max_element(b.states.begin(), b.states.end(),
+      const float radius = std::clamp(r * std::sqrt(float(b.weight / unit)), 2.5f, std::max(2.5f, most));
+      const auto common = std::max_element(b.values.begin(), b.values.end(),
                                            [](const auto& x, const auto& y) { return x.second < y.second; });
-      const Rgba c = state_color(common->first, t);
+      const Rgba c = colors.at(common->first);
       dl->AddCircleFilled(p, radius, im(c, 220));
       dl->AddCircle(p, radius + 1, rim, 0, 1.5f);
+      marker_hits_.push_back({p, radius + 1, t, b.first, b.count});
       if (b.count < 2 || radius < 8) continue;
       const std::string n = std::to_string(b.count);
       const ImVec2 tw = ImGui::CalcTextSize(n.c_str());
@@ -510,6 +538,29 @@ void App::draw_markers(const Frame& f, ImDrawList* dl) {
       dl->AddText(ImVec2(p.x - tw.x / 2, p.y - tw.y / 2), light ? IM_COL32(0, 0, 0, 255) : IM_COL32(255, 255, 255, 255), n.c_str());
     }
   }
+}
+
+// over a symbol: its row's columns, or how many rows the block holds
+bool App::draw_marker_tooltip(const Frame& f) {
+  const ImVec2 m = ImGui::GetIO().MousePos;
+  for (auto hit = marker_hits_.rbegin(); hit != marker_hits_.rend(); ++hit) {  // the top one first
+    const float dx = m.x - hit->at.x, dy = m.y - hit->at.y;
+    if (dx * dx + dy * dy > hit->radius * hit->radius || hit->table >= f.tables.size()) continue;
+    const TableData& t = *f.tables[hit->table];
+    ImGui::BeginTooltip();
+    if (hit->count == 1) {
+      ImGui::TextUnformatted(t.path.c_str());
+      ImGui::Separator();
+      const auto& row = t.marker_rows[hit->first];
+      for (size_t c = 0; c < row.size() && c < t.columns.size(); ++c)
+        ImGui::Text("%s: %s", t.columns[c].c_str(), text(row[c]).c_str());
+    } else {
+      ImGui::Text("%s: %d rows here (zoom in for each)", t.path.c_str(), hit->count);
+    }
+    ImGui::EndTooltip();
+    return true;
+  }
+  return false;
 }
 
 void App::draw_names(ImDrawList* dl) {
@@ -537,6 +588,7 @@ void App::draw_names(ImDrawList* dl) {
 void App::draw_hover(const Frame& f) {
   ImGuiIO& io = ImGui::GetIO();
   if (io.WantCaptureMouse || ImGui::IsMouseDragging(ImGuiMouseButton_Left)) return;
+  if (show_markers_ && draw_marker_tooltip(f)) return;
   const Grid& g = source_.grid();
   const double wx = (io.MousePos.x - display_.x / 2) / cam_.scale + cam_.cx;
   const double wy = (io.MousePos.y - display_.y / 2) / cam_.scale + cam_.cy;
@@ -677,6 +729,28 @@ void App::draw_layers_panel(const Frame& f) {
   ImGui::Checkbox("names", &show_names_);
   ImGui::SameLine();
   ImGui::Checkbox("markers", &show_markers_);
+  // place layers: what their symbols are coloured and sized by
+  for (const auto& table : f.tables) {
+    if (table->marker_cell.empty() || !show_markers_) continue;
+    if (!ImGui::TreeNode(table->path.c_str())) continue;
+    PlaceStyle& style = place_styles_[table->path];
+    const int colour = color_column(*table);
+    ImGui::SetNextItemWidth(150);
+    if (ImGui::BeginCombo("colour", colour >= 0 ? table->columns[size_t(colour)].c_str() : "one colour")) {
+      for (size_t c = 0; c < table->columns.size(); ++c)
+        if (!table->numeric[c] && ImGui::Selectable(table->columns[c].c_str(), int(c) == colour)) style.color = int(c);
+      ImGui::EndCombo();
+    }
+    ImGui::SetNextItemWidth(150);
+    if (ImGui::BeginCombo("size", style.size >= 0 ? table->columns[size_t(style.size)].c_str() : "count")) {
+      if (ImGui::Selectable("count", style.size < 0)) style.size = -1;
+      for (size_t c = 0; c < table->columns.size(); ++c)
+        if (table->numeric[c] && ImGui::Selectable(table->columns[c].c_str(), int(c) == style.size)) style.size = int(c);
+      ImGui::EndCombo();
+    }
+    if (!table->time_column.empty()) ImGui::TextDisabled("rows up to the time shown, by %s", table->time_column.c_str());
+    ImGui::TreePop();
+  }
   ImGui::BeginDisabled(!fonts_.japanese);
   ImGui::TextUnformatted("names in");
   ImGui::SameLine();
@@ -942,17 +1016,27 @@ void App::draw_legend(const Frame& f) {
     for (size_t t = 0; t < f.tables.size(); ++t) {
       const TableData& table = *f.tables[t];
       if (table.marker_cell.empty()) continue;
-      std::map<std::string, size_t> states;
-      for (const std::string& state : table.marker_state) ++states[state];
-      if (states.size() == 1 && states.begin()->first.empty()) swatch(state_color("", t));
-      ImGui::Text("%s  %zu", table.path.c_str(), table.marker_cell.size());
-      if (states.size() == 1 && states.begin()->first.empty()) continue;
-      for (const auto& [state, n] : states) {
-        ImGui::Indent();
-        swatch(state_color(state, t));
-        ImGui::Text("%s  %zu", state.empty() ? "other" : state.c_str(), n);
-        ImGui::Unindent();
+      const int colour = color_column(table);
+      const auto style = place_styles_.find(table.path);
+      const int size = style != place_styles_.end() ? style->second.size : -1;
+      const std::map<std::string, Rgba> colors = place_colors(table, t);
+      std::map<std::string, size_t> values;
+      for (const auto& row : table.marker_rows) ++values[colour >= 0 ? row[size_t(colour)] : ""];
+      if (colour < 0) swatch(colors.at(""));
+      ImGui::Text("%s  %zu%s", table.path.c_str(), table.marker_cell.size(),
+                  size >= 0 ? ("  (size: " + table.columns[size_t(size)] + ")").c_str() : "");
+      if (colour < 0) continue;
+      // the most common values of the colour column
+      std::vector<std::pair<size_t, std::string>> common;
+      for (const auto& [value, n] : values) common.emplace_back(n, value);
+      std::sort(common.rbegin(), common.rend());
+      ImGui::Indent();
+      for (size_t k = 0; k < common.size() && k < 6; ++k) {
+        swatch(colors.at(common[k].second));
+        ImGui::Text("%s  %zu", text(common[k].second).c_str(), common[k].first);
+        if (k % 2 == 0 && k + 1 < std::min<size_t>(common.size(), 6)) ImGui::SameLine(0, 16);
       }
+      ImGui::Unindent();
     }
   }
   if (show_points_ && !f.agents.cell.empty()) {

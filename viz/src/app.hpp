@@ -4,6 +4,7 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -121,6 +122,25 @@ class App {
   ImVec2 display_{0, 0};
 
   bool show_points_ = true, show_borders_ = true, show_names_ = true, show_markers_ = true;
+  // how each place layer (table path) is drawn: the columns symbols are coloured and sized by
+  struct PlaceStyle {
+    int color = -1;  // a column, -1 = the table's state/status/kind column
+    int size = -1;   // a numeric column, -1 = the count of rows
+  };
+  std::map<std::string, PlaceStyle> place_styles_;
+  int color_column(const TableData& t) const;
+  // a place layer's colours by value of its colour column (states in their fixed colours,
+  // other values in turn), or "" -> the table's one colour
+  std::map<std::string, Rgba> place_colors(const TableData& t, size_t table_index) const;
+  // the symbols drawn this frame, for the hover tooltip
+  struct MarkerHit {
+    ImVec2 at;
+    float radius;
+    size_t table, first;  // the table and one of its marker rows
+    int count;
+  };
+  std::vector<MarkerHit> marker_hits_;
+  bool draw_marker_tooltip(const Frame& f);
   int names_lang_ = 0;  // 0 English, 1 Japanese
   bool presentation_ = false, fullscreen_request_ = false;
   float field_alpha_ = 1.0f;

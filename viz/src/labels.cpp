@@ -87,7 +87,8 @@ Rgba state_color(const std::string& state, size_t table_index) {
       {"detected", kMeanwhile},  {"backup", kMeanwhile},   {"on_backup", kMeanwhile}, {"battery", kMeanwhile},
       {"answered", kDone},       {"up", kDone},            {"resolved", kDone},
   };
-  static constexpr std::array<Rgba, 4> tables = {{kBad, {0, 90, 200, 255}, {130, 60, 200, 255}, kDone}};
+  static constexpr std::array<Rgba, 6> tables = {
+      {kBad, {0, 90, 200, 255}, {130, 60, 200, 255}, kDone, {140, 80, 40, 255}, {0, 200, 200, 255}}};
   const auto it = known.find(state);
   return it != known.end() ? it->second : tables[table_index % tables.size()];
 }

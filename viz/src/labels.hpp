@@ -45,7 +45,7 @@ struct ScaleBar {
 ScaleBar scale_bar(double metres_per_pixel, float max_pixels);
 
 // a marker's colour by its row's state (down/undetected/open, backup/detected,
-// up/answered/resolved); other states and stateless rows take the table's colour.
+// up/answered/resolved); other values take the index-th of six colours.
 // "down" is a magenta that no resident activity colour comes close to.
 Rgba state_color(const std::string& state, size_t table_index);
 // how far apart two colours look (Euclidean distance in RGB, 0..441)

@@ -22,14 +22,18 @@ struct FieldData {
   std::vector<float> values;  // rows x cols, row 0 = north
 };
 
-// rows of an event table, as text, plus where they are when the table has a location
+// rows of an event table, as text, plus where they are when the table is a place layer
+// (lat/lon, mesh_code, cell or municipality columns)
 struct TableData {
   std::string path, description;
-  std::vector<std::string> columns;
-  size_t rows = 0;                               // rows in the whole table
+  std::vector<std::string> columns;              // names with units: "load [sessions]"
+  std::vector<bool> numeric;                     // per column: int or float
+  size_t rows = 0;                               // rows shown (a replay: those up to the time shown)
   std::vector<std::vector<std::string>> latest;  // the last few rows, newest last
-  std::vector<int64_t> marker_cell;              // grid cell of each located row (recent ones)
-  std::vector<std::string> marker_state;         // its "state"/"status" column, "" when none
+  std::vector<int64_t> marker_cell;              // grid cell of each located row (the newest ones)
+  std::vector<std::vector<std::string>> marker_rows;  // those rows' cells as text
+  int state_column = -1;  // "state"/"status": what markers are coloured by first (-1: none)
+  std::string time_column;  // the column that says when a row happens ("" = none: all rows shown)
 };
 
 // a sample of the residents to draw (live mode only)
