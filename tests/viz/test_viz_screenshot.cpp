@@ -321,3 +321,32 @@ BOOST_AUTO_TEST_CASE(a_replay_shows_the_rows_up_to_the_time_shown) {
   BOOST_TEST(count(read_png("before.png"), outage, 45, 345, 100, 930, 640) == 0u);
   BOOST_TEST(count(read_png("after.png"), outage, 45, 345, 100, 930, 640) > 500u);
 }
+
+BOOST_AUTO_TEST_CASE(aircraft_fly_between_vertiports) {
+  // a replay reads the stored scenario relative to the results file: lay the sites CSV
+  // out where tests/viz/vertiport.toml's relative path finds it
+  std::filesystem::create_directories("vertiport/a/b");
+  std::filesystem::create_directories("vertiport/scenarios/data");
+  std::filesystem::copy_file(CITYSIM_SOURCE_DIR "/scenarios/data/vertiport_sites_tokyo.csv",
+                             "vertiport/scenarios/data/vertiport_sites_tokyo.csv",
+                             std::filesystem::copy_options::overwrite_existing);
+  const Result run = shell(std::string(CITYSIM_CLI) + " run " CITYSIM_SOURCE_DIR "/tests/viz/vertiport.toml -o vertiport/a/b/vp.h5 -q");
+  BOOST_TEST_INFO(run.output);
+  BOOST_REQUIRE(run.code == 0);
+  const Rgba aircraft{255, 215, 0, 255};
+  const auto shot = [&](const std::string& at, const std::string& png) {
+    const Result r = viz("vertiport/a/b/vp.h5 --screenshot " + png + " --at 2026-08-03T" + at +
+                         " --size 1280x800 --presentation --view 35.62,139.75,3");
+    BOOST_TEST_INFO(r.output);
+    BOOST_REQUIRE(r.code == 0);
+    return read_png(png);
+  };
+  const Image early = shot("06:00", "vp-0600.png"), peak = shot("08:10", "vp-0810.png"), later = shot("08:12", "vp-0812.png");
+  BOOST_TEST(count(early, aircraft, 20, 0, 0, 1280, 800) == 0u);  // nothing has flown yet
+  const size_t in_air = count(peak, aircraft, 20, 0, 0, 1280, 800);
+  BOOST_TEST(in_air > 40u);  // a few triangles of about 50 pixels each
+  // between two samples (15 min apart) the aircraft move: the pictures differ where they are
+  BOOST_TEST(count(later, aircraft, 20, 0, 0, 1280, 800) > 40u);
+  BOOST_TEST(differing(peak, later) > 50u);
+  BOOST_TEST(differing(peak, later) < 1280u * 800u / 50);
+}

@@ -16,9 +16,11 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <set>
 
 #include "citysim/mesh.hpp"
 #include "labels.hpp"
+#include "modules/vertiport.hpp"
 
 namespace citysim::viz {
 
@@ -162,20 +164,23 @@ void App::prepare_grid() {
     }
   // the municipalities' real boundaries in map units, each ring through the block
   // (mainland or island inset) that holds its first point
-  const double dlat = mesh_cell_lat_deg(g.level), dlon = mesh_cell_lon_deg(g.level);
   outlines_.clear();
   for (const Outline& o : g.outlines) {
-    const MeshIndex first = mesh_index_of(g.level, o.lat[0], o.lon[0]);
-    const auto block = std::find_if(g.blocks.begin(), g.blocks.end(), [&](const GridBlock& b) {
-      return first.lat <= b.north_west.lat && first.lat > b.north_west.lat - b.rows && first.lon >= b.north_west.lon &&
-             first.lon < b.north_west.lon + b.cols;
-    });
-    if (block == g.blocks.end()) continue;
+    const GridBlock* block = block_of(o.lat[0], o.lon[0]);
+    if (!block) continue;
     std::vector<ImVec2> ring;
-    for (size_t k = 0; k < o.lon.size(); ++k)
-      ring.emplace_back(float(((o.lon[k] - 100) / dlon - double(block->north_west.lon) + block->col0) * aspect_),
-                        float(double(block->north_west.lat + 1) - o.lat[k] / dlat + block->row0));
+    for (size_t k = 0; k < o.lon.size(); ++k) ring.push_back(map_point(*block, o.lat[k], o.lon[k]));
     outlines_.push_back(std::move(ring));
+  }
+  // vertiports, when the scenario has them (their sites are scenario keys or a CSV)
+  vertiports_.clear();
+  try {
+    if (source_.scenario().get_bool("vertiport.enabled"))
+      for (const VertiportSite& site : VertiportParams::from(source_.scenario()).sites)
+        if (const GridBlock* block = block_of(site.lat, site.lon))
+          vertiports_.push_back({site.name, map_point(*block, site.lat, site.lon), site.pads});
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "note: vertiports not drawn: %s\n", e.what());
   }
   if (x1_ < x0_) x0_ = 0, y0_ = 0, x1_ = g.cols * aspect_, y1_ = g.rows;
   // names at the municipal office, the most populous first so they win overlaps
@@ -196,6 +201,23 @@ void App::prepare_grid() {
     names_.push_back({ImVec2(float((g.col_of(size_t(cell)) + 0.5) * aspect_), float(g.row_of(size_t(cell)) + 0.5)),
                       mu.name_en, mu.name_ja.empty() ? mu.name_en : mu.name_ja});
   }
+}
+
+const GridBlock* App::block_of(double lat, double lon) const {
+  const Grid& g = source_.grid();
+  const MeshIndex at = mesh_index_of(g.level, lat, lon);
+  const auto block = std::find_if(g.blocks.begin(), g.blocks.end(), [&](const GridBlock& b) {
+    return at.lat <= b.north_west.lat && at.lat > b.north_west.lat - b.rows && at.lon >= b.north_west.lon &&
+           at.lon < b.north_west.lon + b.cols;
+  });
+  return block == g.blocks.end() ? nullptr : &*block;
+}
+
+ImVec2 App::map_point(const GridBlock& block, double lat, double lon) const {
+  const Grid& g = source_.grid();
+  const double dlat = mesh_cell_lat_deg(g.level), dlon = mesh_cell_lon_deg(g.level);
+  return ImVec2(float(((lon - 100) / dlon - double(block.north_west.lon) + block.col0) * aspect_),
+                float(double(block.north_west.lat + 1) - lat / dlat + block.row0));
 }
 
 // [SECTION] frame
@@ -441,6 +463,7 @@ void App::draw_map(const Frame& f) {
     dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
   }
   if (show_markers_) draw_markers(f, dl);
+  if (show_markers_) draw_aircraft(f, dl);
   if (show_names_) draw_names(dl);
   draw_scale_and_north(dl);
 }
@@ -537,6 +560,68 @@ void App::draw_markers(const Frame& f, ImDrawList* dl) {
       const bool light = 0.3 * c.r + 0.59 * c.g + 0.11 * c.b > 150;
       dl->AddText(ImVec2(p.x - tw.x / 2, p.y - tw.y / 2), light ? IM_COL32(0, 0, 0, 255) : IM_COL32(255, 255, 255, 255), n.c_str());
     }
+  }
+}
+
+// vertiports (pads in use now of all pads), the routes flown so far, and the aircraft
+// in the air, each where its departure and landing times put it on the straight route
+void App::draw_aircraft(const Frame& f, ImDrawList* dl) {
+  if (vertiports_.empty()) return;
+  const auto table = [&](const char* path) -> const TableData* {
+    for (const auto& t : f.tables)
+      if (t->path == path) return t.get();
+    return nullptr;
+  };
+  const auto site = [&](const std::string& name) -> const Vertiport* {
+    for (const Vertiport& v : vertiports_)
+      if (v.name == name) return &v;
+    return nullptr;
+  };
+  const LocalSeconds now = source_.clock_time();
+  const ImU32 route = IM_COL32(255, 255, 255, 90), ink = IM_COL32(255, 255, 255, 255);
+  std::map<std::string, int> pads_in_use;
+  if (const TableData* pads = table("vertiport/pad_movements")) {
+    const int at = column_of(*pads, "site");
+    for (const auto& span : pads->spans)
+      if (at >= 0 && span.start <= now && now < span.end) ++pads_in_use[span.row[size_t(at)]];
+  }
+  struct Leg {
+    ImVec2 from, to;
+    float done;  // share of the route flown
+  };
+  std::vector<Leg> airborne;
+  std::set<std::pair<std::string, std::string>> routes;
+  if (const TableData* flights = table("vertiport/flights")) {
+    const int from = column_of(*flights, "from"), to = column_of(*flights, "to");
+    for (const auto& span : flights->spans) {
+      if (from < 0 || to < 0 || span.start > now) continue;
+      const Vertiport *a = site(span.row[size_t(from)]), *b = site(span.row[size_t(to)]);
+      if (!a || !b) continue;
+      routes.insert(std::minmax(a->name, b->name));
+      if (now < span.end)
+        airborne.push_back({a->at, b->at, float(double(now - span.start) / double(std::max<LocalSeconds>(1, span.end - span.start)))});
+    }
+  }
+  for (const auto& [a, b] : routes)
+    dl->AddLine(to_screen(site(a)->at.x, site(a)->at.y), to_screen(site(b)->at.x, site(b)->at.y), route, 2);
+  for (const Vertiport& v : vertiports_) {
+    const ImVec2 p = to_screen(v.at.x, v.at.y);
+    dl->AddRectFilled(ImVec2(p.x - 7, p.y - 7), ImVec2(p.x + 7, p.y + 7), IM_COL32(0, 90, 200, 255), 2);
+    dl->AddRect(ImVec2(p.x - 8, p.y - 8), ImVec2(p.x + 8, p.y + 8), ink, 2, 0, 1.5f);
+    dl->AddText(ImVec2(p.x - 3.5f, p.y - 7), ink, "H");
+    const std::string label = v.name + "  " + std::to_string(pads_in_use[v.name]) + "/" + std::to_string(v.pads) + " pads";
+    dl->AddText(ImVec2(p.x + 11, p.y - 8), ink, label.c_str());
+  }
+  // an aircraft: a triangle pointing along its route
+  for (const Leg& leg : airborne) {
+    const ImVec2 a = to_screen(leg.from.x, leg.from.y), b = to_screen(leg.to.x, leg.to.y);
+    const ImVec2 p(a.x + (b.x - a.x) * leg.done, a.y + (b.y - a.y) * leg.done);
+    const float len = std::max(1.0f, std::hypot(b.x - a.x, b.y - a.y));
+    const ImVec2 d((b.x - a.x) / len, (b.y - a.y) / len), n(-d.y, d.x);
+    const ImVec2 nose(p.x + d.x * 9, p.y + d.y * 9);
+    const ImVec2 left(p.x - d.x * 6 + n.x * 6, p.y - d.y * 6 + n.y * 6), right(p.x - d.x * 6 - n.x * 6, p.y - d.y * 6 - n.y * 6);
+    dl->AddTriangleFilled(nose, left, right, IM_COL32(255, 215, 0, 255));
+    dl->AddTriangle(nose, left, right, IM_COL32(0, 0, 0, 255), 1.5f);
   }
 }
 

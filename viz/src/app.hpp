@@ -78,6 +78,10 @@ class App {
   void draw_markers(const Frame& f, ImDrawList* dl);
   void draw_names(ImDrawList* dl);
   void draw_scale_and_north(ImDrawList* dl);
+  void draw_aircraft(const Frame& f, ImDrawList* dl);
+  // the grid block (mainland or island inset) holding a place, and the place in map units
+  const GridBlock* block_of(double lat, double lon) const;
+  ImVec2 map_point(const GridBlock& block, double lat, double lon) const;
   void draw_hover(const Frame& f);
   void draw_time_bar(const Frame& f);
   void draw_clock(const Frame& f);
@@ -105,6 +109,12 @@ class App {
   };
   std::vector<PlaceName> names_;  // the most populous first
   double cell_height_m_ = 1000;   // ground metres per map unit (the scale bar)
+  struct Vertiport {
+    std::string name;
+    ImVec2 at;  // map units
+    int pads;
+  };
+  std::vector<Vertiport> vertiports_;
 
   std::shared_ptr<const Frame> frame_;
   uint64_t field_serial_ = 0, points_serial_ = 0;

@@ -17,6 +17,12 @@
 
 namespace citysim::viz {
 
+int column_of(const TableData& t, const std::string& name) {
+  for (size_t c = 0; c < t.columns.size(); ++c)
+    if (t.columns[c] == name || t.columns[c].starts_with(name + " [")) return int(c);
+  return -1;
+}
+
 const FieldData* Frame::field(const std::string& path) const {
   if (!fields) return nullptr;
   for (const auto& f : *fields)
@@ -29,6 +35,7 @@ namespace {
 
 constexpr size_t kLatestRows = 12;     // rows of each event table shown
 constexpr size_t kMarkerRows = 5000;   // located rows drawn as markers, newest
+constexpr size_t kSpanRows = 20000;    // rows with a start and an end kept, newest
 
 std::string cell_text(const Cell& c) {
   if (const auto* i = std::get_if<int64_t>(&c)) return std::to_string(*i);
@@ -89,8 +96,9 @@ std::vector<size_t> rows_shown(const Table& t, std::optional<LocalSeconds> now, 
 }
 
 // a table's shown rows: the latest as text, and a marker for each located one (the
-// newest kMarkerRows) where its lat/lon, mesh code, cell or municipal office is
-TableData copy_table(const Table& t, const Grid& grid, const std::vector<size_t>& shown) {
+// newest kMarkerRows) where its lat/lon, mesh code, cell or municipal office is; and
+// the spans of all its rows when they have a start and an end
+TableData copy_table(const Table& t, const Grid& grid, const std::vector<size_t>& shown, LocalSeconds run_start) {
   TableData d;
   d.path = t.info.path;
   d.description = t.info.description;
@@ -107,6 +115,11 @@ TableData copy_table(const Table& t, const Grid& grid, const std::vector<size_t>
   };
   for (size_t k = shown.size() > kLatestRows ? shown.size() - kLatestRows : 0; k < shown.size(); ++k)
     d.latest.push_back(row_text(shown[k]));
+  const int begins = column_named(t, {"depart_min", "start_min"}), ends = column_named(t, {"landed_min", "end_min"});
+  if (begins >= 0 && ends >= 0)
+    for (size_t r = t.rows > kSpanRows ? t.rows - kSpanRows : 0; r < t.rows; ++r)
+      d.spans.push_back({run_start + LocalSeconds(std::llround(cell_number(t.at(r, size_t(begins))) * 60)),
+                         run_start + LocalSeconds(std::llround(cell_number(t.at(r, size_t(ends))) * 60)), row_text(r)});
   const int lat = column_named(t, {"lat", "latitude"}), lon = column_named(t, {"lon", "longitude"});
   const int code = column_named(t, {"mesh_code", "mesh"}), cell = column_named(t, {"cell"});
   const int muni = column_named(t, {"municipality"});
@@ -253,7 +266,7 @@ void LiveSource::publish() {
   tables_cache_.resize(m.tables().size());
   for (size_t i = 0; i < m.tables().size(); ++i)
     if (!tables_cache_[i] || tables_cache_[i]->rows != m.tables()[i].rows)
-      tables_cache_[i] = std::make_shared<const TableData>(copy_table(m.tables()[i], grid_, rows_shown(m.tables()[i], {}, f->start)));
+      tables_cache_[i] = std::make_shared<const TableData>(copy_table(m.tables()[i], grid_, rows_shown(m.tables()[i], {}, f->start), f->start));
   f->tables = tables_cache_;
   // residents evenly spaced through the arrays, so the sample covers the whole city
   const Residents& r = sim_->residents();
@@ -445,7 +458,7 @@ std::shared_ptr<const Frame> ReplaySource::frame() {
   }
   f->fields = std::move(fields);
   for (const Table& t : tables_)
-    f->tables.push_back(std::make_shared<const TableData>(copy_table(t, grid_, rows_shown(t, f->now, f->start))));
+    f->tables.push_back(std::make_shared<const TableData>(copy_table(t, grid_, rows_shown(t, f->now, f->start), f->start)));
   f->serial = ++serial_;
   frame_ = std::move(f);
   return frame_;

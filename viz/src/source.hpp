@@ -34,7 +34,17 @@ struct TableData {
   std::vector<std::vector<std::string>> marker_rows;  // those rows' cells as text
   int state_column = -1;  // "state"/"status": what markers are coloured by first (-1: none)
   std::string time_column;  // the column that says when a row happens ("" = none: all rows shown)
+  // a table whose rows last a while (start and end columns: depart_min and landed_min,
+  // start_min and end_min, minutes since the run start): every row's span and cells, so
+  // what is in progress at any moment can be drawn (aircraft in the air, pads in use)
+  struct Span {
+    LocalSeconds start, end;
+    std::vector<std::string> row;
+  };
+  std::vector<Span> spans;
 };
+// a column's index by its name (without units), -1 when absent
+int column_of(const TableData& t, const std::string& name);
 
 // a sample of the residents to draw (live mode only)
 struct AgentSample {
@@ -77,6 +87,8 @@ class Source {
   virtual std::shared_ptr<const Frame> frame() = 0;
   // advance playback by dt wall seconds (replay; the live worker keeps its own time)
   virtual void update(double /*dt_wall_s*/) {}
+  // the time shown, to the second: a replay between its samples (for what moves smoothly)
+  virtual LocalSeconds clock_time() { return frame()->now; }
   virtual void play(bool on) = 0;
   virtual bool playing() const = 0;
   // simulated seconds per wall second; 0 = as fast as possible
@@ -163,6 +175,7 @@ class ReplaySource final : public Source {
   std::string name() const override { return name_; }
   std::shared_ptr<const Frame> frame() override;
   void update(double dt_wall_s) override;
+  LocalSeconds clock_time() override { return times_->front() + LocalSeconds(std::llround(position_s_)); }
   void play(bool on) override { playing_ = on; }
   bool playing() const override { return playing_; }
   void set_speed(double speed) override { speed_ = speed; }
