@@ -350,3 +350,44 @@ BOOST_AUTO_TEST_CASE(aircraft_fly_between_vertiports) {
   BOOST_TEST(differing(peak, later) > 50u);
   BOOST_TEST(differing(peak, later) < 1280u * 800u / 50);
 }
+
+BOOST_AUTO_TEST_CASE(a_story_step_shows_its_caption) {
+  const std::string story = " --story " CITYSIM_SOURCE_DIR "/tests/viz/story.toml --size 1280x720 --lang en";
+  const Result with = viz(small_results() + " --screenshot story.png" + story);
+  const Result without = viz(small_results() + " --screenshot no-story.png --presentation --size 1280x720 --at 2026-08-03T07:00");
+  BOOST_TEST_INFO(with.output);
+  BOOST_REQUIRE(with.code == 0);
+  BOOST_REQUIRE(without.code == 0);
+  // the first step's time, and its caption top right: big white letters on a dark box
+  BOOST_TEST(with.output.find("2026-08-03T07:00") != std::string::npos);
+  const Image img = read_png("story.png"), plain = read_png("no-story.png");
+  const size_t letters = count(img, Rgba{255, 255, 255, 255}, 30, 700, 0, 1280, 70);
+  BOOST_TEST(letters > 400u);
+  BOOST_TEST(count(plain, Rgba{255, 255, 255, 255}, 30, 700, 0, 1280, 70) < letters / 10);
+}
+
+BOOST_AUTO_TEST_CASE(a_story_records_to_a_video) {
+  const Result ffprobe = shell("command -v ffprobe && command -v ffmpeg");
+  if (ffprobe.code != 0) {
+    BOOST_TEST_MESSAGE("skipped: ffmpeg/ffprobe not installed (scripts/install-deps.sh installs them)");
+    return;
+  }
+  std::filesystem::remove("story.mp4");
+  const Result r = viz(small_results() + " --story " CITYSIM_SOURCE_DIR "/tests/viz/story.toml --record story.mp4 --size 640x360 --fps 10");
+  BOOST_TEST_INFO(r.output);
+  BOOST_REQUIRE(r.code == 0);
+  const Result probe = shell("ffprobe -v error -count_frames -select_streams v:0 -show_entries "
+                             "stream=nb_read_frames,width,height,duration -of default=nw=1 story.mp4");
+  BOOST_TEST_INFO(probe.output);
+  BOOST_REQUIRE(probe.code == 0);
+  BOOST_TEST(probe.output.find("width=640") != std::string::npos);
+  BOOST_TEST(probe.output.find("height=360") != std::string::npos);
+  BOOST_TEST(probe.output.find("nb_read_frames=30") != std::string::npos);  // 3 s at 10 fps
+  BOOST_TEST(probe.output.find("duration=3.0") != std::string::npos);
+  // without ffmpeg on the PATH: a clear message, exit 2, no file
+  const Result none = shell("env PATH=/nonexistent " + std::string(CITYSIM_VIZ) + " " + small_results() +
+                            " --story " CITYSIM_SOURCE_DIR "/tests/viz/story.toml --record none.mp4 --size 640x360");
+  BOOST_TEST(none.code == 2);
+  BOOST_TEST(none.output.find("needs ffmpeg") != std::string::npos);
+  BOOST_TEST(!std::filesystem::exists("none.mp4"));
+}

@@ -76,17 +76,23 @@ Fonts load_fonts(float scale, const std::string& extra_glyphs) {
     cjk.AddText(extra_glyphs.c_str());
     cjk.BuildRanges(&cjk_ranges);
   }
+  const char* cjk = nullptr;
+  for (const char* candidate : japanese)
+    if (!cjk && std::filesystem::exists(candidate)) cjk = candidate;
   for (const char* path : latin) {
     if (!std::filesystem::exists(path)) continue;
-    f.normal = io.Fonts->AddFontFromFileTTF(path, 16.0f * scale, nullptr, signs.Data);
-    for (const char* cjk : japanese) {
-      if (!std::filesystem::exists(cjk)) continue;
-      ImFontConfig merge;
-      merge.MergeMode = true;
-      f.japanese = io.Fonts->AddFontFromFileTTF(cjk, 16.0f * scale, &merge, cjk_ranges.Data) != nullptr;
-      break;
-    }
-    f.big = io.Fonts->AddFontFromFileTTF(path, 34.0f * scale, nullptr, signs.Data);
+    // each size with the CJK font merged in (the big one shows story captions)
+    const auto add = [&](float size) {
+      ImFont* font = io.Fonts->AddFontFromFileTTF(path, size * scale, nullptr, signs.Data);
+      if (font && cjk) {
+        ImFontConfig merge;
+        merge.MergeMode = true;
+        f.japanese = io.Fonts->AddFontFromFileTTF(cjk, size * scale, &merge, cjk_ranges.Data) != nullptr;
+      }
+      return font;
+    };
+    f.normal = add(16.0f);
+    f.big = add(34.0f);
     if (f.normal && f.big) break;
   }
   if (!f.japanese)
@@ -247,6 +253,7 @@ void App::frame(double dt_s) {
   draw_map(*f);
   if (presentation_) {
     draw_clock(*f);
+    if (touring_) draw_caption();
   } else {
     draw_time_bar(*f);
     draw_layers_panel(*f);
@@ -405,6 +412,12 @@ void App::run_tour(double dt_s) {
   const TourStop& s = tour_[tour_index_];
   if (s.at) source_.seek(*s.at);
   if (!s.layer.empty()) layer_ = s.layer, field_serial_ = 0;
+  if (s.overlays) {
+    show_borders_ = s.overlays->count("borders") > 0;
+    show_names_ = s.overlays->count("names") > 0;
+    show_points_ = s.overlays->count("residents") > 0;
+    show_markers_ = s.overlays->count("markers") > 0;
+  }
   Camera target;
   fit_camera(target);
   if (s.lat && s.lon) aim_camera(target, *s.lat, *s.lon, s.zoom);
@@ -788,6 +801,29 @@ void App::draw_clock(const Frame& f) {
   ImGui::TextUnformatted(clock_text(f.now).c_str());
   ImGui::PopFont();
   ImGui::TextDisabled("%s  ·  %s", source_.name().c_str(), status().c_str());
+  ImGui::End();
+}
+
+// a story step's caption, top right next to the clock, in the names' language when it
+// has one; one line (ImGui wraps only at spaces, and Japanese has none), smaller if it must
+void App::draw_caption() {
+  const TourStop& s = tour_[tour_index_];
+  const std::string& caption = names_lang_ == 1 && !s.caption_ja.empty() ? s.caption_ja
+                               : !s.caption_en.empty()                 ? s.caption_en
+                                                                       : s.caption_ja;
+  if (caption.empty()) return;
+  const std::string shown = text(caption);
+  ImGui::SetNextWindowPos(ImVec2(display_.x - 10, 10), ImGuiCond_Always, ImVec2(1, 0));
+  ImGui::SetNextWindowBgAlpha(0.75f);
+  ImGui::Begin("caption", nullptr,
+               ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoInputs |
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize);
+  ImGui::PushFont(fonts_.big);
+  const float room = std::max(100.0f, display_.x - 420), width = ImGui::CalcTextSize(shown.c_str()).x;
+  ImGui::SetWindowFontScale(std::min(1.0f, room / std::max(1.0f, width)));
+  ImGui::TextUnformatted(shown.c_str());
+  ImGui::SetWindowFontScale(1);
+  ImGui::PopFont();
   ImGui::End();
 }
 

@@ -85,6 +85,7 @@ class App {
   void draw_hover(const Frame& f);
   void draw_time_bar(const Frame& f);
   void draw_clock(const Frame& f);
+  void draw_caption();
   void draw_layers_panel(const Frame& f);
   void draw_side_panel(const Frame& f);
   void draw_charts(const Frame& f);
