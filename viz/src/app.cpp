@@ -411,6 +411,8 @@ void App::run_tour(double dt_s) {
   tour_elapsed_s_ = 0;
   const TourStop& s = tour_[tour_index_];
   if (s.at) source_.seek(*s.at);
+  // a captioned step holds its time, so what the caption says stays true
+  source_.play(s.caption_ja.empty() && s.caption_en.empty());
   if (!s.layer.empty()) layer_ = s.layer, field_serial_ = 0;
   if (s.overlays) {
     show_borders_ = s.overlays->count("borders") > 0;
