@@ -391,3 +391,22 @@ BOOST_AUTO_TEST_CASE(a_story_records_to_a_video) {
   BOOST_TEST(none.output.find("needs ffmpeg") != std::string::npos);
   BOOST_TEST(!std::filesystem::exists("none.mp4"));
 }
+
+BOOST_AUTO_TEST_CASE(place_symbols_take_the_colour_and_size_of_chosen_columns) {
+  const std::string common = kOutage + " --at 2026-08-03T09:00 --size 1280x800 --agents 1 --layer network/load";
+  const Result plain = viz(common + " --screenshot place-plain.png");
+  const Result by_kind = viz(common + " --screenshot place-kind.png --place network/outages:kind");
+  const Result sized = viz(common + " --screenshot place-sized.png --place network/outages::seen_after_min");
+  BOOST_TEST_INFO(by_kind.output);
+  BOOST_REQUIRE(plain.code == 0);
+  BOOST_REQUIRE(by_kind.code == 0);
+  BOOST_REQUIRE(sized.code == 0);
+  // one colour for every outage, or one per kind of site (lte, nr_high, nr_low, wifi)
+  const Image one = read_png("place-plain.png"), kinds = read_png("place-kind.png");
+  size_t colours = 0;
+  for (size_t k = 0; k < 4; ++k) colours += count(kinds, state_color("kind", k), 45, 345, 100, 930, 640) > 50;
+  BOOST_TEST(colours >= 3u);  // a block shows its most common kind: nr_high may win none
+  BOOST_TEST(count(one, state_color("kind", 1), 45, 345, 100, 930, 640) < 50u);  // no second colour in the plain one
+  // sized by how long operators took to see them: different symbols
+  BOOST_TEST(differing(one, read_png("place-sized.png")) > 1000u);
+}

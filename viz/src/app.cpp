@@ -265,6 +265,7 @@ void App::frame(double dt_s) {
 
 void App::on_new_frame(const Frame& f) {
   if (layer_.empty() || !f.field(layer_)) layer_ = f.fields && !f.fields->empty() ? f.fields->front().path : "";
+  apply_place_options(f);
   update_field_texture(f);
   update_points(f);
   if (charted_.empty()) choose_default_charts(f);
@@ -503,6 +504,20 @@ void App::draw_scale_and_north(ImDrawList* dl) {
   dl->AddTriangle(tip, ImVec2(tip.x + 9, tip.y + 34), ImVec2(tip.x, tip.y + 26), ink, 1.5f);
   const ImVec2 nw = ImGui::CalcTextSize("N");
   dl->AddText(ImVec2(tip.x - nw.x / 2, tip.y - 4 - nw.y), ink, "N");
+}
+
+void App::apply_place_options(const Frame& f) {
+  for (const std::string& option : options_.places) {
+    const size_t a = option.find(':'), b = option.find(':', a + 1);
+    const std::string path = option.substr(0, a);
+    if (place_styles_.count(path)) continue;  // applied, or chosen in the panel since
+    for (const auto& t : f.tables) {
+      if (t->path != path || t->columns.empty()) continue;
+      PlaceStyle& style = place_styles_[path];
+      if (a != std::string::npos) style.color = column_of(*t, option.substr(a + 1, b == std::string::npos ? b : b - a - 1));
+      if (b != std::string::npos) style.size = column_of(*t, option.substr(b + 1));
+    }
+  }
 }
 
 int App::color_column(const TableData& t) const {

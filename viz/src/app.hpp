@@ -28,6 +28,8 @@ struct ViewOptions {
   bool still = false;  // a screenshot: no frame timings on screen
   std::string panel = "charts";         // side panel tab open first: charts, events, scenario
   std::string lang = "en";              // municipality names: ja or en
+  // place layers' styles, "TABLE:COLOUR_COLUMN[:SIZE_COLUMN]" (an empty column: the default)
+  std::vector<std::string> places;
   std::optional<std::array<double, 3>> view;  // lat, lon, zoom (relative to the whole city) to start at
 };
 
@@ -140,6 +142,7 @@ class App {
   };
   std::map<std::string, PlaceStyle> place_styles_;
   int color_column(const TableData& t) const;
+  void apply_place_options(const Frame& f);  // ViewOptions::places, once their tables exist
   // a place layer's colours by value of its colour column (states in their fixed colours,
   // other values in turn), or "" -> the table's one colour
   std::map<std::string, Rgba> place_colors(const TableData& t, size_t table_index) const;

@@ -41,7 +41,7 @@ struct Options {
   std::string input, screenshot, at, layer, size = "1600x900", color_by = "activity", tour, panel = "charts", view, lang = "en";
   std::string story, record;
   int fps = 30;
-  std::vector<std::string> sets;
+  std::vector<std::string> sets, places;
   int threads = 0, bench_frames = 0;
   double speed = 600;
   size_t max_agents = 200000;
@@ -325,6 +325,7 @@ int run(const Options& o) {
     view.tour = tour;
     view.panel = o.panel;
     view.lang = o.lang;
+    view.places = o.places;
     view.view = view_at;
     view.presentation = o.presentation || !o.story.empty();
     view.still = headless;
@@ -371,6 +372,9 @@ int main(int argc, char** argv) {
                  "played in presentation mode");
   cli.add_option("--record", o.record, "play the --story once without a window and write it as a video (H.264, needs ffmpeg)");
   cli.add_option("--fps", o.fps, "frames per second of a --record video (default 30)")->check(CLI::Range(1, 120));
+  cli.add_option("--place", o.places,
+                 "a place layer's style: TABLE:COLOUR_COLUMN[:SIZE_COLUMN], e.g. network/outages:kind:seen_after_min")
+      ->take_all();
   cli.add_option("--panel", o.panel, "side panel tab shown first: charts, events or scenario")
       ->check(CLI::IsMember({"charts", "events", "scenario"}));
   cli.add_option("--view", o.view, "start centred on LAT,LON[,ZOOM] (zoom relative to the whole city), e.g. 35.68,139.76,4");
