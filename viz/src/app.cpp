@@ -55,15 +55,15 @@ Fonts load_fonts(float scale, const std::string& extra_glyphs) {
   Fonts f;
   const char* latin[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf",
                          "/usr/share/fonts/dejavu/DejaVuSans.ttf"};
-  // Japanese labels (WBGT bands, descriptions, names) need a CJK font merged into the normal one
+  // Japanese labels (WBGT bands, descriptions, names, captions) need a CJK font merged into both sizes
   const char* japanese[] = {"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
                             "/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf",
                             "/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
                             "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"};
   // Latin-1 plus the signs on the map and legends (≥ at a clipped scale top, the north arrow)
   static ImVector<ImWchar> signs;
-  // ImGui's Japanese set (2,999 common kanji) lacks some of the credit line's (国) and
-  // the municipalities' names (檜原)
+  // ImGui's Japanese set (2,999 common kanji) lacks some of the credit line's (国), so
+  // the callers' text (municipalities' names, story captions) is added too
   static ImVector<ImWchar> cjk_ranges;
   if (signs.empty()) {
     ImFontGlyphRangesBuilder builder;
