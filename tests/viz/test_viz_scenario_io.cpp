@@ -48,7 +48,8 @@ BOOST_AUTO_TEST_CASE(bad_tours_name_the_file_and_the_problem) {
     }
     return std::string("no error");
   };
-  BOOST_TEST(message("title = 1\n").find("no [[stop]] entries") != std::string::npos);
+  BOOST_TEST(message("title = 1\n").find("no [[stop]] (tour) or [[step]] (story) entries") != std::string::npos);
+  BOOST_TEST(message("[[step]]\noverlays = [\"planes\"]\n").find("step 1: unknown overlay \"planes\"") != std::string::npos);
   BOOST_TEST(message("[[stop]]\nat = \"2026-02-30T08:00\"\n").find("stop 1: bad time") != std::string::npos);
   BOOST_TEST(message("[[stop]\n").find("viz_bad_tour.toml:1") != std::string::npos);
 }
@@ -74,5 +75,28 @@ BOOST_AUTO_TEST_CASE(the_bundled_tour_is_valid) {
   for (const auto& s : stops) {
     BOOST_TEST(s.at.has_value());
     BOOST_TEST(!s.layer.empty());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_story_has_overlays_and_captions_in_two_languages) {
+  const auto steps = read_tour(CITYSIM_SOURCE_DIR "/tests/viz/story.toml");
+  BOOST_TEST(steps.size() == 2u);
+  BOOST_TEST(tour_seconds(steps) == 3.0);
+  BOOST_TEST(steps[0].caption_en == "7:00: residents are still at home");
+  BOOST_TEST(!steps[0].caption_ja.empty());
+  BOOST_TEST((*steps[0].overlays == std::set<std::string>{"borders", "names"}));
+  BOOST_TEST(steps[1].overlays->count("markers") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_bundled_earthquake_story_fits_its_scenario) {
+  const auto steps = read_tour(CITYSIM_SOURCE_DIR "/viz/stories/earthquake-network.toml");
+  const Scenario sc = io::load_scenario(CITYSIM_SOURCE_DIR "/scenarios/earthquake-network.toml");
+  const LocalSeconds start = sc.get_time("run.start");
+  const LocalSeconds end = start + LocalSeconds(sc.get_double("run.duration_hours") * 3600);
+  BOOST_TEST(steps.size() >= 4u);
+  for (const auto& s : steps) {
+    BOOST_TEST((s.at && *s.at >= start && *s.at <= end));
+    BOOST_TEST(s.layer.starts_with("network/"));
+    BOOST_TEST((!s.caption_ja.empty() && !s.caption_en.empty()));
   }
 }

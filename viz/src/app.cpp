@@ -16,8 +16,11 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <set>
 
 #include "citysim/mesh.hpp"
+#include "labels.hpp"
+#include "modules/vertiport.hpp"
 
 namespace citysim::viz {
 
@@ -36,17 +39,6 @@ std::string clock_text(LocalSeconds t) {
   return buf;
 }
 
-// marker colours by the row's state: the words modules use for not yet / partly / done
-Rgba state_color(const std::string& state, size_t table_index) {
-  static const std::map<std::string, Rgba> known = {
-      {"undetected", {213, 94, 0, 255}}, {"down", {213, 94, 0, 255}},       {"open", {213, 94, 0, 255}},
-      {"detected", {240, 228, 66, 255}}, {"backup", {240, 228, 66, 255}},   {"on_backup", {240, 228, 66, 255}},
-      {"answered", {0, 158, 115, 255}},  {"up", {0, 158, 115, 255}},        {"resolved", {0, 158, 115, 255}},
-  };
-  const auto it = known.find(state);
-  return it != known.end() ? it->second : category_color(table_index);
-}
-
 // deterministic spread of a point inside its cell, in [0.08, 0.92)
 float jitter(uint32_t i, uint32_t salt) {
   uint32_t h = i * 0x9E3779B1u ^ salt * 0x85EBCA77u;
@@ -58,37 +50,55 @@ float jitter(uint32_t i, uint32_t salt) {
 
 }  // namespace
 
-Fonts load_fonts(float scale) {
+Fonts load_fonts(float scale, const std::string& extra_glyphs) {
   ImGuiIO& io = ImGui::GetIO();
   Fonts f;
   const char* latin[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf",
                          "/usr/share/fonts/dejavu/DejaVuSans.ttf"};
-  // Japanese labels (WBGT bands, descriptions) need a CJK font merged into the normal one
+  // Japanese labels (WBGT bands, descriptions, names, captions) need a CJK font merged into both sizes
   const char* japanese[] = {"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
                             "/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf",
                             "/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
                             "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"};
+  // Latin-1 plus the signs on the map and legends (≥ at a clipped scale top, the north arrow)
+  static ImVector<ImWchar> signs;
+  // ImGui's Japanese set (2,999 common kanji) lacks some of the credit line's (国), so
+  // the callers' text (municipalities' names, story captions) is added too
+  static ImVector<ImWchar> cjk_ranges;
+  if (signs.empty()) {
+    ImFontGlyphRangesBuilder builder;
+    builder.AddRanges(io.Fonts->GetGlyphRangesDefault());
+    builder.AddText("≥≤·°²→←↑↓▲");
+    builder.BuildRanges(&signs);
+    ImFontGlyphRangesBuilder cjk;
+    cjk.AddRanges(io.Fonts->GetGlyphRangesJapanese());
+    cjk.AddText(kBoundariesCredit);
+    cjk.AddText(extra_glyphs.c_str());
+    cjk.BuildRanges(&cjk_ranges);
+  }
+  const char* cjk = nullptr;
+  for (const char* candidate : japanese)
+    if (!cjk && std::filesystem::exists(candidate)) cjk = candidate;
   for (const char* path : latin) {
     if (!std::filesystem::exists(path)) continue;
-    f.normal = io.Fonts->AddFontFromFileTTF(path, 16.0f * scale);
-    for (const char* cjk : japanese) {
-      if (!std::filesystem::exists(cjk)) continue;
-      ImFontConfig merge;
-      merge.MergeMode = true;
-      // ImGui's Japanese set (2,999 common kanji) lacks some of the credit line's (国)
-      static ImVector<ImWchar> ranges;
-      if (ranges.empty()) {
-        ImFontGlyphRangesBuilder builder;
-        builder.AddRanges(io.Fonts->GetGlyphRangesJapanese());
-        builder.AddText(kBoundariesCredit);
-        builder.BuildRanges(&ranges);
+    // each size with the CJK font merged in (the big one shows story captions)
+    const auto add = [&](float size) {
+      ImFont* font = io.Fonts->AddFontFromFileTTF(path, size * scale, nullptr, signs.Data);
+      if (font && cjk) {
+        ImFontConfig merge;
+        merge.MergeMode = true;
+        f.japanese = io.Fonts->AddFontFromFileTTF(cjk, size * scale, &merge, cjk_ranges.Data) != nullptr;
       }
-      f.japanese = io.Fonts->AddFontFromFileTTF(cjk, 16.0f * scale, &merge, ranges.Data) != nullptr;
-      break;
-    }
-    f.big = io.Fonts->AddFontFromFileTTF(path, 34.0f * scale);
-    if (f.normal && f.big) return f;
+      return font;
+    };
+    f.normal = add(16.0f);
+    f.big = add(34.0f);
+    if (f.normal && f.big) break;
   }
+  if (!f.japanese)
+    std::fprintf(stderr, "note: no CJK font found (install fonts-noto-cjk or fonts-ipafont-gothic); "
+                         "Japanese names and labels are shown in English or left out\n");
+  if (f.normal && f.big) return f;
   ImFontConfig config;
   config.SizePixels = 13.0f * scale;
   f.normal = io.Fonts->AddFontDefault(&config);
@@ -124,6 +134,7 @@ App::App(Source& source, LiveSource* live, ViewOptions options, Fonts fonts, dou
   layer_ = options_.layer;
   color_by_ = options_.color_by == "age" ? 1 : 0;
   presentation_ = options_.presentation;
+  names_lang_ = options_.lang == "ja" && fonts_.japanese ? 1 : 0;
   tour_ = options_.tour;
   // presentation with a tour plays it from the start
   if (presentation_ && !tour_.empty()) touring_ = true, tour_elapsed_s_ = 1e9, source_.play(true);
@@ -131,8 +142,10 @@ App::App(Source& source, LiveSource* live, ViewOptions options, Fonts fonts, dou
                                                           : std::filesystem::path(options_.scenario_path).stem().string();
   std::snprintf(save_path_, sizeof save_path_, "%s-edited.toml", stem.c_str());
   if (auto f = source_.frame()) choose_default_charts(*f);
-  const std::string day = format_datetime(source_.frame()->start).substr(0, 10);
-  std::snprintf(jump_hint_, sizeof jump_hint_, "%sT14:00", day.c_str());
+  // the hint is a time the run holds: 14:00 on its first day, or its start
+  const auto f0 = source_.frame();
+  const LocalSeconds afternoon = *parse_datetime(format_datetime(f0->start).substr(0, 10) + "T14:00");
+  std::snprintf(jump_hint_, sizeof jump_hint_, "%s", format_datetime(clamp_to_run(afternoon, f0->start, f0->end)).substr(0, 16).c_str());
 }
 
 // the map's fixed geometry: cell aspect, borders, coast, land bounds, name positions
@@ -146,6 +159,8 @@ void App::prepare_grid() {
   const double lat_mid = land ? lat_sum / double(land) : 35.7;
   land_cells_ = double(land);
   aspect_ = mesh_cell_lon_deg(g.level) * std::cos(lat_mid * M_PI / 180) / mesh_cell_lat_deg(g.level);
+  // metres per degree of latitude there (WGS 84)
+  cell_height_m_ = mesh_cell_lat_deg(g.level) * (111132.95 - 559.82 * std::cos(2 * lat_mid * M_PI / 180));
   x0_ = y0_ = 1e30, x1_ = y1_ = -1e30;
   for (size_t i = 0; i < g.size(); ++i)
     if (g.municipality[i] != 0) {
@@ -155,20 +170,23 @@ void App::prepare_grid() {
     }
   // the municipalities' real boundaries in map units, each ring through the block
   // (mainland or island inset) that holds its first point
-  const double dlat = mesh_cell_lat_deg(g.level), dlon = mesh_cell_lon_deg(g.level);
   outlines_.clear();
   for (const Outline& o : g.outlines) {
-    const MeshIndex first = mesh_index_of(g.level, o.lat[0], o.lon[0]);
-    const auto block = std::find_if(g.blocks.begin(), g.blocks.end(), [&](const GridBlock& b) {
-      return first.lat <= b.north_west.lat && first.lat > b.north_west.lat - b.rows && first.lon >= b.north_west.lon &&
-             first.lon < b.north_west.lon + b.cols;
-    });
-    if (block == g.blocks.end()) continue;
+    const GridBlock* block = block_of(o.lat[0], o.lon[0]);
+    if (!block) continue;
     std::vector<ImVec2> ring;
-    for (size_t k = 0; k < o.lon.size(); ++k)
-      ring.emplace_back(float(((o.lon[k] - 100) / dlon - double(block->north_west.lon) + block->col0) * aspect_),
-                        float(double(block->north_west.lat + 1) - o.lat[k] / dlat + block->row0));
+    for (size_t k = 0; k < o.lon.size(); ++k) ring.push_back(map_point(*block, o.lat[k], o.lon[k]));
     outlines_.push_back(std::move(ring));
+  }
+  // vertiports, when the scenario has them (their sites are scenario keys or a CSV)
+  vertiports_.clear();
+  try {
+    if (source_.scenario().get_bool("vertiport.enabled"))
+      for (const VertiportSite& site : VertiportParams::from(source_.scenario()).sites)
+        if (const GridBlock* block = block_of(site.lat, site.lon))
+          vertiports_.push_back({site.name, map_point(*block, site.lat, site.lon), site.pads});
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "note: vertiports not drawn: %s\n", e.what());
   }
   if (x1_ < x0_) x0_ = 0, y0_ = 0, x1_ = g.cols * aspect_, y1_ = g.rows;
   // names at the municipal office, the most populous first so they win overlaps
@@ -186,9 +204,26 @@ void App::prepare_grid() {
         if (g.municipality[c] == mu.code) cell = int64_t(c);
       if (cell < 0) continue;
     }
-    names_.emplace_back(ImVec2(float((g.col_of(size_t(cell)) + 0.5) * aspect_), float(g.row_of(size_t(cell)) + 0.5)),
-                        mu.name_en);
+    names_.push_back({ImVec2(float((g.col_of(size_t(cell)) + 0.5) * aspect_), float(g.row_of(size_t(cell)) + 0.5)),
+                      mu.name_en, mu.name_ja.empty() ? mu.name_en : mu.name_ja});
   }
+}
+
+const GridBlock* App::block_of(double lat, double lon) const {
+  const Grid& g = source_.grid();
+  const MeshIndex at = mesh_index_of(g.level, lat, lon);
+  const auto block = std::find_if(g.blocks.begin(), g.blocks.end(), [&](const GridBlock& b) {
+    return at.lat <= b.north_west.lat && at.lat > b.north_west.lat - b.rows && at.lon >= b.north_west.lon &&
+           at.lon < b.north_west.lon + b.cols;
+  });
+  return block == g.blocks.end() ? nullptr : &*block;
+}
+
+ImVec2 App::map_point(const GridBlock& block, double lat, double lon) const {
+  const Grid& g = source_.grid();
+  const double dlat = mesh_cell_lat_deg(g.level), dlon = mesh_cell_lon_deg(g.level);
+  return ImVec2(float(((lon - 100) / dlon - double(block.north_west.lon) + block.col0) * aspect_),
+                float(double(block.north_west.lat + 1) - lat / dlat + block.row0));
 }
 
 // [SECTION] frame
@@ -216,8 +251,11 @@ void App::frame(double dt_s) {
   }
   handle_input();
   draw_map(*f);
-  draw_time_bar(*f);
-  if (!presentation_) {
+  if (presentation_) {
+    draw_clock(*f);
+    if (touring_) draw_caption();
+  } else {
+    draw_time_bar(*f);
     draw_layers_panel(*f);
     draw_side_panel(*f);
   }
@@ -227,6 +265,7 @@ void App::frame(double dt_s) {
 
 void App::on_new_frame(const Frame& f) {
   if (layer_.empty() || !f.field(layer_)) layer_ = f.fields && !f.fields->empty() ? f.fields->front().path : "";
+  apply_place_options(f);
   update_field_texture(f);
   update_points(f);
   if (charted_.empty()) choose_default_charts(f);
@@ -250,7 +289,10 @@ void App::update_field_texture(const Frame& f) {
   if (!field || field->values.size() != g.size()) return;
   ColorScale s = scale_for(field->path, field->values);
   if (texture_layer_ != layer_) sticky_hi_ = 0;
-  if (!s.wbgt) s.hi = sticky_hi_ = std::max(sticky_hi_, s.hi);
+  if (!s.wbgt) {
+    s.hi = sticky_hi_ = std::max(sticky_hi_, s.hi);
+    s.clipped = std::any_of(field->values.begin(), field->values.end(), [&](float v) { return v > s.hi; });
+  }
   scale_ = s;
   std::vector<Rgba> pixels(g.size(), Rgba{0, 0, 0, 0});
   const uint8_t alpha = uint8_t(std::lround(field_alpha_ * 255));
@@ -370,7 +412,15 @@ void App::run_tour(double dt_s) {
   tour_elapsed_s_ = 0;
   const TourStop& s = tour_[tour_index_];
   if (s.at) source_.seek(*s.at);
+  // a captioned step holds its time, so what the caption says stays true
+  source_.play(s.caption_ja.empty() && s.caption_en.empty());
   if (!s.layer.empty()) layer_ = s.layer, field_serial_ = 0;
+  if (s.overlays) {
+    show_borders_ = s.overlays->count("borders") > 0;
+    show_names_ = s.overlays->count("names") > 0;
+    show_points_ = s.overlays->count("residents") > 0;
+    show_markers_ = s.overlays->count("markers") > 0;
+  }
   Camera target;
   fit_camera(target);
   if (s.lat && s.lon) aim_camera(target, *s.lat, *s.lon, s.zoom);
@@ -429,30 +479,213 @@ void App::draw_map(const Frame& f) {
     dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
   }
   if (show_markers_) draw_markers(f, dl);
+  if (show_markers_) draw_aircraft(f, dl);
   if (show_names_) draw_names(dl);
+  draw_scale_and_north(dl);
 }
 
-void App::draw_markers(const Frame& f, ImDrawList* dl) {
-  const Grid& g = source_.grid();
-  const float r = std::clamp(float(cam_.scale) * 0.25f, 4.5f, 10.0f);
-  for (size_t t = 0; t < f.tables.size(); ++t) {
-    const TableData& table = *f.tables[t];
-    for (size_t k = 0; k < table.marker_cell.size(); ++k) {
-      const size_t cell = size_t(table.marker_cell[k]);
-      const ImVec2 p = to_screen((g.col_of(cell) + jitter(uint32_t(k), 7)) * aspect_, g.row_of(cell) + jitter(uint32_t(k), 8));
-      dl->AddCircleFilled(p, r, im(state_color(table.marker_state[k], t), 230));
-      dl->AddCircle(p, r + 1, IM_COL32(255, 255, 255, 230), 0, 1.5f);
+// bottom right of the map area: a scale bar of a round length; above it a north arrow
+// (the map is drawn north up: mesh rows run north to south)
+void App::draw_scale_and_north(ImDrawList* dl) {
+  const float right = display_.x - (presentation_ ? 20 : side_width() + 30), bottom = display_.y - 50;
+  const ScaleBar bar = scale_bar(cell_height_m_ / cam_.scale, 160);
+  if (bar.pixels < 1) return;
+  const ImU32 ink = IM_COL32(255, 255, 255, 255), shade = IM_COL32(0, 0, 0, 160);
+  const ImVec2 a(right - bar.pixels, bottom), b(right, bottom);
+  dl->AddRectFilled(ImVec2(a.x - 6, a.y - 24), ImVec2(b.x + 6, b.y + 8), shade, 4);
+  dl->AddRectFilled(ImVec2(a.x, a.y - 3), ImVec2(b.x, b.y + 1), ink);
+  for (const ImVec2 end : {a, b}) dl->AddRectFilled(ImVec2(end.x - 1, end.y - 9), ImVec2(end.x + 1, end.y + 1), ink);
+  const ImVec2 tw = ImGui::CalcTextSize(bar.label.c_str());
+  dl->AddText(ImVec2((a.x + b.x - tw.x) / 2, a.y - 8 - tw.y), ink, bar.label.c_str());
+  // the arrow: a triangle pointing up with an N above it
+  const ImVec2 tip(right - 14, bottom - 78);
+  dl->AddRectFilled(ImVec2(tip.x - 16, tip.y - 24), ImVec2(tip.x + 16, tip.y + 40), shade, 4);
+  dl->AddTriangleFilled(tip, ImVec2(tip.x - 9, tip.y + 34), ImVec2(tip.x, tip.y + 26), ink);
+  dl->AddTriangle(tip, ImVec2(tip.x + 9, tip.y + 34), ImVec2(tip.x, tip.y + 26), ink, 1.5f);
+  const ImVec2 nw = ImGui::CalcTextSize("N");
+  dl->AddText(ImVec2(tip.x - nw.x / 2, tip.y - 4 - nw.y), ink, "N");
+}
+
+void App::apply_place_options(const Frame& f) {
+  for (const std::string& option : options_.places) {
+    const size_t a = option.find(':'), b = option.find(':', a + 1);
+    const std::string path = option.substr(0, a);
+    if (place_styles_.count(path)) continue;  // applied, or chosen in the panel since
+    for (const auto& t : f.tables) {
+      if (t->path != path || t->columns.empty()) continue;
+      PlaceStyle& style = place_styles_[path];
+      if (a != std::string::npos) style.color = column_of(*t, option.substr(a + 1, b == std::string::npos ? b : b - a - 1));
+      if (b != std::string::npos) style.size = column_of(*t, option.substr(b + 1));
     }
   }
+}
+
+int App::color_column(const TableData& t) const {
+  const auto it = place_styles_.find(t.path);
+  return it != place_styles_.end() && it->second.color >= 0 ? it->second.color : t.state_column;
+}
+
+std::map<std::string, Rgba> App::place_colors(const TableData& t, size_t table_index) const {
+  const int colour = color_column(t);
+  std::map<std::string, Rgba> colors;
+  if (colour < 0) return {{"", state_color("", table_index)}};
+  for (const auto& row : t.marker_rows) colors.emplace(row[size_t(colour)], Rgba{});
+  size_t k = 0;
+  for (auto& [value, c] : colors) c = state_color(value, k++);
+  return colors;
+}
+
+// place layers: the rows in each block of cells (one cell when cells are big on screen,
+// more when zoomed out) become one symbol, its area by the rows' count or the sum of the
+// chosen size column, its colour the chosen column's most common value, the count on it;
+// at most 60% of the block wide, so markers never hide the map beneath. A block's only
+// row is drawn where it is in the cell.
+void App::draw_markers(const Frame& f, ImDrawList* dl) {
+  const Grid& g = source_.grid();
+  const float cell_px = float(cam_.scale);  // a cell's height on screen
+  const float r = std::clamp(cell_px * 0.12f, 4.0f, 8.0f);
+  const int block = std::max(1, int(std::ceil(4 * r / cell_px)));  // cells on a side of a block
+  const float most = 0.3f * float(block) * cell_px * float(std::min(1.0, aspect_));  // a symbol's radius
+  const ImU32 rim = IM_COL32(255, 255, 255, 230);
+  struct Bin {
+    std::map<std::string, int> values;  // of the colour column
+    int count = 0;
+    double weight = 0;
+    size_t first = 0;  // a row in it
+  };
+  marker_hits_.clear();
+  for (size_t t = 0; t < f.tables.size(); ++t) {
+    const TableData& table = *f.tables[t];
+    if (table.marker_cell.empty()) continue;
+    const int colour = color_column(table);
+    const std::map<std::string, Rgba> colors = place_colors(table, t);
+    const auto style = place_styles_.find(table.path);
+    const int size = style != place_styles_.end() ? style->second.size : -1;
+    const auto weight = [&](size_t k) { return size >= 0 ? std::max(0.0, std::atof(table.marker_rows[k][size_t(size)].c_str())) : 1.0; };
+    double total = 0;
+    std::map<std::pair<int, int>, Bin> bins;
+    for (size_t k = 0; k < table.marker_cell.size(); ++k) {
+      const size_t cell = size_t(table.marker_cell[k]);
+      Bin& b = bins[{g.row_of(cell) / block, g.col_of(cell) / block}];
+      if (b.count++ == 0) b.first = k;
+      b.weight += weight(k), total += weight(k);
+      ++b.values[colour >= 0 ? table.marker_rows[k][size_t(colour)] : ""];
+    }
+    const double unit = total > 0 ? total / double(table.marker_cell.size()) : 1;  // a mean row's weight
+    for (const auto& [at, b] : bins) {
+      const size_t cell = size_t(table.marker_cell[b.first]);
+      const ImVec2 p = b.count == 1 ? to_screen((g.col_of(cell) + jitter(uint32_t(b.first), 7)) * aspect_,
+                                                g.row_of(cell) + jitter(uint32_t(b.first), 8))
+                                    : to_screen((at.second + 0.5) * block * aspect_, (at.first + 0.5) * block);
+      const float radius = std::clamp(r * std::sqrt(float(b.weight / unit)), 2.5f, std::max(2.5f, most));
+      const auto common = std::max_element(b.values.begin(), b.values.end(),
+                                           [](const auto& x, const auto& y) { return x.second < y.second; });
+      const Rgba c = colors.at(common->first);
+      dl->AddCircleFilled(p, radius, im(c, 220));
+      dl->AddCircle(p, radius + 1, rim, 0, 1.5f);
+      marker_hits_.push_back({p, radius + 1, t, b.first, b.count});
+      if (b.count < 2 || radius < 8) continue;
+      const std::string n = std::to_string(b.count);
+      const ImVec2 tw = ImGui::CalcTextSize(n.c_str());
+      const bool light = 0.3 * c.r + 0.59 * c.g + 0.11 * c.b > 150;
+      dl->AddText(ImVec2(p.x - tw.x / 2, p.y - tw.y / 2), light ? IM_COL32(0, 0, 0, 255) : IM_COL32(255, 255, 255, 255), n.c_str());
+    }
+  }
+}
+
+// vertiports (pads in use now of all pads), the routes flown so far, and the aircraft
+// in the air, each where its departure and landing times put it on the straight route
+void App::draw_aircraft(const Frame& f, ImDrawList* dl) {
+  if (vertiports_.empty()) return;
+  const auto table = [&](const char* path) -> const TableData* {
+    for (const auto& t : f.tables)
+      if (t->path == path) return t.get();
+    return nullptr;
+  };
+  const auto site = [&](const std::string& name) -> const Vertiport* {
+    for (const Vertiport& v : vertiports_)
+      if (v.name == name) return &v;
+    return nullptr;
+  };
+  const LocalSeconds now = source_.clock_time();
+  const ImU32 route = IM_COL32(255, 255, 255, 90), ink = IM_COL32(255, 255, 255, 255);
+  std::map<std::string, int> pads_in_use;
+  if (const TableData* pads = table("vertiport/pad_movements")) {
+    const int at = column_of(*pads, "site");
+    for (const auto& span : pads->spans)
+      if (at >= 0 && span.start <= now && now < span.end) ++pads_in_use[span.row[size_t(at)]];
+  }
+  struct Leg {
+    ImVec2 from, to;
+    float done;  // share of the route flown
+  };
+  std::vector<Leg> airborne;
+  std::set<std::pair<std::string, std::string>> routes;
+  if (const TableData* flights = table("vertiport/flights")) {
+    const int from = column_of(*flights, "from"), to = column_of(*flights, "to");
+    for (const auto& span : flights->spans) {
+      if (from < 0 || to < 0 || span.start > now) continue;
+      const Vertiport *a = site(span.row[size_t(from)]), *b = site(span.row[size_t(to)]);
+      if (!a || !b) continue;
+      routes.insert(std::minmax(a->name, b->name));
+      if (now < span.end)
+        airborne.push_back({a->at, b->at, float(double(now - span.start) / double(std::max<LocalSeconds>(1, span.end - span.start)))});
+    }
+  }
+  for (const auto& [a, b] : routes)
+    dl->AddLine(to_screen(site(a)->at.x, site(a)->at.y), to_screen(site(b)->at.x, site(b)->at.y), route, 2);
+  for (const Vertiport& v : vertiports_) {
+    const ImVec2 p = to_screen(v.at.x, v.at.y);
+    dl->AddRectFilled(ImVec2(p.x - 7, p.y - 7), ImVec2(p.x + 7, p.y + 7), IM_COL32(0, 90, 200, 255), 2);
+    dl->AddRect(ImVec2(p.x - 8, p.y - 8), ImVec2(p.x + 8, p.y + 8), ink, 2, 0, 1.5f);
+    dl->AddText(ImVec2(p.x - 3.5f, p.y - 7), ink, "H");
+    const std::string label = v.name + "  " + std::to_string(pads_in_use[v.name]) + "/" + std::to_string(v.pads) + " pads";
+    dl->AddText(ImVec2(p.x + 11, p.y - 8), ink, label.c_str());
+  }
+  // an aircraft: a triangle pointing along its route
+  for (const Leg& leg : airborne) {
+    const ImVec2 a = to_screen(leg.from.x, leg.from.y), b = to_screen(leg.to.x, leg.to.y);
+    const ImVec2 p(a.x + (b.x - a.x) * leg.done, a.y + (b.y - a.y) * leg.done);
+    const float len = std::max(1.0f, std::hypot(b.x - a.x, b.y - a.y));
+    const ImVec2 d((b.x - a.x) / len, (b.y - a.y) / len), n(-d.y, d.x);
+    const ImVec2 nose(p.x + d.x * 9, p.y + d.y * 9);
+    const ImVec2 left(p.x - d.x * 6 + n.x * 6, p.y - d.y * 6 + n.y * 6), right(p.x - d.x * 6 - n.x * 6, p.y - d.y * 6 - n.y * 6);
+    dl->AddTriangleFilled(nose, left, right, IM_COL32(255, 215, 0, 255));
+    dl->AddTriangle(nose, left, right, IM_COL32(0, 0, 0, 255), 1.5f);
+  }
+}
+
+// over a symbol: its row's columns, or how many rows the block holds
+bool App::draw_marker_tooltip(const Frame& f) {
+  const ImVec2 m = ImGui::GetIO().MousePos;
+  for (auto hit = marker_hits_.rbegin(); hit != marker_hits_.rend(); ++hit) {  // the top one first
+    const float dx = m.x - hit->at.x, dy = m.y - hit->at.y;
+    if (dx * dx + dy * dy > hit->radius * hit->radius || hit->table >= f.tables.size()) continue;
+    const TableData& t = *f.tables[hit->table];
+    ImGui::BeginTooltip();
+    if (hit->count == 1) {
+      ImGui::TextUnformatted(t.path.c_str());
+      ImGui::Separator();
+      const auto& row = t.marker_rows[hit->first];
+      for (size_t c = 0; c < row.size() && c < t.columns.size(); ++c)
+        ImGui::Text("%s: %s", t.columns[c].c_str(), text(row[c]).c_str());
+    } else {
+      ImGui::Text("%s: %d rows here (zoom in for each)", t.path.c_str(), hit->count);
+    }
+    ImGui::EndTooltip();
+    return true;
+  }
+  return false;
 }
 
 void App::draw_names(ImDrawList* dl) {
   std::vector<ImVec4> taken;  // screen rectangles of names drawn
   ImFont* font = fonts_.normal;
   const float size = font->FontSize * (presentation_ ? 1.15f : 0.85f);
-  for (const auto& [at, name] : names_) {
-    const ImVec2 p = to_screen(at.x, at.y);
-    const ImVec2 ext = font->CalcTextSizeA(size, 1e9f, 0, name.c_str());
+  for (const PlaceName& place : names_) {
+    const char* name = (names_lang_ == 1 ? place.ja : place.en).c_str();
+    const ImVec2 p = to_screen(place.at.x, place.at.y);
+    const ImVec2 ext = font->CalcTextSizeA(size, 1e9f, 0, name);
     const ImVec4 rect(p.x - ext.x / 2 - 2, p.y - ext.y / 2 - 1, p.x + ext.x / 2 + 2, p.y + ext.y / 2 + 1);
     if (rect.z < 0 || rect.x > display_.x || rect.w < 0 || rect.y > display_.y) continue;
     const bool overlaps = std::any_of(taken.begin(), taken.end(), [&](const ImVec4& o) {
@@ -462,14 +695,15 @@ void App::draw_names(ImDrawList* dl) {
     taken.push_back(rect);
     const ImVec2 q(p.x - ext.x / 2, p.y - ext.y / 2);
     for (const ImVec2 d : {ImVec2(-1, 0), ImVec2(1, 0), ImVec2(0, -1), ImVec2(0, 1)})
-      dl->AddText(font, size, ImVec2(q.x + d.x, q.y + d.y), IM_COL32(0, 0, 0, 200), name.c_str());
-    dl->AddText(font, size, q, IM_COL32(255, 255, 255, 235), name.c_str());
+      dl->AddText(font, size, ImVec2(q.x + d.x, q.y + d.y), IM_COL32(0, 0, 0, 200), name);
+    dl->AddText(font, size, q, IM_COL32(255, 255, 255, 235), name);
   }
 }
 
 void App::draw_hover(const Frame& f) {
   ImGuiIO& io = ImGui::GetIO();
   if (io.WantCaptureMouse || ImGui::IsMouseDragging(ImGuiMouseButton_Left)) return;
+  if (show_markers_ && draw_marker_tooltip(f)) return;
   const Grid& g = source_.grid();
   const double wx = (io.MousePos.x - display_.x / 2) / cam_.scale + cam_.cx;
   const double wy = (io.MousePos.y - display_.y / 2) / cam_.scale + cam_.cy;
@@ -492,7 +726,7 @@ void App::draw_hover(const Frame& f) {
   for (const auto& field : *f.fields) {
     const double v = field.values[cell];
     ImGui::Text("%s%s: %s %s", field.path == layer_ ? "> " : "  ", field.path.c_str(), format_value(v).c_str(),
-                field.units.c_str());
+                unit_label(field.units, field.description).c_str());
     if (field.path.ends_with("wbgt") && wbgt_band(v) >= 0) {
       ImGui::SameLine();
       ImGui::TextUnformatted(wbgt_bands()[size_t(wbgt_band(v))].label);
@@ -514,8 +748,7 @@ void App::draw_time_bar(const Frame& f) {
   ImGui::PopFont();
   ImGui::SameLine(0, 30);
   ImGui::BeginGroup();
-  ImGui::Text("%s  ·  %s%s", source_.name().c_str(), source_.live() ? "live" : "replay",
-              f.finished ? "  ·  end of run" : "");
+  ImGui::Text("%s  ·  %s", source_.name().c_str(), status().c_str());
   if (live_)
     if (const std::string e = live_->last_error(); !e.empty()) {
       ImGui::SameLine();
@@ -535,7 +768,10 @@ void App::draw_time_bar(const Frame& f) {
   ImGui::InputTextWithHint("##jump", jump_hint_, jump_text_, sizeof jump_text_);
   ImGui::SameLine();
   if (ImGui::Button("Jump"))
-    if (auto t = parse_datetime(jump_text_)) source_.seek(*t);
+    if (auto t = parse_datetime(jump_text_)) source_.seek(clamp_to_run(*t, f.start, f.end));
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("the run holds %s to %s", format_datetime(f.start).substr(0, 16).c_str(),
+                      format_datetime(f.end).substr(0, 16).c_str());
   ImGui::EndGroup();
   if (!options_.still) {
     ImGui::SameLine(0, 30);
@@ -560,9 +796,51 @@ void App::draw_time_bar(const Frame& f) {
   int at_min = int((f.now - f.start) / 60);
   ImGui::SetNextItemWidth(-1);
   const std::string label = format_datetime(f.now).substr(0, 16);
-  ImGui::SliderInt("##timeline", &at_min, 0, std::max(1, total_min), label.c_str());
+  ImGui::SliderInt("##timeline", &at_min, 0, std::max(1, total_min), label.c_str(), ImGuiSliderFlags_AlwaysClamp);
   // seek when released, so a live run is not restarted on every pixel
   if (ImGui::IsItemDeactivatedAfterEdit()) source_.seek(f.start + LocalSeconds(at_min) * 60);
+  ImGui::End();
+}
+
+std::string App::status() const {
+  const Frame& f = *frame_;
+  return run_status(source_.live(), f.finished, f.complete, f.now);
+}
+
+// presentation: the clock and the run's status, no controls
+void App::draw_clock(const Frame& f) {
+  ImGui::SetNextWindowPos(ImVec2(10, 10));
+  ImGui::SetNextWindowBgAlpha(0.6f);
+  ImGui::Begin("clock", nullptr,
+               ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoInputs |
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize);
+  ImGui::PushFont(fonts_.big);
+  ImGui::TextUnformatted(clock_text(f.now).c_str());
+  ImGui::PopFont();
+  ImGui::TextDisabled("%s  ·  %s", source_.name().c_str(), status().c_str());
+  ImGui::End();
+}
+
+// a story step's caption, top right next to the clock, in the names' language when it
+// has one; one line (ImGui wraps only at spaces, and Japanese has none), smaller if it must
+void App::draw_caption() {
+  const TourStop& s = tour_[tour_index_];
+  const std::string& caption = names_lang_ == 1 && !s.caption_ja.empty() ? s.caption_ja
+                               : !s.caption_en.empty()                 ? s.caption_en
+                                                                       : s.caption_ja;
+  if (caption.empty()) return;
+  const std::string shown = text(caption);
+  ImGui::SetNextWindowPos(ImVec2(display_.x - 10, 10), ImGuiCond_Always, ImVec2(1, 0));
+  ImGui::SetNextWindowBgAlpha(0.75f);
+  ImGui::Begin("caption", nullptr,
+               ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoInputs |
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize);
+  ImGui::PushFont(fonts_.big);
+  const float room = std::max(100.0f, display_.x - 420), width = ImGui::CalcTextSize(shown.c_str()).x;
+  ImGui::SetWindowFontScale(std::min(1.0f, room / std::max(1.0f, width)));
+  ImGui::TextUnformatted(shown.c_str());
+  ImGui::SetWindowFontScale(1);
+  ImGui::PopFont();
   ImGui::End();
 }
 
@@ -589,6 +867,37 @@ void App::draw_layers_panel(const Frame& f) {
   ImGui::Checkbox("names", &show_names_);
   ImGui::SameLine();
   ImGui::Checkbox("markers", &show_markers_);
+  // place layers: what their symbols are coloured and sized by
+  for (const auto& table : f.tables) {
+    if (table->marker_cell.empty() || !show_markers_) continue;
+    if (!ImGui::TreeNode(table->path.c_str())) continue;
+    PlaceStyle& style = place_styles_[table->path];
+    const int colour = color_column(*table);
+    ImGui::SetNextItemWidth(150);
+    if (ImGui::BeginCombo("colour", colour >= 0 ? table->columns[size_t(colour)].c_str() : "one colour")) {
+      for (size_t c = 0; c < table->columns.size(); ++c)
+        if (!table->numeric[c] && ImGui::Selectable(table->columns[c].c_str(), int(c) == colour)) style.color = int(c);
+      ImGui::EndCombo();
+    }
+    ImGui::SetNextItemWidth(150);
+    if (ImGui::BeginCombo("size", style.size >= 0 ? table->columns[size_t(style.size)].c_str() : "count")) {
+      if (ImGui::Selectable("count", style.size < 0)) style.size = -1;
+      for (size_t c = 0; c < table->columns.size(); ++c)
+        if (table->numeric[c] && ImGui::Selectable(table->columns[c].c_str(), int(c) == style.size)) style.size = int(c);
+      ImGui::EndCombo();
+    }
+    if (!table->time_column.empty()) ImGui::TextDisabled("rows up to the time shown, by %s", table->time_column.c_str());
+    ImGui::TreePop();
+  }
+  ImGui::BeginDisabled(!fonts_.japanese);
+  ImGui::TextUnformatted("names in");
+  ImGui::SameLine();
+  ImGui::RadioButton("English", &names_lang_, 0);
+  ImGui::SameLine();
+  ImGui::RadioButton(fonts_.japanese ? "日本語" : "Japanese", &names_lang_, 1);
+  ImGui::EndDisabled();
+  if (!fonts_.japanese && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("no CJK font installed (fonts-noto-cjk or fonts-ipafont-gothic)");
   if (ImGui::Button("Fit map")) fit_camera(cam_), camera_animating_ = false;
   ImGui::SameLine();
   if (ImGui::Button("Presentation (P)")) presentation_ = true, fit_camera(cam_);
@@ -628,7 +937,7 @@ void App::draw_charts(const Frame& f) {
     for (const auto& s : *f.series) {
       bool on = charted_.count(s.path) > 0;
       if (ImGui::Checkbox(s.path.c_str(), &on)) on ? (void)charted_.insert(s.path) : (void)charted_.erase(s.path);
-      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s [%s]", text(s.description).c_str(), s.units.c_str());
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s%s", text(s.description).c_str(), unit_suffix(s.units, s.description).c_str());
     }
   }
   const auto& times = *f.sample_times;
@@ -653,11 +962,12 @@ void App::draw_charts(const Frame& f) {
     if (lo >= 0 && lo < 0.3 * hi) lo = 0;
     if (hi <= lo) hi = lo + 1;
     const double now_value = samples && f.sample < samples ? value(std::min(f.sample, samples - 1), 0) : NAN;
-    ImGui::Text("%s [%s]  %s%s", s.path.c_str(), s.units.c_str(), lines == 1 ? format_value(now_value).c_str() : "",
-                s.width > 8 ? "  (sum)" : "");
+    ImGui::Text("%s%s  %s%s", s.path.c_str(), unit_suffix(s.units, s.description).c_str(),
+                lines == 1 ? format_value(now_value).c_str() : "", s.width > 8 ? "  (sum)" : "");
     const ImVec2 p0 = ImGui::GetCursorScreenPos();
     const ImVec2 size(ImGui::GetContentRegionAvail().x, 80);
-    ImGui::InvisibleButton(s.path.c_str(), size);
+    const float axis_h = ImGui::GetTextLineHeight() + 4;  // time ticks under the plot
+    ImGui::InvisibleButton(s.path.c_str(), ImVec2(size.x, size.y + axis_h));
     ImDrawList* dl = ImGui::GetWindowDrawList();
     dl->AddRectFilled(p0, ImVec2(p0.x + size.x, p0.y + size.y), IM_COL32(25, 30, 42, 255));
     const auto at = [&](LocalSeconds t, double v) {
@@ -667,6 +977,14 @@ void App::draw_charts(const Frame& f) {
       std::vector<ImVec2> pts;
       for (size_t i = 0; i < samples; ++i) pts.push_back(at(times[i], value(i, l)));
       dl->AddPolyline(pts.data(), int(pts.size()), im(category_color(l)), 0, 1.8f);
+    }
+    // the time axis: round hours under the plot
+    for (const TimeTick& tick : time_ticks(f.start, f.end, std::max(2, int(size.x / 55)))) {
+      const float x = at(tick.t, lo).x;
+      const float tw = ImGui::CalcTextSize(tick.label.c_str()).x;
+      dl->AddLine(ImVec2(x, p0.y + size.y), ImVec2(x, p0.y + size.y + 3), IM_COL32(200, 200, 200, 200));
+      dl->AddText(ImVec2(std::clamp(x - tw / 2, p0.x, p0.x + size.x - tw), p0.y + size.y + 3), IM_COL32(200, 200, 200, 200),
+                  tick.label.c_str());
     }
     // the cursor at the shown time
     const float cx = at(f.now, lo).x;
@@ -785,7 +1103,7 @@ void App::draw_legend(const Frame& f) {
                ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
                    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs);
   if (field) {
-    ImGui::Text("%s%s", field->path.c_str(), field->units.empty() ? "" : (" [" + field->units + "]").c_str());
+    ImGui::Text("%s%s", field->path.c_str(), unit_suffix(field->units, field->description).c_str());
     if (!field->description.empty()) ImGui::TextWrapped("%s", text(field->description).c_str());
     ImDrawList* dl = ImGui::GetWindowDrawList();
     if (scale_.wbgt) {
@@ -804,30 +1122,59 @@ void App::draw_legend(const Frame& f) {
         dl->AddRectFilled(ImVec2(p.x + float(x), p.y), ImVec2(p.x + float(x) + 1, p.y + h), im(viridis(x / (w - 1))));
       ImGui::Dummy(ImVec2(w, h));
       const ImVec2 q = ImGui::GetCursorScreenPos();
+      // round ticks, then the scale's top at the ramp's end ("≥" when values above it are clipped)
+      const std::string top = scale_top_label(scale_.hi, scale_.clipped);
+      const float top_w = ImGui::CalcTextSize(top.c_str()).x;
+      const auto tick = [&](float x, const std::string& label) {
+        const float tw = ImGui::CalcTextSize(label.c_str()).x;
+        dl->AddLine(ImVec2(x, p.y + h), ImVec2(x, p.y + h + 4), IM_COL32(255, 255, 255, 200));
+        dl->AddText(ImVec2(std::clamp(x - tw / 2, p.x, p.x + w - tw), q.y + 3), IM_COL32(230, 230, 230, 255), label.c_str());
+      };
       for (double t : nice_ticks(scale_.lo, scale_.hi, 5)) {
         const float x = p.x + float((t - scale_.lo) / (scale_.hi - scale_.lo)) * w;
-        const std::string text = format_value(t);
-        const float tw = ImGui::CalcTextSize(text.c_str()).x;
-        dl->AddLine(ImVec2(x, p.y + h), ImVec2(x, p.y + h + 4), IM_COL32(255, 255, 255, 200));
-        dl->AddText(ImVec2(std::clamp(x - tw / 2, p.x, p.x + w - tw), q.y + 3), IM_COL32(230, 230, 230, 255), text.c_str());
+        const std::string label = format_value(t);
+        if (x + ImGui::CalcTextSize(label.c_str()).x / 2 + 8 < p.x + w - top_w) tick(x, label);
       }
+      tick(p.x + w, top);
       ImGui::Dummy(ImVec2(w, ImGui::GetTextLineHeight() + 4));
     }
   } else {
     ImGui::TextDisabled("no field layer");
   }
   if (show_markers_) {
-    // one line per table drawn as markers: its colour (unless rows carry a state) and count
+    // a line per table drawn as markers, then one per state its rows are in
+    const auto swatch = [](Rgba c) {
+      const ImVec2 p = ImGui::GetCursorScreenPos();
+      const ImVec2 at(p.x + 5, p.y + ImGui::GetTextLineHeight() / 2);
+      ImGui::GetWindowDrawList()->AddCircleFilled(at, 4.5f, im(c));
+      ImGui::GetWindowDrawList()->AddCircle(at, 5.5f, IM_COL32(255, 255, 255, 230), 0, 1.5f);
+      ImGui::Dummy(ImVec2(10, ImGui::GetTextLineHeight()));
+      ImGui::SameLine();
+    };
     for (size_t t = 0; t < f.tables.size(); ++t) {
       const TableData& table = *f.tables[t];
       if (table.marker_cell.empty()) continue;
-      const ImVec2 p = ImGui::GetCursorScreenPos();
-      const ImVec2 c(p.x + 5, p.y + ImGui::GetTextLineHeight() / 2);
-      ImGui::GetWindowDrawList()->AddCircleFilled(c, 4.5f, im(state_color("", t)));
-      ImGui::GetWindowDrawList()->AddCircle(c, 5.5f, IM_COL32(255, 255, 255, 230), 0, 1.5f);
-      ImGui::Dummy(ImVec2(10, ImGui::GetTextLineHeight()));
-      ImGui::SameLine();
-      ImGui::Text("%s  %zu", table.path.c_str(), table.marker_cell.size());
+      const int colour = color_column(table);
+      const auto style = place_styles_.find(table.path);
+      const int size = style != place_styles_.end() ? style->second.size : -1;
+      const std::map<std::string, Rgba> colors = place_colors(table, t);
+      std::map<std::string, size_t> values;
+      for (const auto& row : table.marker_rows) ++values[colour >= 0 ? row[size_t(colour)] : ""];
+      if (colour < 0) swatch(colors.at(""));
+      ImGui::Text("%s  %zu%s", table.path.c_str(), table.marker_cell.size(),
+                  size >= 0 ? ("  (size: " + table.columns[size_t(size)] + ")").c_str() : "");
+      if (colour < 0) continue;
+      // the most common values of the colour column
+      std::vector<std::pair<size_t, std::string>> common;
+      for (const auto& [value, n] : values) common.emplace_back(n, value);
+      std::sort(common.rbegin(), common.rend());
+      ImGui::Indent();
+      for (size_t k = 0; k < common.size() && k < 6; ++k) {
+        swatch(colors.at(common[k].second));
+        ImGui::Text("%s  %zu", text(common[k].second).c_str(), common[k].first);
+        if (k % 2 == 0 && k + 1 < std::min<size_t>(common.size(), 6)) ImGui::SameLine(0, 16);
+      }
+      ImGui::Unindent();
     }
   }
   if (show_points_ && !f.agents.cell.empty()) {

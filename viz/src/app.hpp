@@ -4,6 +4,7 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -26,6 +27,9 @@ struct ViewOptions {
   bool presentation = false;
   bool still = false;  // a screenshot: no frame timings on screen
   std::string panel = "charts";         // side panel tab open first: charts, events, scenario
+  std::string lang = "en";              // municipality names: ja or en
+  // place layers' styles, "TABLE:COLOUR_COLUMN[:SIZE_COLUMN]" (an empty column: the default)
+  std::vector<std::string> places;
   std::optional<std::array<double, 3>> view;  // lat, lon, zoom (relative to the whole city) to start at
 };
 
@@ -34,8 +38,10 @@ struct Fonts {
   ImFont* big = nullptr;
   bool japanese = false;  // a CJK font is merged into `normal`
 };
-// DejaVu Sans when installed, else ImGui's built-in font; call before the first frame
-Fonts load_fonts(float scale);
+// DejaVu Sans when installed, else ImGui's built-in font, with a CJK font merged in when
+// one is installed (its glyphs: ImGui's Japanese set plus extra_glyphs, e.g. the
+// municipalities' names); call before the first frame
+Fonts load_fonts(float scale, const std::string& extra_glyphs);
 
 class App {
  public:
@@ -45,6 +51,8 @@ class App {
   // the window should switch between windowed and full screen (F11)
   bool take_fullscreen_request() { return std::exchange(fullscreen_request_, false); }
   double mean_frame_ms() const { return frame_ms_; }
+  // the run's status as the time bar shows it ("replay  ·  interrupted at ...")
+  std::string status() const;
 
  private:
   struct Camera {
@@ -71,8 +79,15 @@ class App {
   void draw_map(const Frame& f);
   void draw_markers(const Frame& f, ImDrawList* dl);
   void draw_names(ImDrawList* dl);
+  void draw_scale_and_north(ImDrawList* dl);
+  void draw_aircraft(const Frame& f, ImDrawList* dl);
+  // the grid block (mainland or island inset) holding a place, and the place in map units
+  const GridBlock* block_of(double lat, double lon) const;
+  ImVec2 map_point(const GridBlock& block, double lat, double lon) const;
   void draw_hover(const Frame& f);
   void draw_time_bar(const Frame& f);
+  void draw_clock(const Frame& f);
+  void draw_caption();
   void draw_layers_panel(const Frame& f);
   void draw_side_panel(const Frame& f);
   void draw_charts(const Frame& f);
@@ -91,7 +106,18 @@ class App {
   double land_cells_ = 0;
   std::vector<std::vector<ImVec2>> outlines_;   // municipal boundary rings in map units (x = col * aspect, y = row)
   double x0_ = 0, y0_ = 0, x1_ = 1, y1_ = 1;    // land bounding box, world units
-  std::vector<std::pair<ImVec2, std::string>> names_;  // largest first
+  struct PlaceName {
+    ImVec2 at;  // map units
+    std::string en, ja;
+  };
+  std::vector<PlaceName> names_;  // the most populous first
+  double cell_height_m_ = 1000;   // ground metres per map unit (the scale bar)
+  struct Vertiport {
+    std::string name;
+    ImVec2 at;  // map units
+    int pads;
+  };
+  std::vector<Vertiport> vertiports_;
 
   std::shared_ptr<const Frame> frame_;
   uint64_t field_serial_ = 0, points_serial_ = 0;
@@ -109,6 +135,27 @@ class App {
   ImVec2 display_{0, 0};
 
   bool show_points_ = true, show_borders_ = true, show_names_ = true, show_markers_ = true;
+  // how each place layer (table path) is drawn: the columns symbols are coloured and sized by
+  struct PlaceStyle {
+    int color = -1;  // a column, -1 = the table's state/status/kind column
+    int size = -1;   // a numeric column, -1 = the count of rows
+  };
+  std::map<std::string, PlaceStyle> place_styles_;
+  int color_column(const TableData& t) const;
+  void apply_place_options(const Frame& f);  // ViewOptions::places, once their tables exist
+  // a place layer's colours by value of its colour column (states in their fixed colours,
+  // other values in turn), or "" -> the table's one colour
+  std::map<std::string, Rgba> place_colors(const TableData& t, size_t table_index) const;
+  // the symbols drawn this frame, for the hover tooltip
+  struct MarkerHit {
+    ImVec2 at;
+    float radius;
+    size_t table, first;  // the table and one of its marker rows
+    int count;
+  };
+  std::vector<MarkerHit> marker_hits_;
+  bool draw_marker_tooltip(const Frame& f);
+  int names_lang_ = 0;  // 0 English, 1 Japanese
   bool presentation_ = false, fullscreen_request_ = false;
   float field_alpha_ = 1.0f;
   float speed_ = 600;

@@ -82,13 +82,15 @@ ColorScale scale_for(const std::string& path, std::span<const float> values) {
   for (float v : values)
     if (std::isfinite(v)) finite.push_back(v);
   if (finite.empty()) return s;
-  const auto [mn, mx] = std::minmax_element(finite.begin(), finite.end());
+  const auto [mn_at, mx_at] = std::minmax_element(finite.begin(), finite.end());
+  const double mn = *mn_at, mx = *mx_at;  // copies: nth_element reorders `finite`
   const size_t k = std::min(finite.size() - 1, size_t(std::floor(0.99 * double(finite.size() - 1) + 0.5)));
   std::nth_element(finite.begin(), finite.begin() + long(k), finite.end());
   double robust_max = finite[k];
-  s.lo = std::min(0.0, double(*mn));
-  if (robust_max <= s.lo) robust_max = *mx;
+  s.lo = std::min(0.0, mn);
+  if (robust_max <= s.lo) robust_max = mx;
   s.hi = robust_max > s.lo ? robust_max : s.lo + 1.0;
+  s.clipped = mx > s.hi;
   return s;
 }
 

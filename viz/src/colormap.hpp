@@ -37,6 +37,7 @@ Rgba wbgt_color(double wbgt_c);
 struct ColorScale {
   bool wbgt = false;
   double lo = 0, hi = 1;
+  bool clipped = false;  // some values lie above hi and take its colour (the legend says "≥")
   Rgba operator()(double value) const;
 };
 // the scale for a field path and its values: WBGT bands for "heat/wbgt" (and any

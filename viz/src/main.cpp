@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include "app.hpp"
@@ -37,8 +38,10 @@ std::string g_glfw_error;
 void on_glfw_error(int, const char* text) { g_glfw_error = text; }
 
 struct Options {
-  std::string input, screenshot, at, layer, size = "1600x900", color_by = "activity", tour, panel = "charts", view;
-  std::vector<std::string> sets;
+  std::string input, screenshot, at, layer, size = "1600x900", color_by = "activity", tour, panel = "charts", view, lang = "en";
+  std::string story, record;
+  int fps = 30;
+  std::vector<std::string> sets, places;
   int threads = 0, bench_frames = 0;
   double speed = 600;
   size_t max_agents = 200000;
@@ -82,7 +85,49 @@ void screenshot(App& app, Source& source, const std::string& path, int width, in
   }
   glFinish();
   write_png(path, Image{width, height, target.read()});
-  std::printf("%s: %dx%d, %s\n", path.c_str(), width, height, format_datetime(source.frame()->now).substr(0, 16).c_str());
+  std::printf("%s: %dx%d, %s, %s\n", path.c_str(), width, height, format_datetime(source.frame()->now).substr(0, 16).c_str(),
+              app.status().c_str());
+}
+
+// ffmpeg on the PATH, "" when there is none
+std::string find_ffmpeg() {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  for (size_t start = 0; start <= dirs.size();) {
+    const size_t end = std::min(dirs.find(':', start), dirs.size());
+    const std::filesystem::path candidate = std::filesystem::path(dirs.substr(start, end - start)) / "ffmpeg";
+    if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    start = end + 1;
+  }
+  return "";
+}
+
+// --record: the story played once, headless at a fixed frame rate, each frame piped to ffmpeg
+int record_video(App& app, const std::string& ffmpeg, const std::string& path, int width, int height, int fps, double seconds) {
+  const std::string command = "'" + ffmpeg + "' -loglevel error -y -f rawvideo -pix_fmt rgba -s " + std::to_string(width) + "x" +
+                              std::to_string(height) + " -framerate " + std::to_string(fps) +
+                              " -i - -c:v libx264 -pix_fmt yuv420p -movflags +faststart '" + path + "'";
+  FILE* pipe = popen(command.c_str(), "w");
+  if (!pipe) {
+    std::fprintf(stderr, "error: cannot start %s\n", ffmpeg.c_str());
+    return kGraphicsFailure;
+  }
+  OffscreenTarget target(width, height);
+  const int frames = std::max(1, int(std::lround(seconds * fps)));
+  bool written = true;
+  for (int i = 0; i < frames && written; ++i) {
+    target.bind();
+    render_frame(app, 1.0 / fps, width, height, true);
+    const std::vector<uint8_t> rgba = target.read();
+    written = std::fwrite(rgba.data(), 1, rgba.size(), pipe) == rgba.size();
+  }
+  const int status = pclose(pipe);
+  if (!written || status != 0) {
+    std::fprintf(stderr, "error: ffmpeg could not write %s (exit status %d)\n", path.c_str(), status);
+    return kGraphicsFailure;
+  }
+  std::printf("%s: %dx%d, %d frames at %d fps (%.1f s)\n", path.c_str(), width, height, frames, fps, double(frames) / fps);
+  return 0;
 }
 
 // F11: full screen on the primary monitor and back to the window it was
@@ -163,11 +208,27 @@ int run(const Options& o) {
   std::vector<TourStop> tour;
   try {
     if (!o.tour.empty()) tour = read_tour(o.tour);
+    if (!o.story.empty()) tour = read_tour(o.story);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: --tour %s\n", e.what());
+    std::fprintf(stderr, "error: %s %s\n", o.story.empty() ? "--tour" : "--story", e.what());
     return kBadInput;
   }
-  const bool headless = !o.screenshot.empty();
+  std::string ffmpeg;
+  if (!o.record.empty()) {
+    if (o.story.empty()) {
+      std::fprintf(stderr, "error: --record needs a --story to play\n");
+      return kBadInput;
+    }
+    if (width % 2 || height % 2) {
+      std::fprintf(stderr, "error: --record: the video's --size must be even in both directions (H.264), got %s\n", o.size.c_str());
+      return kBadInput;
+    }
+    if ((ffmpeg = find_ffmpeg()).empty()) {
+      std::fprintf(stderr, "error: --record needs ffmpeg on the PATH (Debian: apt-get install ffmpeg)\n");
+      return kBadInput;
+    }
+  }
+  const bool headless = !o.screenshot.empty() || !o.record.empty();
   if (!has_display()) {
     std::fprintf(stderr,
                  "error: no display (DISPLAY is not set). citysim-viz needs a window; for a picture without a "
@@ -248,7 +309,10 @@ int run(const Options& o) {
   float content_scale = 1;
   if (!headless) glfwGetWindowContentScale(window, &content_scale, nullptr);
   style.ScaleAllSizes(content_scale);
-  const Fonts fonts = load_fonts(content_scale);
+  std::string japanese;  // the names' and captions' glyphs go into the CJK font
+  for (const Municipality& mu : source->grid().municipalities) japanese += mu.name_ja;
+  for (const TourStop& step : tour) japanese += step.caption_ja;
+  const Fonts fonts = load_fonts(content_scale, japanese);
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
@@ -260,12 +324,21 @@ int run(const Options& o) {
     view.scenario_path = o.input;
     view.tour = tour;
     view.panel = o.panel;
+    view.lang = o.lang;
+    view.places = o.places;
     view.view = view_at;
-    view.presentation = o.presentation;
+    view.presentation = o.presentation || !o.story.empty();
     view.still = headless;
     App app(*source, live, view, fonts, o.speed);
-    if (headless) screenshot(app, *source, o.screenshot, width, height);
-    else interactive(window, app, *source, live, o, monitor != nullptr);
+    if (!o.record.empty()) {
+      source->set_speed(o.speed);
+      if (live) live->start();
+      rc = record_video(app, ffmpeg, o.record, width, height, o.fps, tour_seconds(tour));
+    } else if (headless) {
+      screenshot(app, *source, o.screenshot, width, height);
+    } else {
+      interactive(window, app, *source, live, o, monitor != nullptr);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     rc = kGraphicsFailure;
@@ -294,9 +367,19 @@ int main(int argc, char** argv) {
   cli.add_option("--agents", o.max_agents, "most residents drawn as points (default 200000)");
   cli.add_option("--color-by", o.color_by, "residents coloured by activity or age")->check(CLI::IsMember({"activity", "age"}));
   cli.add_option("--tour", o.tour, "presentation tour (TOML with [[stop]] at, layer, lat, lon, zoom, hold_seconds); T starts it");
+  cli.add_option("--story", o.story,
+                 "a story (TOML with [[step]] at, layer, lat, lon, zoom, overlays, caption_ja, caption_en, hold_seconds), "
+                 "played in presentation mode");
+  cli.add_option("--record", o.record, "play the --story once without a window and write it as a video (H.264, needs ffmpeg)");
+  cli.add_option("--fps", o.fps, "frames per second of a --record video (default 30)")->check(CLI::Range(1, 120));
+  cli.add_option("--place", o.places,
+                 "a place layer's style: TABLE:COLOUR_COLUMN[:SIZE_COLUMN], e.g. network/outages:kind:seen_after_min")
+      ->take_all();
   cli.add_option("--panel", o.panel, "side panel tab shown first: charts, events or scenario")
       ->check(CLI::IsMember({"charts", "events", "scenario"}));
   cli.add_option("--view", o.view, "start centred on LAT,LON[,ZOOM] (zoom relative to the whole city), e.g. 35.68,139.76,4");
+  cli.add_option("--lang", o.lang, "municipality names in ja (Japanese, needs a CJK font) or en (default)")
+      ->check(CLI::IsMember({"ja", "en"}));
   cli.add_flag("--presentation", o.presentation, "start in presentation mode (panels hidden; P toggles)");
   cli.add_flag("--fullscreen", o.fullscreen, "start full screen (F11 toggles)");
   cli.add_flag("--play", o.play, "start playing");

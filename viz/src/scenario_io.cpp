@@ -18,11 +18,11 @@ std::vector<TourStop> read_tour(const std::string& path) {
     throw std::runtime_error(msg.str());
   }
   std::vector<TourStop> stops;
-  const toml::array* list = doc["stop"].as_array();
-  if (!list || list->empty()) throw std::runtime_error(path + ": no [[stop]] entries");
+  const toml::array* list = doc["stop"] ? doc["stop"].as_array() : doc["step"].as_array();
+  if (!list || list->empty()) throw std::runtime_error(path + ": no [[stop]] (tour) or [[step]] (story) entries");
   for (const auto& node : *list) {
     const toml::table* t = node.as_table();
-    if (!t) throw std::runtime_error(path + ": every stop must be a table");
+    if (!t) throw std::runtime_error(path + ": every stop or step must be a table");
     TourStop s;
     if (auto at = (*t)["at"].value<std::string>()) {
       s.at = parse_datetime(*at);
@@ -33,9 +33,27 @@ std::vector<TourStop> read_tour(const std::string& path) {
     if (auto v = (*t)["lon"].value<double>()) s.lon = *v;
     s.zoom = (*t)["zoom"].value_or(1.0);
     s.hold_seconds = (*t)["hold_seconds"].value_or(8.0);
+    if (const toml::array* overlays = (*t)["overlays"].as_array()) {
+      s.overlays.emplace();
+      for (const auto& o : *overlays) {
+        const std::string name = o.value_or(std::string());
+        if (name != "borders" && name != "names" && name != "residents" && name != "markers")
+          throw std::runtime_error(path + ": step " + std::to_string(stops.size() + 1) + ": unknown overlay \"" + name +
+                                   "\" (known: borders, names, residents, markers)");
+        s.overlays->insert(name);
+      }
+    }
+    s.caption_ja = (*t)["caption_ja"].value_or(std::string());
+    s.caption_en = (*t)["caption_en"].value_or(std::string());
     stops.push_back(std::move(s));
   }
   return stops;
+}
+
+double tour_seconds(const std::vector<TourStop>& stops) {
+  double total = 0;
+  for (const TourStop& s : stops) total += s.hold_seconds;
+  return total;
 }
 
 std::string scenario_toml(const Scenario& sc, const std::set<std::string>& edited) {

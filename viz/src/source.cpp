@@ -17,6 +17,12 @@
 
 namespace citysim::viz {
 
+int column_of(const TableData& t, const std::string& name) {
+  for (size_t c = 0; c < t.columns.size(); ++c)
+    if (t.columns[c] == name || t.columns[c].starts_with(name + " [")) return int(c);
+  return -1;
+}
+
 const FieldData* Frame::field(const std::string& path) const {
   if (!fields) return nullptr;
   for (const auto& f : *fields)
@@ -29,6 +35,7 @@ namespace {
 
 constexpr size_t kLatestRows = 12;     // rows of each event table shown
 constexpr size_t kMarkerRows = 5000;   // located rows drawn as markers, newest
+constexpr size_t kSpanRows = 20000;    // rows with a start and an end kept, newest
 
 std::string cell_text(const Cell& c) {
   if (const auto* i = std::get_if<int64_t>(&c)) return std::to_string(*i);
@@ -53,24 +60,70 @@ int column_named(const Table& t, std::initializer_list<const char*> names) {
   return -1;
 }
 
-// any table with lat/lon, a mesh code, a cell or a municipality column gets markers on
-// the map; only
-// the first `upto` rows count (a replay shows the rows written by the time shown)
-TableData copy_table(const Table& t, const Grid& grid, size_t upto = size_t(-1)) {
+// the column saying when a row happens: a date-time text column named time, at, issued,
+// onset, start, departure or ending in "_at", or minutes since the run start (a float
+// column named start_min, depart_min or departure_min); -1 when none
+int time_column(const Table& t) {
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    const std::string& n = t.columns[c].name;
+    if (t.columns[c].type == ColumnType::Text &&
+        (n == "time" || n == "at" || n == "issued" || n == "onset" || n == "start" || n == "departure" || n.ends_with("_at")))
+      return int(c);
+    if (t.columns[c].type == ColumnType::Float && (n == "start_min" || n == "depart_min" || n == "departure_min")) return int(c);
+  }
+  return -1;
+}
+
+// the rows to show at `now`: those whose time column is not after it (all rows when the
+// table has none, or when now is unset: a live run's tables hold only what has happened)
+std::vector<size_t> rows_shown(const Table& t, std::optional<LocalSeconds> now, LocalSeconds run_start) {
+  std::vector<size_t> rows;
+  const int c = time_column(t);
+  for (size_t r = 0; r < t.rows; ++r) {
+    bool shown = true;
+    if (now && c >= 0) {
+      const Cell when = t.at(r, size_t(c));
+      if (const auto* text = std::get_if<std::string>(&when)) {
+        const auto at = parse_datetime(*text);
+        shown = !at || *at <= *now;
+      } else {
+        shown = run_start + LocalSeconds(std::llround(cell_number(when) * 60)) <= *now;
+      }
+    }
+    if (shown) rows.push_back(r);
+  }
+  return rows;
+}
+
+// a table's shown rows: the latest as text, and a marker for each located one (the
+// newest kMarkerRows) where its lat/lon, mesh code, cell or municipal office is; and
+// the spans of all its rows when they have a start and an end
+TableData copy_table(const Table& t, const Grid& grid, const std::vector<size_t>& shown, LocalSeconds run_start) {
   TableData d;
   d.path = t.info.path;
   d.description = t.info.description;
-  d.rows = std::min(t.rows, upto);
-  for (const auto& c : t.columns) d.columns.push_back(c.name + (c.units.empty() || c.units == "1" ? "" : " [" + c.units + "]"));
-  for (size_t r = d.rows > kLatestRows ? d.rows - kLatestRows : 0; r < d.rows; ++r) {
+  d.rows = shown.size();
+  for (const auto& c : t.columns) {
+    d.columns.push_back(c.name + (c.units.empty() || c.units == "1" ? "" : " [" + c.units + "]"));
+    d.numeric.push_back(c.type != ColumnType::Text);
+  }
+  if (const int tc = time_column(t); tc >= 0) d.time_column = t.columns[size_t(tc)].name;
+  const auto row_text = [&](size_t r) {
     std::vector<std::string> row;
     for (size_t c = 0; c < t.columns.size(); ++c) row.push_back(cell_text(t.at(r, c)));
-    d.latest.push_back(std::move(row));
-  }
+    return row;
+  };
+  for (size_t k = shown.size() > kLatestRows ? shown.size() - kLatestRows : 0; k < shown.size(); ++k)
+    d.latest.push_back(row_text(shown[k]));
+  const int begins = column_named(t, {"depart_min", "start_min"}), ends = column_named(t, {"landed_min", "end_min"});
+  if (begins >= 0 && ends >= 0)
+    for (size_t r = t.rows > kSpanRows ? t.rows - kSpanRows : 0; r < t.rows; ++r)
+      d.spans.push_back({run_start + LocalSeconds(std::llround(cell_number(t.at(r, size_t(begins))) * 60)),
+                         run_start + LocalSeconds(std::llround(cell_number(t.at(r, size_t(ends))) * 60)), row_text(r)});
   const int lat = column_named(t, {"lat", "latitude"}), lon = column_named(t, {"lon", "longitude"});
   const int code = column_named(t, {"mesh_code", "mesh"}), cell = column_named(t, {"cell"});
   const int muni = column_named(t, {"municipality"});
-  const int state = column_named(t, {"state", "status"});
+  d.state_column = column_named(t, {"state", "status"});
   if ((lat < 0 || lon < 0) && code < 0 && cell < 0 && muni < 0) return d;
   // a municipality code alone puts the marker at the municipal office
   const auto office_cell = [&](double muni_code) -> int64_t {
@@ -78,7 +131,8 @@ TableData copy_table(const Table& t, const Grid& grid, size_t upto = size_t(-1))
       if (mu.code == int(muni_code)) return grid.cell_at(mu.lat, mu.lon);
     return -1;
   };
-  for (size_t r = d.rows > kMarkerRows ? d.rows - kMarkerRows : 0; r < d.rows; ++r) {
+  for (size_t k = shown.size() > kMarkerRows ? shown.size() - kMarkerRows : 0; k < shown.size(); ++k) {
+    const size_t r = shown[k];
     int64_t where = -1;
     if (lat >= 0 && lon >= 0) where = grid.cell_at(cell_number(t.at(r, size_t(lat))), cell_number(t.at(r, size_t(lon))));
     else if (code >= 0) where = grid.cell_of_code(uint64_t(cell_number(t.at(r, size_t(code)))));
@@ -86,7 +140,7 @@ TableData copy_table(const Table& t, const Grid& grid, size_t upto = size_t(-1))
     else where = office_cell(cell_number(t.at(r, size_t(muni))));
     if (where < 0 || size_t(where) >= grid.size()) continue;
     d.marker_cell.push_back(where);
-    d.marker_state.push_back(state >= 0 ? cell_text(t.at(r, size_t(state))) : "");
+    d.marker_rows.push_back(row_text(r));
   }
   return d;
 }
@@ -212,7 +266,7 @@ void LiveSource::publish() {
   tables_cache_.resize(m.tables().size());
   for (size_t i = 0; i < m.tables().size(); ++i)
     if (!tables_cache_[i] || tables_cache_[i]->rows != m.tables()[i].rows)
-      tables_cache_[i] = std::make_shared<const TableData>(copy_table(m.tables()[i], grid_));
+      tables_cache_[i] = std::make_shared<const TableData>(copy_table(m.tables()[i], grid_, rows_shown(m.tables()[i], {}, f->start), f->start));
   f->tables = tables_cache_;
   // residents evenly spaced through the arrays, so the sample covers the whole city
   const Residents& r = sim_->residents();
@@ -347,25 +401,6 @@ void LiveSource::loop() {
 }
 
 // [SECTION] replay
-namespace {
-
-// rows of a table written by time t: tables are appended in time order, so the rows
-// whose "time"/"at" text column is <= t (all rows when there is no such column)
-size_t rows_by(const Table& t, LocalSeconds now) {
-  for (size_t c = 0; c < t.columns.size(); ++c) {
-    if (t.columns[c].type != ColumnType::Text || (t.columns[c].name != "time" && t.columns[c].name != "at")) continue;
-    const auto& texts = t.texts[t.index[c]];
-    const auto after = std::partition_point(texts.begin(), texts.end(), [&](const std::string& s) {
-      const auto when = parse_datetime(s);
-      return !when || *when <= now;
-    });
-    return size_t(after - texts.begin());
-  }
-  return t.rows;
-}
-
-}  // namespace
-
 bool is_results_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char head[8] = {};
@@ -408,11 +443,12 @@ std::shared_ptr<const Frame> ReplaySource::frame() {
   auto f = std::make_shared<Frame>();
   f->now = ts[sample];
   f->start = ts.front();
-  f->end = scenario_.get_time("run.start") + LocalSeconds(std::llround(scenario_.get_double("run.duration_hours") * 3600));
+  f->end = ts.back();
   f->sample = sample;
   f->sample_times = times_;
   f->series = series_;
   f->finished = sample + 1 == ts.size();
+  f->complete = summary_.complete;
   auto fields = std::make_shared<std::vector<FieldData>>();
   for (const io::FieldSummary& field : summary_.fields) {
     if (field.shape.empty() || field.shape[0] == 0) continue;
@@ -421,7 +457,8 @@ std::shared_ptr<const Frame> ReplaySource::frame() {
     fields->push_back({field.path, field.units, field.description, io::read_field(path_, field.path, field_sample)});
   }
   f->fields = std::move(fields);
-  for (const Table& t : tables_) f->tables.push_back(std::make_shared<const TableData>(copy_table(t, grid_, rows_by(t, f->now))));
+  for (const Table& t : tables_)
+    f->tables.push_back(std::make_shared<const TableData>(copy_table(t, grid_, rows_shown(t, f->now, f->start), f->start)));
   f->serial = ++serial_;
   frame_ = std::move(f);
   return frame_;

@@ -22,15 +22,29 @@ struct FieldData {
   std::vector<float> values;  // rows x cols, row 0 = north
 };
 
-// rows of an event table, as text, plus where they are when the table has a location
+// rows of an event table, as text, plus where they are when the table is a place layer
+// (lat/lon, mesh_code, cell or municipality columns)
 struct TableData {
   std::string path, description;
-  std::vector<std::string> columns;
-  size_t rows = 0;                               // rows in the whole table
+  std::vector<std::string> columns;              // names with units: "load [sessions]"
+  std::vector<bool> numeric;                     // per column: int or float
+  size_t rows = 0;                               // rows shown (a replay: those up to the time shown)
   std::vector<std::vector<std::string>> latest;  // the last few rows, newest last
-  std::vector<int64_t> marker_cell;              // grid cell of each located row (recent ones)
-  std::vector<std::string> marker_state;         // its "state"/"status" column, "" when none
+  std::vector<int64_t> marker_cell;              // grid cell of each located row (the newest ones)
+  std::vector<std::vector<std::string>> marker_rows;  // those rows' cells as text
+  int state_column = -1;  // "state"/"status": what markers are coloured by first (-1: none)
+  std::string time_column;  // the column that says when a row happens ("" = none: all rows shown)
+  // a table whose rows last a while (start and end columns: depart_min and landed_min,
+  // start_min and end_min, minutes since the run start): every row's span and cells, so
+  // what is in progress at any moment can be drawn (aircraft in the air, pads in use)
+  struct Span {
+    LocalSeconds start, end;
+    std::vector<std::string> row;
+  };
+  std::vector<Span> spans;
 };
+// a column's index by its name (without units), -1 when absent
+int column_of(const TableData& t, const std::string& name);
 
 // a sample of the residents to draw (live mode only)
 struct AgentSample {
@@ -41,6 +55,8 @@ struct AgentSample {
 };
 
 struct Frame {
+  // end: the run's end time (live), or the last sample the file holds (replay), so no time
+  // control reaches past what can be shown
   LocalSeconds now = 0, start = 0, end = 0;
   int64_t tick = 0;
   size_t sample = 0;  // index of the output sample the fields show
@@ -51,7 +67,8 @@ struct Frame {
   std::shared_ptr<const std::vector<io::SeriesData>> series;  // whole histories
   std::vector<std::shared_ptr<const TableData>> tables;
   AgentSample agents;
-  bool finished = false;
+  bool finished = false;  // at the last sample (replay) or the run's end (live)
+  bool complete = true;   // a replayed file says its run reached its end time (/meta complete)
   double ticks_per_second = 0;  // measured simulation speed (live)
   // live: wall seconds each module's step has taken so far, in phase order
   std::vector<std::pair<std::string, double>> step_seconds;
@@ -70,6 +87,8 @@ class Source {
   virtual std::shared_ptr<const Frame> frame() = 0;
   // advance playback by dt wall seconds (replay; the live worker keeps its own time)
   virtual void update(double /*dt_wall_s*/) {}
+  // the time shown, to the second: a replay between its samples (for what moves smoothly)
+  virtual LocalSeconds clock_time() { return frame()->now; }
   virtual void play(bool on) = 0;
   virtual bool playing() const = 0;
   // simulated seconds per wall second; 0 = as fast as possible
@@ -156,6 +175,7 @@ class ReplaySource final : public Source {
   std::string name() const override { return name_; }
   std::shared_ptr<const Frame> frame() override;
   void update(double dt_wall_s) override;
+  LocalSeconds clock_time() override { return times_->front() + LocalSeconds(std::llround(position_s_)); }
   void play(bool on) override { playing_ = on; }
   bool playing() const override { return playing_; }
   void set_speed(double speed) override { speed_ = speed; }
