@@ -170,3 +170,17 @@ BOOST_AUTO_TEST_CASE(a_key_read_only_while_the_run_is_built_is_refused_mid_run) 
   BOOST_TEST(scenario_schema().markdown().find("sectors per site (an integer in [1, 12]); read when the run is built, not live") !=
              std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(a_fork_after_a_parameter_change_keeps_the_plans_drawn_before_it) {
+  // today's plans are drawn again on a load unless a parameter changed since they were drawn:
+  // then they are copied, so the copy goes on as the original
+  Simulation sim(test::small_city(6, "[heat]\nenabled = true\n"), 2);
+  sim.step(100);
+  sim.set_param("residents.go_out_prob_75plus", 0.1);
+  sim.step(50);
+  auto copy = sim.fork(1);
+  sim.run();
+  copy->run();
+  for (const char* path : {"residents/travelling", "residents/at_errand", "heat/expected_cases_total"})
+    BOOST_TEST(sim.metrics().find_series(path)->history == copy->metrics().find_series(path)->history, path);
+}

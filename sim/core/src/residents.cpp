@@ -618,10 +618,20 @@ class ResidentsModule final : public Module {
 
   void step(World& w) override { advance(w, w.clock.elapsed_minutes()); }
 
+  // today's plans are a pure function of what they were drawn from (the day, its calendar and
+  // alert, the seed, the parameters): a snapshot keeps those and draws the plans again on a
+  // load, and keeps the plans themselves only when a parameter changed since they were drawn
   void archive(StateArchive& ar) override {
-    CITYSIM_ARCHIVE_COVERS(ResidentsModule, 592);
-    ar(day_type_, day_, minute_done_);
-    if (ar.loading() && day_ > -2) build_buckets(*residents_);  // from the plans loaded before
+    CITYSIM_ARCHIVE_COVERS(ResidentsModule, 616);
+    ar(day_type_, day_, minute_done_, planned_, params_changed_);
+    Residents& R = *residents_;
+    std::vector<DayPlan> plans;
+    if (!ar.loading() && params_changed_) plans = R.plan;
+    ar(plans);
+    if (!ar.loading() || day_ == -2) return;
+    if (params_changed_) R.plan = std::move(plans);
+    else draw_plans(R);
+    build_buckets(R);
   }
 
   void publish(World& w) override {
@@ -655,7 +665,10 @@ class ResidentsModule final : public Module {
     for (size_t i = 0; i < by_muni.size(); ++i) muni[i] = double(by_muni[i]) * wt;
   }
 
-  void update_params(const Scenario& sc) override { params_ = ResidentsParams::from(sc); }
+  void update_params(const Scenario& sc) override {
+    params_ = ResidentsParams::from(sc);
+    params_changed_ = true;  // today's plans were drawn with the previous ones
+  }
 
  private:
   // apply every segment that starts up to `until` (minutes since the run start)
@@ -680,11 +693,24 @@ class ResidentsModule final : public Module {
   // plans for a new day, and their buckets
   void plan_day(World& w, int64_t day) {
     day_ = day;
+    // the alert was announced the evening before
+    planned_ = {w.seed, is_holiday(w, day), w.couplings.heat_alert_on(day) >= 1};
+    params_changed_ = false;
     Residents& R = w.residents;
-    const Rng rng(w.seed, Stream::DayPlans);
-    const bool holiday = is_holiday(w, day);
-    const bool alert = w.couplings.heat_alert_on(day) >= 1;  // announced the evening before
-    fill_buckets(R, count_segments(R, [&](size_t r) { R.plan[r] = make_plan(grid_, params_, R, rng, r, day, holiday, alert); }));
+    const Rng rng(planned_.seed, Stream::DayPlans);
+    fill_buckets(R, count_segments(R, [&](size_t r) {
+                   R.plan[r] = make_plan(grid_, params_, R, rng, r, day, planned_.holiday, planned_.alert);
+                 }));
+  }
+
+  // today's plans again, as plan_day drew them (a snapshot's load)
+  void draw_plans(Residents& R) const {
+    const Rng rng(planned_.seed, Stream::DayPlans);
+    const size_t n = R.count, blocks = (n + kBlock - 1) / kBlock;
+    tbb::parallel_for(size_t(0), blocks, [&](size_t b) {
+      for (size_t r = b * kBlock; r < std::min(n, (b + 1) * kBlock); ++r)
+        R.plan[r] = make_plan(grid_, params_, R, rng, r, day_, planned_.holiday, planned_.alert);
+    });
   }
 
   // the per-minute buckets of the plans' segments (a deterministic counting sort: by minute,
@@ -787,7 +813,13 @@ class ResidentsModule final : public Module {
   int64_t minute_done_ = 0;
   std::vector<uint32_t> bucket_start_;  // first entry of each minute (1441)
   std::vector<uint32_t> bucket_;        // resident << 4 | segment index, by minute then resident
-  const Residents* residents_ = nullptr;  // the population (for rebuilding the buckets on a load)
+  Residents* residents_ = nullptr;  // the population (its plans and buckets are redrawn on a load)
+  // what today's plans were drawn from
+  struct Planned {
+    uint64_t seed = 0;
+    bool holiday = false, alert = false;
+  } planned_;
+  bool params_changed_ = false;  // a parameter changed since today's plans were drawn
   FieldId f_present_ = 0, f_outdoors_ = 0;
   SeriesId s_home_ = 0, s_day_ = 0, s_errand_ = 0, s_travel_ = 0, s_outdoors_ = 0, s_trips_ = 0, s_by_muni_ = 0, s_commuters_ = 0;
 };

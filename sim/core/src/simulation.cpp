@@ -258,7 +258,8 @@ void archive(StateArchive& ar, Residents& r) {
   ar.rebuilt(r.age, "residents' ages"), ar.rebuilt(r.role, "residents' roles");
   ar.rebuilt(r.household, "households"), ar.rebuilt(r.home_cell, "residents' homes");
   ar.rebuilt(r.day_cell, "residents' day places");
-  ar(r.weight, r.flags, r.cell, r.activity, r.mode, r.plan, r.present, r.outdoors, r.by_activity, r.trips_started,
+  // the day plans are the residents module's (drawn again on a load)
+  ar(r.weight, r.flags, r.cell, r.activity, r.mode, r.present, r.outdoors, r.by_activity, r.trips_started,
      r.households, r.first_commuter);
 }
 
