@@ -146,7 +146,7 @@ void Simulation::fire_timeline(LocalSeconds from_exclusive, LocalSeconds to_incl
 }
 
 TimelineEvent Simulation::schedule(const std::string& kind, const std::string& at, std::map<std::string, Value> values,
-                                          const SourceLoc& loc) {
+                                   const SourceLoc& loc) {
   Scenario probe(scenario_);  // validate on a copy: a bad event leaves the timeline as it was
   probe.add_event(kind, at, std::move(values), loc);
   const int index = int(probe.events().size()) - 1;
@@ -320,7 +320,7 @@ std::unique_ptr<Simulation> Simulation::fork(int threads) {
   Scenario scenario = initial_;
   for (const TimelineEvent& ev : scenario_.events())
     if (ev.index >= int(initial_.events().size())) scenario.add_event(ev.kind, format_datetime(ev.at), ev.values, ev.loc);
-  auto copy = std::make_unique<Simulation>(scenario, threads > 0 ? threads : threads_);
+  auto copy = std::make_unique<Simulation>(scenario, grid_, threads > 0 ? threads : threads_);  // the city is shared
   for (size_t i = 0; i < state_sections().size(); ++i) {
     StateArchive out;
     archive_section(i, out);
