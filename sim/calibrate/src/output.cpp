@@ -21,17 +21,11 @@ namespace fs = std::filesystem;
 namespace h5 = io::h5;
 using h5::check;
 using h5::Handle;
+using h5::write_strings;
 
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-void write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& values) {
-  std::vector<const char*> ptrs;
-  for (const auto& v : values) ptrs.push_back(v.c_str());
-  Handle type = h5::vlen_string_type();
-  h5::write_dataset(parent, name, type, {hsize_t(values.size())}, ptrs.data());
-}
 
 std::string today_utc() {
   const std::time_t now = std::time(nullptr);

@@ -16,6 +16,7 @@ namespace fs = std::filesystem;
 namespace h5 = io::h5;
 using h5::check;
 using h5::Handle;
+using h5::write_strings;
 
 namespace {
 
@@ -28,13 +29,6 @@ void set_units(hid_t obj, const std::string& units) {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const char* const kQuantileNames[] = {"q05", "q25", "q50", "q75", "q95"};
-
-void write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& values) {
-  std::vector<const char*> ptrs;
-  for (const auto& v : values) ptrs.push_back(v.c_str());
-  Handle type = h5::vlen_string_type();
-  h5::write_dataset(parent, name, type, {hsize_t(values.size())}, ptrs.data());
-}
 
 template <class F>
 std::vector<double> per_variant(size_t variants, F f) {

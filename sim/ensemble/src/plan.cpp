@@ -10,6 +10,7 @@
 
 #include "citysim/ensemble/sobol.hpp"
 #include "citysim/ensemble/toml_reader.hpp"
+#include "citysim/hash.hpp"
 #include "citysim/io/scenario_file.hpp"
 
 namespace citysim::ensemble {
@@ -50,16 +51,11 @@ uint64_t derive_seed(uint64_t plan_seed, int replicate) {
 }
 
 std::string scenario_hash(const std::string& scenario_text, const std::vector<std::string>& overrides) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  const auto add = [&](const std::string& s) {
-    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
-    h = (h ^ 0xff) * 0x100000001b3ull;  // a separator no text holds
-  };
-  add(scenario_text);
-  for (const auto& o : overrides) add(o);
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", (unsigned long long)h);
-  return text;
+  Fnv1a f;
+  const unsigned char separator = 0xff;  // a byte no text holds
+  f.add(scenario_text), f.add(&separator, 1);
+  for (const auto& o : overrides) f.add(o), f.add(&separator, 1);
+  return f.hex();
 }
 
 std::vector<Member> Plan::members() const {

@@ -311,6 +311,13 @@ Handle write_dataset(hid_t parent, const std::string& name, const std::vector<T>
   return write_dataset(parent, name, native<T>(), dims, data.data());
 }
 
+// a 1-D dataset of variable-length strings, written whole
+inline Handle write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& texts) {
+  std::vector<const char*> ptrs;
+  for (const auto& t : texts) ptrs.push_back(t.c_str());
+  return write_dataset(parent, name, vlen_string_type(), {hsize_t(texts.size())}, ptrs.data());
+}
+
 // an empty dataset that grows along its first dimension; `tail` is the shape of one row
 inline Handle create_growing(hid_t parent, const std::string& name, hid_t type, const std::vector<hsize_t>& tail,
                              hsize_t chunk_rows, bool compress = false) {

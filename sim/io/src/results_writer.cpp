@@ -22,6 +22,7 @@ namespace {
 
 using h5::check;
 using h5::Handle;
+using h5::write_strings;
 
 constexpr size_t kTextBytes = 32;  // Text table columns: fixed width, longer text is cut
 
@@ -82,12 +83,6 @@ std::pair<Handle, std::string> metric_group(hid_t root, const std::string& path,
   Handle group = h5::create_group(root, module);
   link_scales(group, scales);
   return {std::move(group), name};
-}
-
-Handle write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& texts) {
-  std::vector<const char*> ptrs;
-  for (const auto& t : texts) ptrs.push_back(t.c_str());
-  return h5::write_dataset(parent, name, h5::vlen_string_type(), {texts.size()}, ptrs.data());
 }
 
 void write_meta(hid_t file, const Simulation& sim, int fields_every) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "citysim/hash.hpp"
 #include "citysim/io/scenario_file.hpp"
 #include "h5.hpp"
 
@@ -22,18 +23,7 @@ constexpr hsize_t kChunkBytes = hsize_t(4) << 20;
 
 using h5::check;
 using h5::Handle;
-
-struct Fnv {
-  uint64_t h = 1469598103934665603ull;
-  void add(const uint8_t* p, size_t n) {
-    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
-  }
-  std::string hex() const {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-    return buf;
-  }
-};
+using h5::write_strings;
 
 std::string now_iso() {
   const std::time_t t = std::time(nullptr);
@@ -52,12 +42,6 @@ std::vector<std::string> data_files_of(const Scenario& sc) {
       if (std::string p = sc.get_path(spec.key); !p.empty() && std::filesystem::is_regular_file(p))
         files.push_back(std::move(p));
   return files;
-}
-
-void write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& values) {
-  std::vector<const char*> ptrs;
-  for (const auto& v : values) ptrs.push_back(v.c_str());
-  h5::write_dataset(parent, name, h5::vlen_string_type(), {hsize_t(values.size())}, ptrs.data());
 }
 
 void write_text(hid_t parent, const std::string& name, const std::string& text) {
@@ -135,11 +119,11 @@ auto reading(const std::string& path, F&& f) -> decltype(f()) {
 std::string file_hash(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot read");
-  Fnv f;
+  Fnv1a f;
   std::vector<char> buf(1 << 16);
   while (in) {
     in.read(buf.data(), std::streamsize(buf.size()));
-    f.add(reinterpret_cast<const uint8_t*>(buf.data()), size_t(in.gcount()));
+    f.add(buf.data(), size_t(in.gcount()));
   }
   return f.hex();
 }
@@ -188,7 +172,7 @@ void write_snapshot(Simulation& sim, const std::string& path, const ResultsWrite
       write_strings(file, "data_file_hashes", hashes);
 
       Handle state = h5::create_group(file, "state");
-      Fnv content;
+      Fnv1a content;
       const auto sections = sim.state_sections();
       for (size_t i = 0; i < sections.size(); ++i) {
         StateArchive count = StateArchive::counter(), ar;
