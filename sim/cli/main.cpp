@@ -145,12 +145,11 @@ int run_to_end(Simulation& sim, io::ResultsWriter& writer, const std::string& ou
   return 0;
 }
 
-// a snapshot to continue from: its own file is never the output
-io::SnapshotInfo snapshot_for(const std::string& snapshot, const std::string& out) {
+// a snapshot's own file is never the output
+void refuse_own_file(const std::string& snapshot, const std::string& out) {
   std::error_code ec;
   if (std::filesystem::equivalent(snapshot, out, ec) || std::filesystem::equivalent(snapshot, out + ".partial", ec))
     throw UsageError(out + ": is the snapshot itself; write the results to another file");
-  return io::read_snapshot_info(snapshot);
 }
 
 int cmd_run(const BuildOptions& o, std::string out, bool quiet, int fields_every, bool overwrite_incomplete,
@@ -167,7 +166,8 @@ int cmd_run(const BuildOptions& o, std::string out, bool quiet, int fields_every
     writer = std::make_unique<io::ResultsWriter>(out, fields_every);
   } else {
     // a branch: the snapshot's state, with what this scenario changes from the snapshot's
-    const io::SnapshotInfo info = snapshot_for(from, out);
+    refuse_own_file(from, out);
+    const io::SnapshotInfo info = io::read_snapshot_info(from);
     sc = io::load_scenario(o.scenario, o.sets, o.allow_empty);
     const auto changes = io::branch_changes(io::snapshot_scenario(info), sc);
     sim = io::load_snapshot(info, clamp_threads(o.threads), changes);
@@ -182,10 +182,10 @@ int cmd_run(const BuildOptions& o, std::string out, bool quiet, int fields_every
 int cmd_resume(const std::string& snapshot, std::string out, int threads, bool quiet, bool overwrite_incomplete,
                const cli::CheckpointOptions& checkpoints) {
   if (!std::filesystem::exists(snapshot)) throw UsageError(snapshot + ": no such snapshot file");
-  const io::SnapshotInfo peek = io::read_snapshot_info(snapshot);
-  if (out.empty()) out = default_output(peek.source_path);
+  const io::SnapshotInfo info = io::read_snapshot_info(snapshot);
+  if (out.empty()) out = default_output(info.source_path);
   if (const std::string problem = io::output_path_problem(out); !problem.empty()) throw UsageError(problem);
-  const io::SnapshotInfo info = snapshot_for(snapshot, out);
+  refuse_own_file(snapshot, out);
   const auto t0 = std::chrono::steady_clock::now();
   double read_s = 0;
   const std::unique_ptr<Simulation> sim = io::load_snapshot(info, clamp_threads(threads), {}, &read_s);

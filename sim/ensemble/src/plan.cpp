@@ -79,11 +79,9 @@ Scenario Plan::scenario(const Member& m) const {
 }
 
 std::vector<io::Change> Plan::branch(const Member& m) const {
-  const io::SnapshotInfo info = io::read_snapshot_info(from);
-  const Scenario snap = io::snapshot_scenario(info);
   Scenario sc = scenario(m);
-  sc.set("run.seed", snap.get("run.seed"), sc.loc_of("run.seed"));
-  return io::branch_changes(snap, sc);
+  sc.set("run.seed", snapshot_scenario.get("run.seed"), sc.loc_of("run.seed"));
+  return io::branch_changes(snapshot_scenario, sc);
 }
 
 std::pair<std::string, std::vector<std::string>> Plan::record(const Member& m) const {
@@ -92,11 +90,10 @@ std::pair<std::string, std::vector<std::string>> Plan::record(const Member& m) c
     return {sc.source_text, sc.overrides};
   }
   // as load_snapshot and Simulation::reseed record them
-  const io::SnapshotInfo info = io::read_snapshot_info(from);
-  std::vector<std::string> overrides = info.overrides;
+  std::vector<std::string> overrides = snapshot.overrides;
   for (const auto& [key, value] : branch(m)) overrides.push_back(key + "=" + value_to_string(value));
   overrides.push_back("run.seed=" + std::to_string(m.seed));
-  return {info.scenario_toml, overrides};
+  return {snapshot.scenario_toml, overrides};
 }
 
 namespace {
@@ -306,11 +303,12 @@ Plan load_plan(const std::string& path) {
   if (const auto* from = root.get("from")) {
     plan.from = (fs::path(path).parent_path() / r.string(*from, "from")).lexically_normal().string();
     try {
-      const io::SnapshotInfo info = io::read_snapshot_info(plan.from);
-      if (info.finished) r.fail(*from, "from", "the snapshot's run had reached its end: there is nothing to branch");
+      plan.snapshot = io::read_snapshot_info(plan.from);
+      plan.snapshot_scenario = io::snapshot_scenario(plan.snapshot);
     } catch (const SnapshotError& e) {
       r.fail(*from, "from", e.what());
     }
+    if (plan.snapshot.finished) r.fail(*from, "from", "the snapshot's run had reached its end: there is nothing to branch");
   }
 
   // every member's scenario is checked now: a bad override stops the ensemble before it starts

@@ -147,7 +147,7 @@ MemberRun run_member(const Plan& plan, const Member& m, const std::string& ensem
     writer = std::make_unique<io::ResultsWriter>(path);
   } else {
     // the snapshot's state, the member's changes at its time, the replicate's seed after it
-    const io::SnapshotInfo info = io::read_snapshot_info(plan.from);
+    const io::SnapshotInfo& info = plan.snapshot;
     sim = io::load_snapshot(info, threads, plan.branch(m));
     sim->reseed(m.seed);
     writer = std::make_unique<io::ResultsWriter>(path, info.fields_every);

@@ -57,8 +57,11 @@ struct Plan {
   bool keep_members = true;
   int bootstrap_resamples = 2000;
   // a snapshot every member branches from (docs/snapshots.md), "" = members run from the start:
-  // they share the state up to its time; replicate seeds drive the draws after it
+  // they share the state up to its time; replicate seeds drive the draws after it. Read once,
+  // with the snapshot's scenario, when the plan is loaded
   std::string from;
+  io::SnapshotInfo snapshot;
+  Scenario snapshot_scenario;
 
   int replicates() const { return int(seeds.size()); }
   std::vector<Member> members() const;  // variant-major: index = variant * replicates + replicate
