@@ -74,12 +74,12 @@ void HeatParams::keys(ParamKeys& k) {
   k.key("heat.forecast.sd_1h_c", forecast_sd_1h_c, "spread of the WBGT forecast error one hour ahead").units("°C").range(0, 10);
   k.key("heat.forecast.sd_48h_c", forecast_sd_48h_c, "spread of the WBGT forecast error 48 hours ahead").units("°C").range(0, 10);
   k.key("heat.forecast.sd_per_day_c", forecast_sd_per_day_c, "growth of the daily-max forecast error spread per day of lead").units("°C").range(0, 5);
-  k.path("heat.shelters.file", shelters_csv, "cooling shelters `lat,lon,capacity_people,open_hour,close_hour`; empty = generated per municipality").built();
-  k.key("heat.shelters.per_municipality", shelters_per_municipality, "generated cooling shelters (クーリングシェルター) per municipality, placed where people live").range(0, 10000).built();
-  k.key("heat.shelters.capacity_people", shelter_capacity_people, "places in each generated shelter").units("people").at_least(0).built();
+  k.path("heat.shelters.file", shelters_csv, "cooling shelters `lat,lon,capacity_people,open_hour,close_hour`; empty = generated per municipality").structural();
+  k.key("heat.shelters.per_municipality", shelters_per_municipality, "generated cooling shelters (クーリングシェルター) per municipality, placed where people live").range(0, 10000).structural();
+  k.key("heat.shelters.capacity_people", shelter_capacity_people, "places in each generated shelter").units("people").at_least(0).structural();
   k.key("heat.shelters.open_hour", shelter_open_hour, "generated shelters open at").units("h").range(0, 24);
   k.key("heat.shelters.close_hour", shelter_close_hour, "generated shelters close at").units("h").range(0, 24);
-  k.key("heat.shelters.walk_km", shelter_walk_km, "farthest shelter a resident walks to (cell centre to cell centre)").units("km").at_least(0).built();
+  k.key("heat.shelters.walk_km", shelter_walk_km, "farthest shelter a resident walks to (cell centre to cell centre)").units("km").at_least(0).structural();
   k.key("heat.shelters.outreach_share", outreach_share,
         "share of vulnerable residents (65+, no working AC) at home who go to a shelter on an alert day")
       .range(0, 1);

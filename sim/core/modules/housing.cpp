@@ -37,8 +37,8 @@ void HousingParams::keys(ParamKeys& k) {
   };
   auto log_odds = [&](const char* key, double& v, const char* doc) { k.key(key, v, doc).range(-5, 5); };
   k.key("housing.enabled", enabled, "simulate public-housing turnover (run daily: run.tick_minutes = 1440)");
-  k.key("housing.units_total", units_total, "units in the simulated municipalities (TMG: about 254,000 at the end of FY2024)").at_least(1).built();
-  k.key("housing.estates_total", estates_total, "estates the units are spread over (about 1,600)").at_least(1).built();
+  k.key("housing.units_total", units_total, "units in the simulated municipalities (TMG: about 254,000 at the end of FY2024)").at_least(1).structural();
+  k.key("housing.estates_total", estates_total, "estates the units are spread over (about 1,600)").at_least(1).structural();
   k.path("housing.estates_file", estates_file,
          "CSV of estates (estate_id,mesh_code,units,building_year,floors,elevator) instead of the synthetic stock");
   k.key("housing.east_north_weight", east_north_weight, "stock per resident in the east and north wards relative to other wards").at_least(0);

@@ -83,31 +83,31 @@ void NetworkParams::keys(ParamKeys& k) {
   // what the sites are is read when they are built: those keys are not live
   k.path("network.sites_file", sites_file,
          "CSV of sites `kind,lat,lon,radius_m,capacity_sessions,backup_hours` (kind lte, nr_low, nr_high, wifi, "
-         "satellite); empty = generate from the city").built();
+         "satellite); empty = generate from the city").structural();
   for (int i = 0; i < kSiteKinds; ++i) {
     const std::string n = site_kind_name(SiteKind(i)), pre = "network." + n + ".";
     auto& kp = kind[size_t(i)];
-    k.key(pre + "radius_m", kp.radius_m, "coverage radius of a " + n + " site").units("m").above(0).built();
-    k.key(pre + "peak_rate_mbps", kp.peak_rate_mbps, "peak rate of one sector (3GPP TS 36.306 / 38.306)").units("Mbit/s").above(0).built();
-    k.key(pre + "sectors", kp.sectors, "sectors per site").range(1, 12).built();
-    k.key(pre + "backup_hours", kp.backup_hours, "mean battery time without mains power").units("h").range(0, 240).built();
+    k.key(pre + "radius_m", kp.radius_m, "coverage radius of a " + n + " site").units("m").above(0).structural();
+    k.key(pre + "peak_rate_mbps", kp.peak_rate_mbps, "peak rate of one sector (3GPP TS 36.306 / 38.306)").units("Mbit/s").above(0).structural();
+    k.key(pre + "sectors", kp.sectors, "sectors per site").range(1, 12).structural();
+    k.key(pre + "backup_hours", kp.backup_hours, "mean battery time without mains power").units("h").range(0, 240).structural();
     if (i <= int(SiteKind::NrHigh))
       k.key(pre + "people_per_site", kp.people_per_site,
             "generation: one site per this many people at the cell's busiest (residents or day places)")
-          .units("people").above(0).built();
+          .units("people").above(0).structural();
   }
-  prob("network.priority_area_share", priority_area_share, "busiest share of populated cells counted as priority areas (with the municipal office cells)").built();
-  prob("network.nr_high_coverage", nr_high_coverage, "share of priority areas with high-band 5G (TMG 2025: 97.6%)").built();
-  k.key("network.wifi_sites", wifi_sites, "OpenRoaming public Wi-Fi sites, placed by day places (TMG: about 1,600)").range(0, 1000000).built();
+  prob("network.priority_area_share", priority_area_share, "busiest share of populated cells counted as priority areas (with the municipal office cells)").structural();
+  prob("network.nr_high_coverage", nr_high_coverage, "share of priority areas with high-band 5G (TMG 2025: 97.6%)").structural();
+  k.key("network.wifi_sites", wifi_sites, "OpenRoaming public Wi-Fi sites, placed by day places (TMG: about 1,600)").range(0, 1000000).structural();
   k.key("network.satellite_terminals", satellite_terminals,
-        "portable satellite terminals: one per municipal office, the rest at the busiest places (TMG: 77)").range(0, 10000).built();
+        "portable satellite terminals: one per municipal office, the rest at the busiest places (TMG: 77)").range(0, 10000).structural();
   k.key("network.island_satellite_wifi", island_satellite_wifi,
-        "satellite-backed Wi-Fi units on the islands, always on (TMG: 22 on 11 islands)").range(0, 10000).built();
-  prob("network.backup_spread", backup_spread, "battery time of a site is uniform in mean x (1 - spread, 1 + spread)").built();
-  prob("network.average_to_peak", average_to_peak, "average cell throughput over peak rate (capacity translation)").built();
+        "satellite-backed Wi-Fi units on the islands, always on (TMG: 22 on 11 islands)").range(0, 10000).structural();
+  prob("network.backup_spread", backup_spread, "battery time of a site is uniform in mean x (1 - spread, 1 + spread)").structural();
+  prob("network.average_to_peak", average_to_peak, "average cell throughput over peak rate (capacity translation)").structural();
   k.key("network.session_rate_mbps", session_rate_mbps,
         "average rate of an active session; capacity_sessions = sectors x peak x average_to_peak / session_rate")
-      .units("Mbit/s").above(0).built();
+      .units("Mbit/s").above(0).structural();
   k.list("network.sessions_per_hour_by_age", sessions_per_hour_by_age, kAgeGroups, "ages 0-12, 13-19, 20-59, 60-69, 70-79, 80+",
          "sessions a smartphone owner starts per hour at the evening peak, ages 0-12, 13-19, 20-59, 60-69, 70-79, 80+")
       .units("1/h").at_least(0);

@@ -50,10 +50,10 @@ void ResidentsParams::keys(ParamKeys& k) {
   k.key("residents.subset", subset,
         "who is simulated: everyone, or only people aged 65+ living alone (a month of watch-over at full scale "
         "without stepping everyone else; counts of other people are then absent)")
-      .one_of({"all", "65plus_alone"}).built();
-  prob("residents.employment_rate_15_64", employment_rate_15_64, "share of people aged 15-64 (not in school) in work (Tokyo, Labour Force Survey: about 0.78)").built();
-  prob("residents.employment_rate_65plus", employment_rate_65plus, "share of people aged 65+ in work (Japan 2023: 25.2%)").built();
-  prob("residents.university_share_19_22", university_share_19_22, "share of 19-22 year olds at university or college").built();
+      .one_of({"all", "65plus_alone"}).structural();
+  prob("residents.employment_rate_15_64", employment_rate_15_64, "share of people aged 15-64 (not in school) in work (Tokyo, Labour Force Survey: about 0.78)").structural();
+  prob("residents.employment_rate_65plus", employment_rate_65plus, "share of people aged 65+ in work (Japan 2023: 25.2%)").structural();
+  prob("residents.university_share_19_22", university_share_19_22, "share of 19-22 year olds at university or college").structural();
   prob("residents.nursery_share_1_5", nursery_share_1_5, "share of children aged 1-5 at a nursery or kindergarten on weekdays");
   k.key("residents.work_arrival_mean_h", work_arrival_mean_h, "mean arrival time at work").units("h").range(4, 14);
   k.key("residents.work_arrival_sd_min", work_arrival_sd_min, "spread of arrival times at work").units("min").range(0, 180);
@@ -93,9 +93,9 @@ void ResidentsParams::keys(ParamKeys& k) {
         "workers and students living outside the city who enter on a weekday, for the whole table of municipalities "
         "(a subset draws its share of the day places); 2010 census: about 2.9 million into Tokyo; 0 = none")
       .units("people")
-      .at_least(0).built();
+      .at_least(0).structural();
   k.path("residents.commuter_corridors_file", commuter_corridors_file,
-         "CSV of where in-commuters enter (name,prefecture,lat,lon,share); empty = the bundled Tokyo rail corridors").built();
+         "CSV of where in-commuters enter (name,prefecture,lat,lon,share); empty = the bundled Tokyo rail corridors").structural();
 }
 
 void ResidentsParams::describe(Schema& s) {

@@ -27,7 +27,7 @@ bool shapes_the_run(const std::string& key) {
 }
 bool read_at_build(const std::string& key) {
   const KeySpec* spec = scenario_schema().find(key);
-  return spec && spec->at_build;
+  return spec && spec->is_structural;
 }
 }  // namespace
 
@@ -203,7 +203,7 @@ std::string Schema::markdown() const {
     md << "| `" << name << "` | " << kind_name(k.kind) << " | `" << value_to_string(k.default_value) << "` | "
        << (k.unit.empty() ? "" : k.unit) << " | " << k.doc;
     if (k.min || k.max || !k.choices.empty()) md << " (" << k.expectation() << ")";
-    if (k.at_build) md << "; read when the run is built, not live";
+    if (k.is_structural) md << "; read when the run is built, not live";
     md << " |\n";
   };
   for (const auto& [section, doc] : sections_) {

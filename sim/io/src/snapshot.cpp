@@ -158,7 +158,7 @@ void write_snapshot(Simulation& sim, const std::string& path, const ResultsWrite
       h5::set_attr(file, "tick", int64_t(sim.clock().tick));
       h5::set_attr(file, "total_ticks", int64_t(sim.total_ticks()));
       h5::set_attr(file, "time", format_datetime(sim.clock().now()));
-      h5::set_attr(file, "finished", int32_t(sim.finished() ? 1 : 0));
+      h5::set_attr(file, "complete", int32_t(sim.finished() ? 1 : 0));  // as results files say it
       h5::set_attr(file, "created", now_iso());
       h5::set_attr(file, "source_path", sc.source_path);
       h5::set_attr(file, "base_dir", std::filesystem::absolute(sc.base_dir).lexically_normal().string());
@@ -207,7 +207,7 @@ SnapshotInfo read_snapshot_info(const std::string& path) {
     info.tick = attr_int(file, "tick");
     info.total_ticks = attr_int(file, "total_ticks");
     info.time = h5::attr_text(file, "time");
-    info.finished = attr_int(file, "finished") != 0;
+    info.finished = attr_int(file, "complete") != 0;
     info.created = h5::attr_text(file, "created");
     info.content_hash = h5::attr_text(file, "content_hash");
     info.fields_every = int(attr_int(file, "fields_every"));

@@ -51,7 +51,7 @@ struct KeySpec {
   std::optional<double> min, max;  // inclusive bounds unless the flags say otherwise
   bool min_exclusive = false, max_exclusive = false;
   std::vector<std::string> choices;  // allowed strings (empty = any)
-  bool at_build = false;  // read only while the run is built (sites, shelters, the population): not live
+  bool is_structural = false;  // read only while the run is built (sites, shelters, the population): not live
 
   KeySpec& range(double lo, double hi) { min = lo; max = hi; return *this; }
   KeySpec& above(double lo) { min = lo; min_exclusive = true; return *this; }
@@ -59,7 +59,7 @@ struct KeySpec {
   KeySpec& upto(double hi) { max = hi; return *this; }
   KeySpec& units(std::string u) { unit = std::move(u); return *this; }
   KeySpec& one_of(std::vector<std::string> c) { choices = std::move(c); return *this; }
-  KeySpec& built() { at_build = true; return *this; }
+  KeySpec& structural() { is_structural = true; return *this; }
   // "a number in (0, 1]" etc.
   std::string expectation() const;
 };
@@ -173,7 +173,7 @@ std::string value_to_string(const Value& value);
 std::string format_number(double x);
 
 // a key that shapes what is built (the run's clock, the city, which modules exist, and every
-// key declared .built(): sites, shelters, the population) cannot change once a run is built:
+// key declared .structural(): sites, shelters, the population) cannot change once a run is built:
 // `set` events, Simulation::set_param and branches from snapshots refuse it with a
 // ScenarioError at `loc`, under `error_key`
 bool is_structural_key(const std::string& key);

@@ -1,6 +1,6 @@
 // Snapshots (HDF5, results/README.md): the whole state of a run at one tick, to resume it
 // (bit-identical to the run that never stopped) or to branch variants from it.
-//   /            attrs: format, format_version, version, git_revision, tick, time, finished,
+//   /            attrs: format, format_version, version, git_revision, tick, time, complete,
 //                fields_every, content_hash, created, source_path, base_dir
 //   /scenario_toml, /overrides, /settings    the scenario as the run was built (settings: every
 //                key's value, file paths resolved, as an archive)
