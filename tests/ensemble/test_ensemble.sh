@@ -5,21 +5,7 @@
 # a failing member is recorded and the rest go on; Ctrl-C leaves an incomplete file.
 . "$(dirname "$0")/../cli/common.sh"
 
-cat > "$TMP/tiny.toml" <<'TOML'
-[run]
-name = "ens-tiny"
-start = "2026-08-04T10:00"
-duration_hours = 3
-[city]
-population_scale = 0.02
-municipalities = ["Chiyoda", "Chuo", "Minato"]
-[heat]
-enabled = true
-[heat.weather]
-source = "profile"
-tmax_c = [38]
-tmin_c = [28]
-TOML
+cp "$(dirname "$0")/tiny.toml" "$TMP/tiny.toml"
 # 2 variants x 3 replicates; "same" repeats the baseline, so its paired difference is exactly 0
 cat > "$TMP/plan.ens.toml" <<'TOML'
 name = "tiny"

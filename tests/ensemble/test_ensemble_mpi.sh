@@ -15,21 +15,7 @@ export OMPI_MCA_orte_base_help_aggregate=0
 MPIRUN=(mpirun --oversubscribe)
 [ "$(id -u)" = 0 ] && MPIRUN+=(--allow-run-as-root)
 
-cat > "$TMP/tiny.toml" <<'TOML'
-[run]
-name = "ens-tiny"
-start = "2026-08-04T10:00"
-duration_hours = 3
-[city]
-population_scale = 0.02
-municipalities = ["Chiyoda", "Chuo", "Minato"]
-[heat]
-enabled = true
-[heat.weather]
-source = "profile"
-tmax_c = [38]
-tmin_c = [28]
-TOML
+cp "$(dirname "$0")/tiny.toml" "$TMP/tiny.toml"
 cat > "$TMP/plan.ens.toml" <<'TOML'
 name = "tiny"
 base = "tiny.toml"
