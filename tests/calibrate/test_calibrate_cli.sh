@@ -4,25 +4,7 @@
 # calibration file, the calibrated scenario and a report whose numbers match the file.
 . "$(dirname "$0")/../cli/common.sh"
 
-cat > "$TMP/tiny.toml" <<'TOML'
-[run]
-name = "cal-cli"
-seed = 5
-start = "2026-04-01T00:00"
-duration_hours = 8760
-tick_minutes = 1440
-output_every_minutes = 43200
-[city]
-source = "tokyo"
-cell_m = 1000
-[residents]
-enabled = false
-[housing]
-enabled = true
-units_total = 3000
-estates_total = 20
-applicants_per_round = 200
-TOML
+cp "$(dirname "$0")/tiny-housing.toml" "$TMP/tiny.toml"
 # a good spec; each bad one below changes one thing
 good() {
   cat <<'TOML'

@@ -1,30 +1,14 @@
 """Calibration from Python: citysim.Calibration runs the command, open_calibration reads
 the file with the driver's numbers (the optimum is the least loss; residuals are
 (simulated - observed) / sigma), and a bad spec raises ValueError with file:line:key."""
+import pathlib
+
 import numpy as np
 import pytest
 
 import citysim
 
-TINY = """\
-[run]
-name = "py-cal"
-seed = 5
-start = "2026-04-01T00:00"
-duration_hours = 8760
-tick_minutes = 1440
-output_every_minutes = 43200
-[city]
-source = "tokyo"
-cell_m = 1000
-[residents]
-enabled = false
-[housing]
-enabled = true
-units_total = 3000
-estates_total = 20
-applicants_per_round = 200
-"""
+TINY = (pathlib.Path(__file__).resolve().parents[1] / "calibrate" / "tiny-housing.toml").read_text()
 SPEC = """\
 base = "tiny.toml"
 max_evaluations = 10
