@@ -46,7 +46,8 @@ golden: build
 # libFuzzer on every parser for SECONDS each (clang-14, ASan + UBSan); new findings land in
 # tests/fuzz/crashes/ (add them to tests/fuzz/corpus/ once fixed: make test replays it)
 SECONDS ?= 60
-FUZZ_TARGETS = scenario mesh_csv boundaries
+FUZZ_TARGETS = scenario mesh_csv boundaries results network_sites vertiport_sites shelters weather supporters \
+  estates predictor municipalities census plan calibration
 fuzz: deps
 	@command -v clang++-14 >/dev/null || { echo "make fuzz needs clang-14 libfuzzer-14-dev libclang-rt-14-dev (apt-get install -y clang-14 libfuzzer-14-dev libclang-rt-14-dev)"; exit 1; }
 	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
@@ -58,19 +59,17 @@ fuzz: deps
 	    build-fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; done
 
 # the test suite under AddressSanitizer + UndefinedBehaviorSanitizer (gcc), and the
-# determinism and core tests under ThreadSanitizer; Python and the viewer are left out
+# determinism and core tests under ThreadSanitizer (the asan and tsan presets in
+# CMakePresets.json hold the flags and test selections); Python and the viewer are left out
 # (an instrumented extension needs the sanitizer preloaded into python3)
-SAN_TESTS ?= core/|io/|cli/|fuzz/
 sanitize: deps
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCITYSIM_BUILD_VIZ=OFF -DCITYSIM_BUILD_PYTHON=OFF \
-	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
-	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -R '$(SAN_TESTS)'
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
 tsan: deps
-	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCITYSIM_BUILD_VIZ=OFF -DCITYSIM_BUILD_PYTHON=OFF \
-	  -DCMAKE_CXX_FLAGS="-fsanitize=thread"
-	cmake --build build-tsan -j $(JOBS) --target test_determinism test_residents test_network test_heat_sim
-	cd build-tsan && TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp" ctest --output-on-failure -R 'determinism|residents|test_network$$|heat_sim'
+	cmake --preset tsan
+	cmake --build --preset tsan -j $(JOBS) --target test_determinism test_residents test_network test_heat_sim
+	ctest --preset tsan
 
 clean:
 	rm -rf $(BUILD)

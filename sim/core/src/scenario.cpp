@@ -1,5 +1,7 @@
 #include "citysim/scenario.hpp"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -460,7 +462,23 @@ void Scenario::check_consistency() const {
 
 std::string data_dir() {
   if (const char* env = std::getenv("CITYSIM_DATA_DIR")) return env;
-  return CITYSIM_DATA_DIR;
+  // found from the file holding this code (the executable, or the Python extension), so no
+  // build path is compiled in: <prefix>/share/citysim/data once installed (the build tree
+  // links build/share/citysim/data to scenarios/data), or the source tree's scenarios/data
+  // from python/citysim/
+  static const std::string found = [] {
+    Dl_info info{};
+    if (!dladdr(reinterpret_cast<void*>(&data_dir), &info) || !info.dli_fname) return std::string();
+    std::error_code ec;
+    const auto here = std::filesystem::canonical(info.dli_fname, ec).parent_path();
+    for (const auto& candidate : {here / "../share/citysim/data", here / "../../scenarios/data"})
+      if (std::filesystem::is_directory(candidate, ec)) return std::filesystem::canonical(candidate, ec).string();
+    return std::string();
+  }();
+  if (found.empty())
+    throw std::runtime_error("cannot find citysim's data folder (share/citysim/data beside the program's folder); "
+                             "set CITYSIM_DATA_DIR to it");
+  return found;
 }
 
 // ---- ParamKeys --------------------------------------------------------------------

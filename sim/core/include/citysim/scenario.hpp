@@ -179,8 +179,8 @@ std::string format_number(double x);
 bool is_structural_key(const std::string& key);
 void require_changeable(const std::string& key, const SourceLoc& loc, const std::string& error_key);
 
-// the folder holding citysim's bundled data (scenarios/data), overridable with
-// the CITYSIM_DATA_DIR environment variable
+// the folder holding citysim's bundled data (scenarios/data; share/citysim/data once
+// installed), found beside the program at run time, overridable with CITYSIM_DATA_DIR
 std::string data_dir();
 
 // One list of a parameter struct's keys serves both ends, so each key is named once: in
