@@ -121,8 +121,6 @@ constexpr uint64_t kForecastEntity = 1ull << 40, kShelterEntity = 2ull << 40;
 constexpr uint32_t kTraitsTick = 0xFFFFFFFFu, kShelterTripTick = 0x80000000u, kRestoreTick = 0x40000000u;
 constexpr size_t kBlock = 1 << 14;
 
-LocalSeconds midnight_of(LocalSeconds t) { return t - (((t % 86400) + 86400) % 86400); }
-double hour_of_day(LocalSeconds t) { return double(((t % 86400) + 86400) % 86400) / 3600.0; }
 
 bool shelter_open(const HeatState& s, const Shelter& sh, LocalSeconds now) {
   const bool override = now < s.hours_until;
@@ -171,8 +169,7 @@ std::vector<Shelter> make_shelters(const HeatParams& p, const Grid& g, double we
       Draws d(rng, kShelterEntity + m, 0);
       for (int k = 0; k < p.shelters_per_municipality; ++k) {
         Shelter s;
-        const size_t i = size_t(std::upper_bound(cum.begin(), cum.end(), d.uniform() * total) - cum.begin());
-        s.cell = cells[m][std::min(i, cells[m].size() - 1)];
+        s.cell = cells[m][sample_cdf(cum, d.uniform())];
         s.capacity_people = p.shelter_capacity_people;
         s.open_hour = p.shelter_open_hour;
         s.close_hour = p.shelter_close_hour;

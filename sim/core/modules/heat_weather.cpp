@@ -54,9 +54,7 @@ double saturation_vapour_pressure_hpa(double t) { return 6.1094 * std::exp(17.62
 double sun_elevation_deg(LocalSeconds t, double lat, double lon) {
   constexpr double deg = std::numbers::pi / 180;
   const CivilTime c = civil(t);
-  static const int month_start[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-  const bool leap = (c.year % 4 == 0 && c.year % 100 != 0) || c.year % 400 == 0;
-  const int doy = month_start[c.month - 1] + c.day + (leap && c.month > 2 ? 1 : 0);
+  const int doy = day_of_year(c);
   // declination (Cooper 1969) and equation of time (Spencer 1971 approximation), minutes
   const double decl = 23.45 * deg * std::sin(2 * std::numbers::pi * (284 + doy) / 365.0);
   const double b = 2 * std::numbers::pi * (doy - 81) / 364.0;
@@ -120,7 +118,6 @@ const WeatherHour& WeatherTable::at(LocalSeconds t) const {
 // ---- [SECTION] weather --------------------------------------------------------------
 
 namespace {
-LocalSeconds midnight_of(LocalSeconds t) { return t - (((t % 86400) + 86400) % 86400); }
 double half_cosine(double x) { return (1 - std::cos(std::numbers::pi * std::clamp(x, 0.0, 1.0))) / 2; }
 // Tokyo (the JMA Otemachi/Kitanomaru station), for the city-wide sun
 constexpr double kTokyoLat = 35.69, kTokyoLon = 139.75;

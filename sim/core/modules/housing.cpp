@@ -145,11 +145,6 @@ struct EstateSpec {
   bool elevator;
 };
 
-size_t pick_cdf(const std::vector<double>& cdf, double u) {
-  const auto it = std::upper_bound(cdf.begin(), cdf.end(), u * cdf.back());
-  return std::min(size_t(it - cdf.begin()), cdf.size() - 1);
-}
-
 // synthetic estates: counts by municipality weight, sizes lognormal, building years
 // mostly from the 1965-1980 building boom
 std::vector<EstateSpec> synthetic_estates(const Grid& g, const HousingParams& p, uint64_t seed) {
@@ -198,7 +193,7 @@ std::vector<EstateSpec> synthetic_estates(const Grid& g, const HousingParams& p,
     for (int64_t e = 0; e < n_estates; ++e) {
       Draws d(rng, kEstateEntity + out.size(), kSynthesisTick);
       EstateSpec es{};
-      es.cell = cells[m][pick_cdf(cdf[m], d.uniform())];
+      es.cell = cells[m][sample_cdf(cdf[m], d.uniform())];
       es.muni = int16_t(m);
       const double u = d.uniform();
       const int decade = u < 0.15 ? 1960 : u < 0.50 ? 1970 : u < 0.70 ? 1980 : u < 0.85 ? 1990 : u < 0.95 ? 2000 : 2010;
@@ -451,11 +446,6 @@ namespace {
 enum AgendaKind : uint64_t { kExit = 0, kReady = 1, kMoveIn = 2 };
 uint64_t agenda_item(int32_t day, AgendaKind kind, uint32_t unit) {
   return uint64_t(day) << 34 | uint64_t(kind) << 32 | unit;
-}
-int days_in_month(int year, int month) {
-  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : days[month - 1];
 }
 // pools an applicant chooses among: wards or elsewhere x single (1DK) or family units
 constexpr int kPools = 4;

@@ -803,7 +803,7 @@ void serve_priority(const NetworkParams& p, NetworkState& s, const std::vector<P
 
 double demand_factor(const NetworkParams& p, const NetworkState& s, LocalSeconds now) {
   // hourly profile, linear between the hours
-  const double h = double(((now % 86400) + 86400) % 86400) / 3600.0;
+  const double h = hour_of_day(now);
   const size_t i = size_t(h) % 24;
   const double f = h - std::floor(h);
   const double hourly = (1 - f) * p.hourly_profile[i] + f * p.hourly_profile[(i + 1) % 24];

@@ -7,6 +7,7 @@
 // [SECTION] coverage     links per cell with the share of the cell within reach
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <numeric>
 
 #include "citysim/city.hpp"
@@ -192,7 +193,7 @@ Coverage build_coverage(const Sites& s, const Grid& g) {
   for (size_t i = 0; i < s.size(); ++i) {
     const double r_km = s.radius_m[i] / 1000.0;
     // a person in the cell is within reach with probability (reach area / cell area)
-    const float share = float(std::min(1.0, 3.14159265358979 * r_km * r_km / area_km2));
+    const float share = float(std::min(1.0, std::numbers::pi * r_km * r_km / area_km2));
     const int reach = int(std::ceil(r_km / side_km)) + 1;
     const int r0 = g.row_of(s.cell[i]), c0 = g.col_of(s.cell[i]);
     // attachment order: Wi-Fi first, then cells, satellite last

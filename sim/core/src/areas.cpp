@@ -9,11 +9,6 @@ namespace citysim {
 
 namespace {
 
-std::string lower(std::string s) {
-  for (char& ch : s) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
-
 void kinds_key(EventKindSpec& e) {
   e.key("kinds", ValueKind::StringList, std::vector<std::string>{},
         "network: site kinds affected (lte, nr_low, nr_high, wifi, satellite; empty = all)");
@@ -31,7 +26,7 @@ bool Area::contains_cell(const Grid& g, size_t cell) const {
 }
 
 void describe_area(EventKindSpec& e) {
-  e.key("municipalities", ValueKind::StringList, std::vector<std::string>{}, "municipality codes or English names");
+  e.key("municipalities", ValueKind::StringList, std::vector<std::string>{}, "municipality codes, English or Japanese names");
   e.key("lat", ValueKind::Float, 0.0, "centre of a circle, degrees");
   e.key("lon", ValueKind::Float, 0.0, "centre of a circle, degrees");
   e.key("radius_km", ValueKind::Float, 0.0, "radius of the circle (0 = no circle)").units("km").at_least(0);
@@ -43,13 +38,13 @@ Area area_of(const TimelineEvent& ev, const Grid& g) {
   for (const auto& name : std::get<std::vector<std::string>>(ev.values.at("municipalities"))) {
     bool found = false;
     for (size_t m = 0; m < g.municipalities.size(); ++m)
-      if (name == std::to_string(g.municipalities[m].code) || lower(name) == lower(g.municipalities[m].name_en)) {
+      if (g.municipalities[m].named(name)) {
         a.municipality[m] = 1;
         found = true;
       }
     if (!found)
       throw ScenarioError(ev.loc, "events.municipalities",
-                          "unknown municipality \"" + name + "\" (expected a code like 13101 or an English name of the city's municipalities)");
+                          "unknown municipality \"" + name + "\" (expected a code like 13101 or a name, English or Japanese, of the city's municipalities)");
   }
   a.lat = ev.get_double("lat");
   a.lon = ev.get_double("lon");

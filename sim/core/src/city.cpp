@@ -12,6 +12,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <numbers>
 #include <numeric>
 #include <sstream>
 
@@ -203,7 +204,7 @@ CityParams CityParams::from(const Scenario& sc) {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
+constexpr double kPi = std::numbers::pi;
 
 // mainland Tokyo's bounding box
 constexpr double kNorth = 35.90, kSouth = 35.49, kWest = 138.94, kEast = 139.93;
@@ -312,7 +313,7 @@ std::vector<Municipality> select_municipalities(std::vector<Municipality> ms, co
     std::vector<Municipality> kept;
     for (const auto& want : p.only) {
       const auto it = std::find_if(ms.begin(), ms.end(), [&](const Municipality& m) {
-        return std::to_string(m.code) == want || m.name_en == want || m.name_ja == want;
+        return m.named(want);
       });
       if (it == ms.end())
         throw ScenarioError(p.only_loc, "city.municipalities",

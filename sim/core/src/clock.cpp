@@ -28,13 +28,17 @@ void civil_from_days(int64_t z, int& y, int& m, int& d) {
   y = int(yoe + era * 400 + (m <= 2));
 }
 
+}  // namespace
+
 int days_in_month(int y, int m) {
   static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : dm[m - 1];
+  return m == 2 && is_leap_year(y) ? 29 : dm[m - 1];
 }
 
-}  // namespace
+int day_of_year(const CivilTime& c) {
+  static const int month_start[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+  return month_start[c.month - 1] + c.day + (is_leap_year(c.year) && c.month > 2 ? 1 : 0);
+}
 
 std::optional<LocalSeconds> parse_datetime(const std::string& text) {
   static const std::regex re(

@@ -1,7 +1,10 @@
 #include "citysim/grid.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
+#include <numbers>
 
 namespace citysim {
 
@@ -19,8 +22,17 @@ const char* land_use_name(LandUse use) {
   return "?";
 }
 
+bool Municipality::named(const std::string& name) const {
+  const auto same_letters = [](const std::string& a, const std::string& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+             return std::tolower(x) == std::tolower(y);
+           });
+  };
+  return name == std::to_string(code) || same_letters(name, name_en) || name == name_ja;
+}
+
 double haversine_km(double lat1, double lon1, double lat2, double lon2) {
-  constexpr double kDeg = 3.14159265358979323846 / 180.0, kEarthKm = 6371.0088;
+  constexpr double kDeg = std::numbers::pi / 180.0, kEarthKm = 6371.0088;
   const double dlat = (lat2 - lat1) * kDeg, dlon = (lon2 - lon1) * kDeg;
   const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
                    std::cos(lat1 * kDeg) * std::cos(lat2 * kDeg) * std::sin(dlon / 2) * std::sin(dlon / 2);
@@ -30,12 +42,12 @@ double haversine_km(double lat1, double lon1, double lat2, double lon2) {
 double Grid::cell_area_km2() const {
   // at Tokyo's latitude a 3rd-level cell is about 0.925 km x 1.129 km
   const double lat_km = mesh_cell_lat_deg(level) * 111.32;
-  const double lon_km = mesh_cell_lon_deg(level) * 111.32 * std::cos(35.7 * 3.14159265358979323846 / 180.0);
+  const double lon_km = mesh_cell_lon_deg(level) * 111.32 * std::cos(35.7 * std::numbers::pi / 180.0);
   return lat_km * lon_km;
 }
 
 double Grid::cell_area_km2(size_t cell) const {
-  return cell_area_km2() * std::cos(lat[cell] * 3.14159265358979323846 / 180.0) /
+  return cell_area_km2() * std::cos(lat[cell] * std::numbers::pi / 180.0) /
          std::cos(35.7 * 3.14159265358979323846 / 180.0);
 }
 

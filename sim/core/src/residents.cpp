@@ -149,11 +149,6 @@ double smartphone_share(const ResidentsParams& p, int age) {
   return age < 13 ? s[0] : age < 20 ? s[1] : age < 60 ? s[2] : age < 70 ? s[3] : age < 80 ? s[4] : s[5];
 }
 
-size_t sample_cdf(const std::vector<double>& cdf, double u) {
-  const auto it = std::upper_bound(cdf.begin(), cdf.end(), u * cdf.back());
-  return std::min(size_t(it - cdf.begin()), cdf.size() - 1);
-}
-
 struct MunicipalityMix {
   std::vector<uint32_t> cells;
   std::vector<double> home_cdf, job_cdf;  // cumulative weights over cells
@@ -686,7 +681,7 @@ class ResidentsModule final : public Module {
   bool is_holiday(const World& w, int64_t day) const {
     if (day_type_ == "weekday") return false;
     if (day_type_ == "holiday") return true;
-    const LocalSeconds midnight = w.clock.start - w.clock.start % 86400 + day * 86400;
+    const LocalSeconds midnight = midnight_of(w.clock.start) + day * kSecondsPerDay;
     return civil(midnight).weekday >= 5;
   }
 

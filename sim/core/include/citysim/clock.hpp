@@ -24,6 +24,16 @@ struct CivilTime {
 };
 CivilTime civil(LocalSeconds t);
 
+// ---- calendar: the one place for the day, the hour and the month's length ----
+constexpr int64_t kSecondsPerDay = 86400;
+// seconds since the local midnight before (or at) t, also before 1970
+constexpr int64_t seconds_of_day(LocalSeconds t) { return ((t % kSecondsPerDay) + kSecondsPerDay) % kSecondsPerDay; }
+constexpr LocalSeconds midnight_of(LocalSeconds t) { return t - seconds_of_day(t); }
+constexpr double hour_of_day(LocalSeconds t) { return double(seconds_of_day(t)) / 3600.0; }
+constexpr bool is_leap_year(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+int days_in_month(int year, int month);  // month 1..12
+int day_of_year(const CivilTime& c);     // 1 on 1 January
+
 // the run's clock: start, tick length and the current tick
 struct Clock {
   LocalSeconds start = 0;
@@ -33,7 +43,7 @@ struct Clock {
   LocalSeconds now() const { return start + tick * tick_minutes * 60; }
   int64_t elapsed_minutes() const { return tick * tick_minutes; }
   // minutes since local midnight of the current day
-  int minute_of_day() const { return int(((now() % 86400) + 86400) % 86400 / 60); }
+  int minute_of_day() const { return int(seconds_of_day(now()) / 60); }
   // days since the local midnight before the start
   int64_t day_index() const;
 };

@@ -41,6 +41,10 @@ struct Municipality {
   // 2020 census, used for the age and household mix
   double census_pop = 0, census_0_14 = 0, census_15_64 = 0, census_65plus = 0, census_75plus = 0;
   double census_households = 0, census_one_person = 0, census_one_person_65plus = 0;
+
+  // how scenarios name a municipality everywhere (city.municipalities, event areas): its
+  // code ("13101"), its English name in any case ("chiyoda") or its Japanese name (千代田区)
+  bool named(const std::string& name) const;
 };
 
 // one ring of a municipality's boundary (lon/lat degrees), for drawing

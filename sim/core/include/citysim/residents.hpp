@@ -104,7 +104,6 @@ struct Residents {
   size_t first_commuter = 0;          // residents first_commuter..count-1 live outside the city
 
   bool has(size_t i, ResidentFlag f) const { return (flags[i] & f) != 0; }
-  bool is_outdoors(size_t i) const { return has(i, Outdoors); }
   size_t bytes() const;  // memory held by the arrays
 };
 

@@ -5,8 +5,11 @@
 #pragma once
 #include <Random123/philox.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace citysim {
 
@@ -22,6 +25,7 @@ enum class Stream : uint32_t {
   Watch = 30,
   Vertiport = 40,
   Housing = 50,
+  Calibration = 60,  // the posterior sampler's moves (not a module)
   Test = 999,
 };
 
@@ -118,5 +122,12 @@ class Draws {
   uint32_t words_[4] = {0, 0, 0, 0};
   int used_ = 4;
 };
+
+// the index drawn from cumulative weights `cdf` (non-decreasing, last > 0) with a uniform
+// u in [0, 1): the first entry above u x total, so each index comes with its weight's share
+inline size_t sample_cdf(std::span<const double> cdf, double u) {
+  const auto it = std::upper_bound(cdf.begin(), cdf.end(), u * cdf.back());
+  return std::min(size_t(it - cdf.begin()), cdf.size() - 1);
+}
 
 }  // namespace citysim
