@@ -381,13 +381,16 @@ PYBIND11_MODULE(_citysim, m) {
       .def("close", &PySimulation::close)
       .def("save", &PySimulation::save, py::arg("path"), py::arg("fields_every") = 1,
            py::arg("on_progress") = py::none())
-      .def_property_readonly("tick", [](const PySimulation& s) { return s.peek().clock().tick; })
+      .def_property_readonly("tick", [](const PySimulation& s) { return s.peek().ticks_done(); })
       .def_property_readonly("total_ticks", [](const PySimulation& s) { return s.peek().total_ticks(); })
-      .def_property_readonly("now", [](const PySimulation& s) { return s.peek().clock().now(); })
+      .def_property_readonly("now", [](const PySimulation& s) {
+        const Clock& c = s.peek().clock();
+        return Clock{c.start, c.tick_minutes, s.peek().ticks_done()}.now();
+      })
       .def_property_readonly("start", [](const PySimulation& s) { return s.peek().clock().start; })
       .def_property_readonly("tick_minutes", [](const PySimulation& s) { return s.peek().clock().tick_minutes; })
       .def_property_readonly("output_every_minutes", [](const PySimulation& s) { return s.peek().run_params().output_every_minutes; })
-      .def_property_readonly("finished", [](const PySimulation& s) { return s.peek().finished(); })
+      .def_property_readonly("finished", [](const PySimulation& s) { return s.peek().ticks_done() >= s.peek().total_ticks(); })
       .def_property_readonly("threads", [](const PySimulation& s) { return s.peek().threads(); })
       .def_property_readonly("wall_seconds", [](const PySimulation& s) { return s.peek().wall_seconds(); })
       .def_property_readonly("module_names", [](PySimulation& s) { return s.sim().module_names(); })

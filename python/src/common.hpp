@@ -55,10 +55,11 @@ class PySimulation {
   PySimulation(std::unique_ptr<Simulation> sim, const Scenario& original, int threads);
   ~PySimulation();
 
+  // the engine while another Python thread may be stepping it: read only what does not
+  // change during a run (parameters, start) and ticks_done()
+  const Simulation& peek() const { return *sim_; }
   // the engine, for reading state; throws while another Python thread is stepping it
   // (the GIL is released then, so reads would race with the engine's writes)
-  // scalar state (tick, time) only: safe to read while another thread steps
-  const Simulation& peek() const { return *sim_; }
   Simulation& sim() {
     if (busy_) throw std::runtime_error("the simulation is running in another thread; wait for run() to return");
     return *sim_;

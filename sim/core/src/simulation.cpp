@@ -191,6 +191,7 @@ void Simulation::tick_once() {
   // 1. time: last tick's events become readable, the clock moves on
   events_.rotate();
   ++clock_.tick;
+  ticks_done_.store(clock_.tick, std::memory_order_relaxed);
   World w = world();
   // 2. timeline: [[events]] due in (before, now]
   fire_timeline(before, clock_.now());
@@ -291,6 +292,7 @@ void Simulation::archive_section(size_t section, StateArchive& ar) {
     }
     ar.check(int64_t(scenario_.events().size()), "number of timeline events");
     ar(clock_.tick, next_event_);
+    ticks_done_.store(clock_.tick, std::memory_order_relaxed);
     archive(ar, couplings_);
     events_.archive(ar);
     metrics_.archive(ar);

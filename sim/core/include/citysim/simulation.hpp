@@ -108,6 +108,9 @@ class Simulation {
   int threads() const { return threads_; }
   int64_t total_ticks() const { return run_.total_ticks(); }
   bool finished() const { return clock_.tick >= total_ticks(); }
+  // the ticks done, safe to read from another thread while this one steps (Python's
+  // properties read it while run() holds no GIL); clock() is not
+  int64_t ticks_done() const { return ticks_done_.load(std::memory_order_relaxed); }
   double wall_seconds() const;
   std::vector<std::string> module_names() const;
   Module* module(const std::string& name);
@@ -145,6 +148,7 @@ class Simulation {
   std::unique_ptr<tbb::task_arena> arena_;
   std::shared_ptr<const Grid> grid_;  // built by the constructor, or shared read-only
   Clock clock_;
+  std::atomic<int64_t> ticks_done_{0};  // clock_.tick, published for other threads
   Residents residents_;
   EventBus events_;
   Metrics metrics_;
