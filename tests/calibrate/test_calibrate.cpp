@@ -267,3 +267,111 @@ sigma = 10
   BOOST_TEST(failed >= 1u);
   BOOST_TEST(res.evaluations[size_t(res.best)].status == "ok");
 }
+
+// ---- the posterior sampler (method = "mcmc") against posteriors known in closed form ----
+
+namespace {
+// runs the sampler on log_posterior(spec, e) with e's misfit from `misfit_of(x)`
+Posterior sample_known(const Spec& spec, const std::function<double(const std::vector<double>&)>& misfit_of, int steps) {
+  const LogDensityBatch density = [&](const std::vector<std::vector<double>>& us, std::vector<int>& evaluations) {
+    std::vector<double> lp;
+    for (const auto& u : us) {
+      Evaluation e;
+      for (size_t i = 0; i < u.size(); ++i) e.x.push_back(spec.parameters[i].from_unit(u[i]));
+      e.misfit = misfit_of(e.x);
+      for (size_t i = 0; i < u.size(); ++i) e.prior += spec.parameters[i].prior.nll(e.x[i]);
+      lp.push_back(log_posterior(spec, e));
+      evaluations.push_back(-1);
+    }
+    return lp;
+  };
+  std::vector<double> u0;
+  for (const auto& p : spec.parameters) u0.push_back(p.to_unit(p.initial));
+  SamplerOptions o;
+  o.walkers = 8, o.steps = steps, o.seed = 3;
+  return summarise(spec, sample_posterior(density, u0, o), steps / 5);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(sampler_reproduces_a_conjugate_normal_posterior) {
+  // simulated = 2 theta, observed 3 with sigma 1, prior N(1, 0.5): the posterior is normal
+  // with precision 4 + 4 = 8 and mean (2 x 3 + 1 / 0.25) / 8 = 1.25
+  Spec spec;
+  Parameter p;
+  p.lower = -5, p.upper = 5, p.initial = 0;
+  p.prior = {PriorKind::Normal, 1.0, 0.5};
+  spec.parameters = {p};
+  const Posterior post = sample_known(spec, [](const std::vector<double>& x) { return 0.5 * std::pow(2 * x[0] - 3, 2); }, 4000);
+  BOOST_TEST_MESSAGE("posterior mean " << post.mean[0] << " sd " << post.sd[0] << ", " << post.effective_draws
+                                       << " effective draws, acceptance " << post.acceptance);
+  const double sd = std::sqrt(1.0 / 8);
+  BOOST_TEST(post.effective_draws > 500);
+  BOOST_TEST(std::fabs(post.mean[0] - 1.25) < 4 * sd / std::sqrt(post.effective_draws));
+  BOOST_TEST(post.sd[0] == sd, boost::test_tools::tolerance(0.08));
+  BOOST_TEST(post.q05[0] == 1.25 - 1.6449 * sd, boost::test_tools::tolerance(0.05));
+  BOOST_TEST(post.q95[0] == 1.25 + 1.6449 * sd, boost::test_tools::tolerance(0.05));
+  BOOST_TEST(post.acceptance > 0.3);
+}
+
+BOOST_AUTO_TEST_CASE(sampler_moves_in_transformed_coordinates_without_bias) {
+  // no targets: the posterior is the prior. A lognormal prior (median 1, sdlog 0.5) on a
+  // log-transformed parameter, and a normal prior on a logit-transformed one, each come back
+  // with their own quantiles: the Jacobians of x(u) and the lognormal's 1/x are right
+  Spec spec;
+  Parameter a, b;
+  a.lower = 1e-3, a.upper = 1e3, a.initial = 1, a.transform = Transform::Log, a.prior = {PriorKind::LogNormal, 0.0, 0.5};
+  b.lower = 0.001, b.upper = 0.999, b.initial = 0.5, b.transform = Transform::Logit, b.prior = {PriorKind::Normal, 0.5, 0.1};
+  spec.parameters = {a, b};
+  const Posterior post = sample_known(spec, [](const std::vector<double>&) { return 0.0; }, 4000);
+  BOOST_TEST_MESSAGE("lognormal: q05 " << post.q05[0] << " q50 " << post.q50[0] << " q95 " << post.q95[0] << "; normal: mean "
+                                       << post.mean[1] << " sd " << post.sd[1] << "; " << post.effective_draws << " effective draws");
+  BOOST_TEST(post.q50[0] == 1.0, boost::test_tools::tolerance(0.06));
+  BOOST_TEST(post.q05[0] == std::exp(-1.6449 * 0.5), boost::test_tools::tolerance(0.06));
+  BOOST_TEST(post.q95[0] == std::exp(1.6449 * 0.5), boost::test_tools::tolerance(0.06));
+  BOOST_TEST(post.mean[1] == 0.5, boost::test_tools::tolerance(0.02));
+  BOOST_TEST(post.sd[1] == 0.1, boost::test_tools::tolerance(0.08));
+}
+
+BOOST_AUTO_TEST_CASE(mcmc_calibration_covers_the_truth_and_writes_its_posterior) {
+  const Scratch s;
+  const std::string base = (s.dir / "tiny.toml").string();
+  const std::vector<std::string> truth{"housing.move_out_rate_at_40=0.06"};
+  const double moves = ended(truth, 424242, "move_out", base);
+  const std::string spec_path = s.write("mcmc.cal.toml", R"(name = "mcmc"
+base = "tiny.toml"
+seed = 11
+method = "mcmc"
+walkers = 8
+steps = 30
+burn_in = 10
+[[parameter]]
+key = "housing.move_out_rate_at_40"
+bounds = [0.01, 0.2]
+initial = 0.035
+transform = "log"
+[[target]]
+name = "move-outs"
+path = "housing/move_outs_by_reason"
+labels = ["move_out"]
+reduce = "sum"
+observed = )" + num(moves) + "\nsigma = " + num(std::sqrt(moves)) + "\n");
+  const Spec spec = load_spec(spec_path);
+  Options o;
+  o.jobs = 2;
+  o.work_dir = (s.dir / "work").string();
+  const Result res = calibrate::calibrate(spec, o);
+  const Posterior& post = res.posterior;
+  BOOST_TEST_MESSAGE("mcmc: mean " << post.mean[0] << " sd " << post.sd[0] << " 90% [" << post.q05[0] << ", " << post.q95[0]
+                                   << "], acceptance " << post.acceptance << ", " << res.evaluations.size() << " evaluations");
+  BOOST_TEST(res.complete);
+  BOOST_TEST(post.chain.steps == 30);
+  BOOST_TEST(post.q05[0] < 0.06);
+  BOOST_TEST(post.q95[0] > 0.06);
+  BOOST_TEST(post.sd[0] < 0.2 * 0.06);
+  BOOST_TEST(post.acceptance > 0.2);
+  const std::string out = (s.dir / "mcmc.calibration.h5").string();
+  write_calibration(spec, res, out, true);
+  const std::string text = report_text(out);
+  BOOST_TEST(text.find("posterior (") != std::string::npos);
+  BOOST_TEST(text.find(num(post.mean[0]).substr(0, 5)) != std::string::npos);
+}

@@ -195,6 +195,7 @@ nlopt::algorithm algorithm(Method m) {
     case Method::NelderMead: return nlopt::LN_NELDERMEAD;
     case Method::Crs2: return nlopt::GN_CRS2_LM;
     case Method::Isres: return nlopt::GN_ISRES;
+    case Method::Mcmc: break;
   }
   return nlopt::LN_BOBYQA;
 }
@@ -308,7 +309,76 @@ void hessian(const Spec& spec, Driver& d) {
   }
 }
 
+// the posterior sample (method = "mcmc"): every half-step of the walkers is one batch
+void sample(const Spec& spec, Driver& d, const std::vector<double>& u0) {
+  SamplerOptions so;
+  so.walkers = spec.walkers, so.steps = spec.steps, so.burn_in = spec.burn_in, so.seed = spec.seed;
+  const LogDensityBatch density = [&](const std::vector<std::vector<double>>& us, std::vector<int>& evaluations) {
+    evaluations = d.evaluate(us, "sample");
+    std::vector<double> lp;
+    for (int k : evaluations) lp.push_back(log_posterior(spec, d.result.evaluations[size_t(k)]));
+    return lp;
+  };
+  d.result.posterior = summarise(spec, sample_posterior(density, u0, so, [&] { return d.stopped(); }), spec.burn_in);
+  const Posterior& post = d.result.posterior;
+  if (post.acceptance < 0.1)
+    d.result.warnings.push_back("the sampler accepted " + format_number(post.acceptance) +
+                                " of its moves: the posterior may be too narrow for the walkers' spread, or the loss noisy");
+  if (post.effective_draws < 100)
+    d.result.warnings.push_back("about " + std::to_string(int(post.effective_draws)) +
+                                " effective draws after burn-in: run more steps for stable quantiles");
+}
+
 }  // namespace
+
+double log_posterior(const Spec& spec, const Evaluation& e) {
+  if (e.status != "ok") return -std::numeric_limits<double>::infinity();
+  double lp = -(e.misfit + e.prior);
+  for (size_t i = 0; i < spec.parameters.size(); ++i) {
+    const Parameter& p = spec.parameters[i];
+    if (p.prior.kind == PriorKind::LogNormal) lp -= std::log(e.x[i]);  // the density of x, not of log x
+    lp += std::log(p.dx_dz(e.x[i]));  // dx/du up to the constant range of z
+  }
+  return lp;
+}
+
+Posterior summarise(const Spec& spec, Chain chain, int burn_in) {
+  Posterior post;
+  const size_t P = spec.parameters.size();
+  post.burn_in = std::min(burn_in, std::max(0, chain.steps - 1));
+  const int kept_steps = chain.steps - post.burn_in;
+  double longest = 1;
+  for (size_t i = 0; i < P && kept_steps > 0; ++i) {
+    const Parameter& p = spec.parameters[i];
+    std::vector<double> xs;
+    for (int s = post.burn_in; s < chain.steps; ++s)
+      for (int k = 0; k < chain.walkers; ++k) xs.push_back(p.from_unit(chain.at(s, k, int(i))));
+    double mean = 0, var = 0;
+    for (double x : xs) mean += x;
+    mean /= double(xs.size());
+    for (double x : xs) var += (x - mean) * (x - mean);
+    post.mean.push_back(mean);
+    post.sd.push_back(std::sqrt(var / double(std::max<size_t>(1, xs.size() - 1))));
+    std::vector<double> sorted = xs;
+    std::sort(sorted.begin(), sorted.end());
+    const auto q = [&](double f) { return sorted[std::min(sorted.size() - 1, size_t(f * double(sorted.size())))]; };
+    post.q05.push_back(q(0.05)), post.q50.push_back(q(0.5)), post.q95.push_back(q(0.95));
+    // the walkers' mean path: its autocorrelation time is the ensemble's (Goodman & Weare)
+    std::vector<double> path;
+    for (int s = post.burn_in; s < chain.steps; ++s) {
+      double m = 0;
+      for (int k = 0; k < chain.walkers; ++k) m += chain.at(s, k, int(i));
+      path.push_back(m / chain.walkers);
+    }
+    const double tau = autocorrelation_time(path);
+    post.autocorrelation_steps.push_back(tau);
+    if (std::isfinite(tau)) longest = std::max(longest, tau);
+  }
+  for (double a : chain.acceptance) post.acceptance += a / double(std::max<size_t>(1, chain.acceptance.size()));
+  post.effective_draws = double(std::max(0, kept_steps)) * chain.walkers / longest;
+  post.chain = std::move(chain);
+  return post;
+}
 
 Result calibrate(const Spec& spec, const Options& o) {
   const auto t0 = Clock::now();
@@ -318,6 +388,13 @@ Result calibrate(const Spec& spec, const Options& o) {
   std::vector<double> u0;
   for (const auto& p : spec.parameters) u0.push_back(p.to_unit(p.initial));
   res.initial = d.evaluate({u0}, "initial").front();
+  if (spec.method == Method::Mcmc) {
+    sample(spec, d, u0);
+    res.stop_reason = d.stopped() ? "stopped" : "steps done";
+    res.complete = !d.stopped();
+    res.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return res;
+  }
 
   nlopt::opt opt(algorithm(spec.method), unsigned(P));
   opt.set_lower_bounds(std::vector<double>(P, 0.0));

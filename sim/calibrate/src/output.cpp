@@ -161,6 +161,28 @@ void write_calibration(const Spec& spec, const Result& res, const std::string& p
     write_strings(ev, "phase", phase);
     write_strings(ev, "status", status);
     write_strings(ev, "error", error);
+
+    const Posterior& post = res.posterior;
+    if (post.chain.steps > 0) {
+      const Chain& c = post.chain;
+      Handle po = h5::create_group(file, "posterior");
+      h5::set_attr(po, "burn_in", int32_t(post.burn_in));
+      h5::set_attr(po, "acceptance", post.acceptance);
+      h5::set_attr(po, "effective_draws", post.effective_draws);
+      std::vector<double> cx;
+      for (size_t k = 0; k < c.u.size(); ++k) cx.push_back(spec.parameters[k % P].from_unit(c.u[k]));
+      const hsize_t S = hsize_t(c.steps), W = hsize_t(c.walkers);
+      h5::write_dataset(po, "x", cx, {S, W, P});
+      h5::write_dataset(po, "log_posterior", c.log_p, {S, W});
+      h5::write_dataset(po, "evaluation", c.evaluation, {S, W});
+      h5::write_dataset(po, "walker_acceptance", c.acceptance, {W});
+      h5::write_dataset(po, "mean", post.mean, {P});
+      h5::write_dataset(po, "sd", post.sd, {P});
+      h5::write_dataset(po, "q05", post.q05, {P});
+      h5::write_dataset(po, "q50", post.q50, {P});
+      h5::write_dataset(po, "q95", post.q95, {P});
+      h5::write_dataset(po, "autocorrelation_steps", post.autocorrelation_steps, {P});
+    }
   });
   if (complete) fs::rename(partial, path);
 }
@@ -260,6 +282,9 @@ struct Loaded {
   std::vector<double> lower, upper, initial_x, optimum, se, correlation, observed, sigma, time_h, sim, resid, loss;
   std::vector<int32_t> identified, otarget;
   size_t P = 0, O = 0;
+  // method = "mcmc": the posterior's summary (empty otherwise)
+  std::vector<double> post_mean, post_sd, post_q05, post_q50, post_q95, post_tau;
+  double acceptance = kNaN, effective_draws = kNaN;
 };
 
 Loaded load(const std::string& path) {
@@ -294,6 +319,14 @@ Loaded load(const std::string& path) {
     l.sim = numbers("evaluations/simulated"), l.resid = numbers("evaluations/residual"), l.loss = numbers("evaluations/loss");
     l.status = strings("evaluations/status");
     l.P = l.key.size(), l.O = l.observed.size();
+    if (h5::exists(file, "posterior")) {
+      l.post_mean = numbers("posterior/mean"), l.post_sd = numbers("posterior/sd");
+      l.post_q05 = numbers("posterior/q05"), l.post_q50 = numbers("posterior/q50"), l.post_q95 = numbers("posterior/q95");
+      l.post_tau = numbers("posterior/autocorrelation_steps");
+      const Handle po = h5::open_group(file, "posterior");
+      l.acceptance = std::stod(h5::attr_text(po, "acceptance"));
+      l.effective_draws = std::stod(h5::attr_text(po, "effective_draws"));
+    }
     return l;
   });
 }
@@ -353,6 +386,17 @@ std::string report_text(const std::string& path) {
                   num(l.optimum[i]).c_str(), num(l.se[i]).c_str(), num(l.lower[i]).c_str(), num(l.upper[i]).c_str(),
                   l.identified[i] == 0 ? "  not identified" : "");
     out << line;
+  }
+  if (!l.post_mean.empty()) {
+    out << "\nposterior (" << num(l.effective_draws) << " effective draws, " << num(l.acceptance)
+        << " of moves accepted)\nparameter                                     mean           sd          5%         50%         95%   autocorr.\n";
+    for (size_t i = 0; i < l.P; ++i) {
+      char line[512];
+      std::snprintf(line, sizeof line, "%-40s %10s %12s %11s %11s %11s %9s\n", l.key[i].c_str(), num(l.post_mean[i]).c_str(),
+                    num(l.post_sd[i]).c_str(), num(l.post_q05[i]).c_str(), num(l.post_q50[i]).c_str(), num(l.post_q95[i]).c_str(),
+                    num(l.post_tau[i]).c_str());
+      out << line;
+    }
   }
   if (l.P > 1 && std::isfinite(l.correlation[1])) {
     out << "\ncorrelation:\n";

@@ -45,6 +45,7 @@ const char* method_name(Method m) {
     case Method::NelderMead: return "neldermead";
     case Method::Crs2: return "crs2";
     case Method::Isres: return "isres";
+    case Method::Mcmc: return "mcmc";
   }
   return "?";
 }
@@ -378,7 +379,8 @@ Spec load_spec(const std::string& path) {
   }
   const Reader r{path};
   r.known_keys(root, "", {"name", "base", "set", "seed", "seeds", "replicates", "method", "max_evaluations", "xtol_rel",
-                          "ftol_abs", "population", "hessian", "hessian_step", "parameter", "target"});
+                          "ftol_abs", "population", "hessian", "hessian_step", "walkers", "steps", "burn_in", "parameter",
+                          "target"});
   const std::string folder = fs::path(path).parent_path().string();
   spec.name = root["name"] ? r.string(*root.get("name"), "name") : fs::path(path).stem().stem().string();
   if (!root["base"]) r.fail(root, "base", "expected the base scenario file, e.g. base = \"../scenarios/housing-baseline.toml\"");
@@ -398,9 +400,10 @@ Spec load_spec(const std::string& path) {
   }
   if (const auto* m = root.get("method")) {
     const std::string name = r.string(*m, "method");
-    const Method all[] = {Method::Bobyqa, Method::NelderMead, Method::Crs2, Method::Isres};
+    const Method all[] = {Method::Bobyqa, Method::NelderMead, Method::Crs2, Method::Isres, Method::Mcmc};
     const auto it = std::find_if(std::begin(all), std::end(all), [&](Method x) { return name == method_name(x); });
-    if (it == std::end(all)) r.fail(*m, "method", "expected one of bobyqa, neldermead (local), crs2, isres (global), got \"" + name + "\"");
+    if (it == std::end(all))
+      r.fail(*m, "method", "expected one of bobyqa, neldermead (local), crs2, isres (global), mcmc (a posterior sample), got \"" + name + "\"");
     spec.method = *it;
   }
   if (root["max_evaluations"]) spec.max_evaluations = int(r.integer(*root.get("max_evaluations"), "max_evaluations", 1, 1000000));
@@ -411,6 +414,12 @@ Spec load_spec(const std::string& path) {
     if (!h->is_boolean()) r.fail(*h, "hessian", "expected true or false");
     spec.hessian = h->as_boolean()->get();
   }
+  for (const char* k : {"walkers", "steps", "burn_in"})
+    if (root[k] && spec.method != Method::Mcmc) r.fail(*root.get(k), k, "only for method = \"mcmc\"");
+  if (root["steps"]) spec.steps = int(r.integer(*root.get("steps"), "steps", 1, 1000000));
+  spec.burn_in = spec.steps / 2;
+  if (root["burn_in"]) spec.burn_in = int(r.integer(*root.get("burn_in"), "burn_in", 0, spec.steps - 1));
+  if (spec.method == Method::Mcmc) spec.hessian = false;
   if (const auto* h = root.get("hessian_step")) {
     spec.hessian_step = r.number(*h, "hessian_step");
     if (!(spec.hessian_step > 0 && spec.hessian_step <= 0.25)) r.fail(*h, "hessian_step", "expected a step in (0, 0.25] of each parameter's unit range");
@@ -424,6 +433,12 @@ Spec load_spec(const std::string& path) {
     for (const auto& p : *ps->as_array()) spec.parameters.push_back(parameter(r, *p.as_table(), spec.parameters.size(), probe));
   }
   if (spec.parameters.empty()) r.fail(root, "parameter", "expected at least one [[parameter]] with a key and bounds");
+  if (const auto* w = root.get("walkers")) {
+    spec.walkers = int(r.integer(*w, "walkers", 2, 100000));
+    if (spec.walkers % 2 != 0 || spec.walkers < 2 * int(spec.parameters.size()))
+      r.fail(*w, "walkers", "expected an even number of walkers, at least twice the " + std::to_string(spec.parameters.size()) +
+                                " parameters, got " + std::to_string(spec.walkers));
+  }
   std::set<std::string> keys;
   for (const auto& p : spec.parameters) {
     if (!keys.insert(p.key).second) throw ScenarioError(p.loc, p.key, "fitted twice: each key once");

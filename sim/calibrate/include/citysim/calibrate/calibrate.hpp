@@ -11,6 +11,7 @@
 
 #include <Eigen/Dense>
 
+#include "citysim/calibrate/sampler.hpp"
 #include "citysim/calibrate/spec.hpp"
 
 namespace citysim::calibrate {
@@ -30,6 +31,17 @@ struct Evaluation {
   double wall_seconds = 0;     // of its members (summed)
 };
 
+// method = "mcmc": the walkers' positions after burn-in, summarised per parameter in
+// natural units (the posterior's mean, sd and 5/50/95% quantiles)
+struct Posterior {
+  Chain chain;  // every step, burn-in included, in the unit coordinates
+  int burn_in = 0;
+  std::vector<double> mean, sd, q05, q50, q95;
+  std::vector<double> autocorrelation_steps;  // integrated autocorrelation time of each parameter
+  double acceptance = 0;                      // mean over the walkers
+  double effective_draws = 0;                 // kept draws / the longest autocorrelation time
+};
+
 struct Result {
   std::vector<Evaluation> evaluations;
   int initial = 0, best = 0;   // evaluation indices
@@ -42,6 +54,7 @@ struct Result {
   Eigen::MatrixXd correlation;
   std::vector<int> identified; // 1, or 0 for a parameter in a flat or near-singular direction
   std::vector<std::string> warnings;
+  Posterior posterior;  // method = "mcmc" only (else chain.steps == 0)
   double wall_seconds = 0, member_seconds = 0;  // the whole calibration / its members' runs summed
 };
 
@@ -58,6 +71,13 @@ struct Options {
 double misfit(const Spec& spec, const std::vector<double>& simulated, std::vector<double>* residuals = nullptr);
 
 Result calibrate(const Spec& spec, const Options& options);
+
+// log posterior density at an evaluation, in the unit coordinates the sampler moves in:
+// -(misfit + prior) with the prior as a density of the natural value (a lognormal's 1/x)
+// and the Jacobian of x(u); -inf for a failed evaluation
+double log_posterior(const Spec& spec, const Evaluation& e);
+// the summary of a chain (natural units), dropping the first `burn_in` steps
+Posterior summarise(const Spec& spec, Chain chain, int burn_in);
 
 // calibration.h5 (results/README.md), written as <path>.partial and renamed when complete
 void write_calibration(const Spec& spec, const Result& result, const std::string& path, bool complete);

@@ -64,7 +64,8 @@ struct Target {
   SourceLoc loc;
 };
 
-enum class Method { Bobyqa, NelderMead, Crs2, Isres };
+// the NLopt optimisers, or the posterior sampler (sampler.hpp)
+enum class Method { Bobyqa, NelderMead, Crs2, Isres, Mcmc };
 const char* method_name(Method m);
 bool is_global(Method m);
 
@@ -80,7 +81,9 @@ struct Spec {
   double xtol_rel = 1e-3, ftol_abs = 1e-4;
   int population = 0;        // global methods: 0 = NLopt's default
   double hessian_step = 0.05;  // finite-difference step in the unit coordinate
-  bool hessian = true;
+  bool hessian = true;          // the optimisers' standard errors (not with mcmc)
+  // mcmc: walkers (0 = 2 x parameters + 2, at least 8), steps per walker, steps dropped
+  int walkers = 0, steps = 200, burn_in = 100;
 
   int replicates() const { return int(seeds.size()); }
   size_t observations() const;
