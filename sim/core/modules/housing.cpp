@@ -25,6 +25,10 @@ const char* exit_reason_name(ExitReason r) {
   static const char* names[] = {"death", "care_or_family", "move_out", "eviction", "reconstruction"};
   return names[int(r)];
 }
+const char* transfer_reason_name(int bit_index) {
+  static const char* names[] = {"overcrowded", "under_occupied", "stairs"};
+  return names[bit_index];
+}
 const char* floor_plan_name(int plan) {
   static const char* names[] = {"1DK", "2DK", "3DK", "4DK"};
   return names[plan];
@@ -80,7 +84,14 @@ void HousingParams::keys(ParamKeys& k) {
       .one_of({"vacant_only", "predicted"});
   policy = policy_name == "predicted" ? HousingPolicy::Predicted : HousingPolicy::VacantOnly;
   k.key("housing.round_months", round_months, "months with a recruitment round on the 1st (TMG: February, May, August, November)").range(1, 12);
-  k.key("housing.applicants_per_round", applicants_per_round, "mean applicants per round (Nov 2023: 26,994 for 3,281 units)").at_least(0);
+  k.key("housing.applicants_per_round", applicants_per_round,
+        "mean new applicants per round; the earlier rounds' losers who apply again come on top (Nov 2023: 26,994 applicants "
+        "in all for 3,281 units)")
+      .at_least(0);
+  k.key("housing.reapply_probability_per_round", reapply_probability_per_round,
+        "probability that a losing applicant applies again in the next round (each round lost; the rest leave the waiting "
+        "list); 0.44 gives about 8.2 applicants per unit in November rounds with the defaults (Nov 2023: 26,994 for 3,281)")
+      .range(0, 0.99);
   k.key("housing.ku_popularity", ku_popularity, "applicants per unit of stock in the wards relative to elsewhere").above(0);
   k.key("housing.priority_share", priority_share, "share of applicants in a priority category (elderly, disabled, single parents)").range(0, 1);
   k.key("housing.priority_chances", priority_chances, "lottery chances of a priority applicant (TMG 優遇抽せん: 5 or 7 times)").range(1, 20);
@@ -90,6 +101,23 @@ void HousingParams::keys(ParamKeys& k) {
   k.key("housing.prediction_threshold", prediction_threshold, "predicted probability of falling vacant at which a unit is offered").range(0, 1);
   k.path("housing.predictor_file", predictor_file,
          "vacancy model coefficients written by citysim-calibrate housing (\"\" = scenarios/data/housing_predictor.csv)");
+  rate("housing.transfer_overcrowded_per_year", transfer_overcrowded_per_year,
+       "annual rate at which a household below the minimum floor area (最低居住面積水準: 25 m² alone, 10 m² x persons + 10 m²) "
+       "applies for a transfer (TMG 住宅変更 reason 1; the rate is an assumption)");
+  rate("housing.transfer_underoccupied_per_year", transfer_underoccupied_per_year,
+       "annual rate at which an under-occupying household (TMG 住宅変更 reason 2: 4DK over 66 m² with 3 or fewer, 3DK over 56 m² "
+       "with 2 or fewer, 3DK over 50 m² alone) applies for a smaller unit (assumption)");
+  rate("housing.transfer_stairs_per_year", transfer_stairs_per_year,
+       "annual rate at which an older head on an upper floor without a lift applies for a ground-floor or lift unit "
+       "(TMG 住宅変更 reason 3, 階段昇降困難; assumption)");
+  k.key("housing.transfer_stairs_min_age_years", transfer_stairs_min_age_years, "head's age from which the stairs reason applies")
+      .units("years").range(0, 110);
+  k.key("housing.transfer_stairs_min_floor", transfer_stairs_min_floor,
+        "lowest walk-up floor (1 = ground) from which the stairs reason applies; lower floors and lift buildings are step-free")
+      .range(2, 60);
+  k.key("housing.transfer_quota_share", transfer_quota_share,
+        "share of a round's empty units served first to tenants' transfers, before the lottery (assumption; 0 = no transfers)")
+      .range(0, 1);
 }
 
 void HousingParams::describe(Schema& s) {
@@ -133,8 +161,9 @@ bool east_or_north_ward(int code) {
 
 // entity ranges of the housing stream: units use their index
 constexpr uint64_t kEstateEntity = 1ull << 40, kRoundEntity = 2ull << 40, kApplicantEntity = 3ull << 40,
-                   kLotteryEntity = 4ull << 40;
-constexpr uint32_t kSynthesisTick = 0xFFFFFFF0u, kRepairTick = 0x80000000u;
+                   kLotteryEntity = 4ull << 40, kTransferLotteryEntity = 5ull << 40, kReapplyEntity = 6ull << 40;
+// ticks of the units' draws: months count from 0, transfer applications by round
+constexpr uint32_t kSynthesisTick = 0xFFFFFFF0u, kRepairTick = 0x80000000u, kTransferTick = 0x40000000u;
 
 struct EstateSpec {
   uint32_t cell;
@@ -393,6 +422,32 @@ void housing_features(const HousingStock& s, size_t u, int year, float* x) {
   x[11] = s.care_need[u];
 }
 
+namespace {
+// 最低居住面積水準 (住生活基本計画, MLIT 2021): 25 m² for one person, 10 m² x persons + 10 m² for more
+double minimum_area_m2(int size) { return size <= 1 ? 25.0 : 10.0 * size + 10.0; }
+// TMG 住宅変更の要件 (2): a 4DK over 66 m² with 3 or fewer, a 3DK over 56 m² with 2 or fewer, over 50 m² alone
+bool under_occupied(int plan, float area_m2, int size) {
+  const int rooms = plan + 1;
+  return (rooms >= 4 && area_m2 > 66 && size <= 3) || (rooms == 3 && area_m2 > 56 && size <= 2) ||
+         (rooms == 3 && area_m2 > 50 && size <= 1);
+}
+bool upper_walkup(const HousingStock& s, const HousingParams& p, size_t u) {
+  return !s.elevator[u] && s.floor[u] >= p.transfer_stairs_min_floor;
+}
+}  // namespace
+
+uint8_t transfer_needs(const HousingStock& s, const HousingParams& p, size_t u) {
+  const int size = s.size[u];
+  return uint8_t((s.area_m2[u] < minimum_area_m2(size) ? kOvercrowded : 0) |
+                 (under_occupied(s.plan[u], s.area_m2[u], size) ? kUnderOccupied : 0) |
+                 (s.head_age[u] >= p.transfer_stairs_min_age_years && upper_walkup(s, p, u) ? kStairs : 0));
+}
+
+bool transfer_fits(const HousingStock& s, const HousingParams& p, size_t u, int size, int age) {
+  return s.area_m2[u] >= minimum_area_m2(size) && !under_occupied(s.plan[u], s.area_m2[u], size) &&
+         !(age >= p.transfer_stairs_min_age_years && upper_walkup(s, p, u));
+}
+
 // ---- [SECTION] lottery --------------------------------------------------------------
 
 std::vector<uint32_t> lottery_winners(const std::vector<float>& chances, size_t k, const Rng& rng, uint64_t entity_base) {
@@ -520,6 +575,8 @@ void HousingModule::init(World& w) {
   st.next_age.assign(n, 0);
   st.next_size.assign(n, 0);
   st.next_income.assign(n, 0);
+  st.transfer_to.assign(n, -1);
+  st.transfer_from.assign(n, -1);
   st.move_outs_by_muni.assign(M, 0);
   st.housed_by_muni.assign(M, 0);
   st.offered_by_muni.assign(M, 0);
@@ -540,6 +597,9 @@ void HousingModule::init(World& w) {
     }
   }
   std::make_heap(st.agenda.begin(), st.agenda.end(), std::greater<>());
+  st.household.assign(n, 0);
+  for (uint32_t u = 0; u < n; ++u)
+    if (st.status[u] == uint8_t(UnitStatus::Occupied)) st.household[u] = ++st.households_created;
 
   auto& m = w.metrics;
   const std::vector<std::string> munis = grid_.municipality_labels();
@@ -565,10 +625,22 @@ void HousingModule::init(World& w) {
   s_empty_median_ = m.add_series({"housing/days_empty_median", "d", "median days between tenants of units relet since the previous sample (0 if none)"});
   s_elderly_ = m.add_series({"housing/leavers_65plus_share", "1", "share of ended tenancies with a head aged 65+, since the previous sample"});
   s_precision_ = m.add_series({"housing/prediction_precision", "1", "share of predicted offers vacant by their move-in date, since the start"});
+  s_waiting_list_ = m.add_series({"housing/waiting_list", "households", "losing applicants who will apply again in the next round"});
+  s_reapplicants_ = m.add_series({"housing/reapplicants", "households", "applicants in rounds since the previous sample who had lost an earlier round"});
+  std::vector<std::string> transfer_reasons;
+  for (int r = 0; r < kTransferReasons; ++r) transfer_reasons.push_back(transfer_reason_name(r));
+  s_transfer_apps_ = m.add_series({"housing/transfer_applications", "households",
+                                   "tenants' transfer applications in rounds since the previous sample, by reason (a tenant with two reasons counts in both)"},
+                                  {"reason", transfer_reasons});
+  s_transfers_ = m.add_series({"housing/transfers", "households",
+                               "households moved to another unit since the previous sample (each frees its old unit, which is repaired and relet)"});
   t_rounds_ = m.add_table({"housing/rounds", "", "recruitment rounds"},
                           {{"date", ColumnType::Text, ""}, {"policy", ColumnType::Text, ""},
                            {"offered_vacant", ColumnType::Int, "units"}, {"offered_predicted", ColumnType::Int, "units"},
-                           {"applicants", ColumnType::Int, "households"}, {"winners", ColumnType::Int, "households"}});
+                           {"applicants", ColumnType::Int, "households"}, {"winners", ColumnType::Int, "households"},
+                           {"reapplicants", ColumnType::Int, "households"}, {"applicants_per_unit", ColumnType::Float, "1"},
+                           {"transfer_applicants", ColumnType::Int, "households"}, {"transfers", ColumnType::Int, "units"},
+                           {"waiting_list", ColumnType::Int, "households"}});
   // the start month's hazards (the first step is a day later)
   monthly_step(w);
 }
@@ -631,12 +703,22 @@ void HousingModule::end_tenancy(uint32_t u, ExitReason reason, int32_t day, int 
   ++st.move_outs_by_reason[size_t(reason)];
   if (s.head_age[u] >= 65) ++st.move_outs_65plus;
   if (st.tenancy_start_day[u] >= 0) st.entrant_tenure_months.push_back(s.tenure_months[u]);
-  ++st.tenancies_ended[u];
+  if (st.transfer_to[u] >= 0) cancel_transfer(uint32_t(st.transfer_to[u]));  // it leaves before its transfer
   st.exit_reason[u] = uint8_t(reason);
+  vacate(u, day, year, reason != ExitReason::Reconstruction);
+}
+
+// the household has left the unit (ended its tenancy or moved to another unit); the unit
+// is repaired before it can be let, unless it is closed for reconstruction
+void HousingModule::vacate(uint32_t u, int32_t day, int year, bool repair) {
+  HousingState& st = state_;
+  HousingStock& s = st.stock;
+  ++st.tenancies_ended[u];
   st.exit_day[u] = -1;
   st.vacated_day[u] = day;
   s.size[u] = 0;
-  if (reason == ExitReason::Reconstruction) return;
+  st.household[u] = 0;
+  if (!repair) return;
   // repairs take longer in older buildings
   const Rng rng(seed_, Stream::Housing);
   Draws d(rng, u, kRepairTick + st.tenancies_ended[u]);
@@ -658,7 +740,17 @@ void HousingModule::end_tenancy(uint32_t u, ExitReason reason, int32_t day, int 
   }
 }
 
-void HousingModule::move_in(uint32_t u, int32_t day) {
+// a transfer granted to unit `v` lapses (its household left the stock, or v closed): v is
+// offered again in the next round
+void HousingModule::cancel_transfer(uint32_t v) {
+  HousingState& st = state_;
+  st.transfer_to[size_t(st.transfer_from[v])] = -1;
+  st.transfer_from[v] = -1;
+  st.let[v] = 0;
+  st.move_in_day[v] = -1;
+}
+
+void HousingModule::move_in(uint32_t u, int32_t day, int year) {
   HousingState& st = state_;
   HousingStock& s = st.stock;
   st.days_empty.push_back(day - st.vacated_day[u]);
@@ -666,18 +758,43 @@ void HousingModule::move_in(uint32_t u, int32_t day) {
     ++st.waited_total;
     st.wait_days_total += day - st.move_in_day[u];
   }
-  s.head_age[u] = st.next_age[u];
-  s.size[u] = st.next_size[u];
-  s.income_band[u] = st.next_income[u];
-  s.birth_month[u] = uint8_t(1 + (u + st.tenancies_ended[u]) % 12);
-  s.tenure_months[u] = 0;
-  s.care_need[u] = 0;
-  st.tenancy_start_day[u] = day;
+  if (st.transfer_from[u] >= 0) {
+    // a tenant's transfer: the household keeps its tenancy (and an exit already drawn for
+    // this month) and frees its old unit
+    const uint32_t f = uint32_t(st.transfer_from[u]);
+    s.head_age[u] = s.head_age[f];
+    s.size[u] = s.size[f];
+    s.income_band[u] = s.income_band[f];
+    s.birth_month[u] = s.birth_month[f];
+    s.tenure_months[u] = s.tenure_months[f];
+    s.care_need[u] = s.care_need[f];
+    st.tenancy_start_day[u] = st.tenancy_start_day[f];
+    st.household[u] = st.household[f];
+    if (st.exit_day[f] >= 0) {
+      st.exit_day[u] = st.exit_day[f];
+      st.exit_reason[u] = st.exit_reason[f];
+      push(agenda_item(st.exit_day[u], kExit, u));
+    }
+    st.transfer_from[u] = -1;
+    st.transfer_to[f] = -1;
+    vacate(f, day, year, true);
+    ++st.transfers_moved;
+    ++st.transfers_total;
+  } else {
+    s.head_age[u] = st.next_age[u];
+    s.size[u] = st.next_size[u];
+    s.income_band[u] = st.next_income[u];
+    s.birth_month[u] = uint8_t(1 + (u + st.tenancies_ended[u]) % 12);
+    s.tenure_months[u] = 0;
+    s.care_need[u] = 0;
+    st.tenancy_start_day[u] = day;
+    st.household[u] = ++st.households_created;
+    ++st.housed_by_muni[size_t(s.estate_muni[s.estate[u]])];
+    ++st.housed_total;
+  }
   st.status[u] = uint8_t(UnitStatus::Occupied);
   st.let[u] = 0;
   st.predicted_offer[u] = 0;
-  ++st.housed_by_muni[size_t(s.estate_muni[s.estate[u]])];
-  ++st.housed_total;
 }
 
 // move-outs, repairs and move-ins due by today, in (day, kind, unit) order; each item
@@ -697,16 +814,74 @@ void HousingModule::run_agenda(int32_t today, int year) {
     } else if (kind == kReady && st.ready_day[u] == day && (status == UnitStatus::Repair || status == UnitStatus::Closed)) {
       st.status[u] = uint8_t(UnitStatus::Vacant);
       st.ready_day[u] = -1;
-      if (st.let[u] && st.move_in_day[u] <= day) move_in(u, day);
+      if (st.let[u] && st.move_in_day[u] <= day) move_in(u, day, year);
     } else if (kind == kMoveIn && st.let[u] && st.move_in_day[u] == day) {
       if (st.predicted_offer[u]) {
         ++st.predicted_resolved;
         if (status != UnitStatus::Occupied) ++st.predicted_in_time;
         else ++st.false_positive_offers;  // the winner waits for a tenant who has not left
       }
-      if (status == UnitStatus::Vacant) move_in(u, day);
+      if (status == UnitStatus::Vacant) move_in(u, day, year);
     }
   }
+}
+
+// tenants' transfers (TMG 住宅変更), served first: tenants with a reason apply with the
+// configured rate, converted to a round; applicants in a random order take the first empty
+// unit of their municipality that removes every reason, until the quota of the round's empty
+// units is used. Returns the transfers granted; `applicants` counts the tenants applying.
+int64_t HousingModule::serve_transfers(uint64_t round, int32_t move_in_day, const std::vector<uint32_t>& empty,
+                                       int64_t& applicants) {
+  HousingState& st = state_;
+  const HousingStock& s = st.stock;
+  const HousingParams& p = params_;
+  const double rounds_per_year = double(std::max<size_t>(1, p.round_months.size()));
+  const std::array<double, kTransferReasons> per_round = {
+      1 - std::pow(1 - p.transfer_overcrowded_per_year, 1 / rounds_per_year),
+      1 - std::pow(1 - p.transfer_underoccupied_per_year, 1 / rounds_per_year),
+      1 - std::pow(1 - p.transfer_stairs_per_year, 1 / rounds_per_year)};
+  const Rng rng(seed_, Stream::Housing);
+  std::vector<uint32_t> applying;
+  for (uint32_t u = 0; u < s.units(); ++u) {
+    // occupied, not leaving this month, no transfer already granted
+    if (st.status[u] != uint8_t(UnitStatus::Occupied) || st.exit_day[u] >= 0 || st.transfer_to[u] >= 0) continue;
+    const uint8_t needs = transfer_needs(s, p, u);
+    if (!needs) continue;
+    Draws d(rng, u, kTransferTick + uint32_t(round));
+    bool applies = false;
+    for (int r = 0; r < kTransferReasons; ++r) {
+      const bool fired = d.uniform() < per_round[size_t(r)] && (needs >> r & 1);
+      st.transfer_applications[size_t(r)] += fired;
+      applies |= fired;
+    }
+    if (applies) applying.push_back(u);
+  }
+  applicants = int64_t(applying.size());
+  int64_t quota = int64_t(std::floor(p.transfer_quota_share * double(empty.size())));
+  if (quota == 0 || applying.empty()) return 0;
+  std::vector<std::vector<uint32_t>> by_muni(grid_.municipalities.size());
+  for (uint32_t v : empty) by_muni[size_t(s.estate_muni[s.estate[v]])].push_back(v);
+  const auto order = lottery_winners(std::vector<float>(applying.size(), 1.0f), applying.size(), rng,
+                                     kTransferLotteryEntity + (round << 24));
+  int64_t granted = 0;
+  for (size_t i = 0; i < order.size() && granted < quota; ++i) {
+    const uint32_t u = applying[order[i]];
+    for (uint32_t v : by_muni[size_t(s.estate_muni[s.estate[u]])]) {
+      if (st.let[v] || !transfer_fits(s, p, v, s.size[u], s.head_age[u])) continue;
+      st.let[v] = 1;
+      st.predicted_offer[v] = 0;
+      st.next_age[v] = s.head_age[u];  // the household as it applied; it moves as it is then
+      st.next_size[v] = s.size[u];
+      st.next_income[v] = s.income_band[u];
+      st.move_in_day[v] = move_in_day;
+      st.transfer_from[v] = int32_t(u);
+      st.transfer_to[u] = int32_t(v);
+      push(agenda_item(move_in_day, kMoveIn, v));
+      ++granted;
+      break;
+    }
+  }
+  return granted;
 }
 
 void HousingModule::run_round(World& w, int32_t today, int year) {
@@ -716,6 +891,7 @@ void HousingModule::run_round(World& w, int32_t today, int year) {
   const size_t n = s.units();
   const Rng rng(w.seed, Stream::Housing);
   const uint64_t round = uint64_t(st.rounds++);
+  const int32_t move_in_day = today + p.move_in_days;
   // offers: units empty now (ready or in repair); under policy B also occupied units
   // whose predicted probability of falling vacant within the horizon is high enough
   std::vector<float> prob(n, 0.0f);
@@ -731,16 +907,23 @@ void HousingModule::run_round(World& w, int32_t today, int year) {
         }
     });
   }
-  std::array<std::vector<uint32_t>, kPools> offers, predicted;
+  std::vector<uint32_t> empty;
+  std::array<std::vector<uint32_t>, kPools> predicted;
   std::array<double, kPools> stock_in_pool{};
   for (uint32_t u = 0; u < n; ++u) {
     const auto status = UnitStatus(st.status[u]);
-    const int pool = pool_of(s, u);
-    stock_in_pool[size_t(pool)] += status != UnitStatus::Closed;
+    stock_in_pool[size_t(pool_of(s, u))] += status != UnitStatus::Closed;
     if (st.let[u]) continue;
-    if (status == UnitStatus::Vacant || status == UnitStatus::Repair) offers[size_t(pool)].push_back(u);
-    else if (predict && status == UnitStatus::Occupied && prob[u] >= p.prediction_threshold) predicted[size_t(pool)].push_back(u);
+    if (status == UnitStatus::Vacant || status == UnitStatus::Repair) empty.push_back(u);
+    else if (predict && status == UnitStatus::Occupied && prob[u] >= p.prediction_threshold) predicted[size_t(pool_of(s, u))].push_back(u);
   }
+  // 1. tenants' transfers first, within the quota of the empty units
+  int64_t transfer_applicants = 0;
+  const int64_t transfers = serve_transfers(round, move_in_day, empty, transfer_applicants);
+  // 2. the rest to the lottery: empty units, then predicted ones by probability
+  std::array<std::vector<uint32_t>, kPools> offers;
+  for (uint32_t u : empty)
+    if (!st.let[u]) offers[size_t(pool_of(s, u))].push_back(u);
   int64_t offered_vacant = 0, offered_predicted = 0;
   for (int k = 0; k < kPools; ++k) {
     auto& pr = predicted[size_t(k)];
@@ -750,37 +933,47 @@ void HousingModule::run_round(World& w, int32_t today, int year) {
     offers[size_t(k)].insert(offers[size_t(k)].end(), pr.begin(), pr.end());
     for (uint32_t u : offers[size_t(k)]) ++st.offered_by_muni[size_t(s.estate_muni[s.estate[u]])];
   }
-  // applicants: a household type, a pool (wards are more popular), a priority category
-  Draws rd(rng, kRoundEntity + round, 0);
-  const uint32_t applicants = rd.poisson(p.applicants_per_round);
-  struct Applicant {
-    uint8_t age, size, income;
-  };
-  std::array<std::vector<Applicant>, kPools> by_pool;
+  // applicants: the last round's losers who apply again, in their pools, then new ones
+  // with a household type, a pool (wards are more popular), a priority category
+  std::array<std::vector<WaitingApplicant>, kPools> by_pool;
   std::array<std::vector<float>, kPools> chances;
+  const int64_t reapplicants = int64_t(st.waiting.size());
+  for (const WaitingApplicant& a : st.waiting) {
+    by_pool[a.pool].push_back(a);
+    chances[a.pool].push_back(a.chances);
+  }
+  st.waiting.clear();
+  Draws rd(rng, kRoundEntity + round, 0);
+  const uint32_t fresh = rd.poisson(p.applicants_per_round);
   const double ku_stock = stock_in_pool[2] + stock_in_pool[3], other_stock = stock_in_pool[0] + stock_in_pool[1];
   const double ku_share = ku_stock * p.ku_popularity / std::max(1.0, ku_stock * p.ku_popularity + other_stock);
-  for (uint32_t i = 0; i < applicants; ++i) {
+  for (uint32_t i = 0; i < fresh; ++i) {
     Draws d(rng, kApplicantEntity + (round << 24) + i, 0);
     const double kind = d.uniform();
-    Applicant a{};
-    if (kind < 0.35) a = {uint8_t(65 + d.below(20)), 1, 0};                              // older person alone
-    else if (kind < 0.45) a = {uint8_t(65 + d.below(15)), 2, 0};                         // older couple
-    else if (kind < 0.85) a = {uint8_t(28 + d.below(20)), uint8_t(2 + d.below(4)), uint8_t(d.below(2))};  // family
-    else a = {uint8_t(22 + d.below(40)), 1, uint8_t(d.below(2))};                         // younger single
-    const int pool = (d.bernoulli(ku_share) ? 2 : 0) + (a.size > 1 ? 1 : 0);
-    by_pool[size_t(pool)].push_back(a);
-    chances[size_t(pool)].push_back(d.bernoulli(p.priority_share) ? float(p.priority_chances) : 1.0f);
+    WaitingApplicant a{};
+    if (kind < 0.35) a = {uint8_t(65 + d.below(20)), 1, 0, 0, 1, 0};                              // older person alone
+    else if (kind < 0.45) a = {uint8_t(65 + d.below(15)), 2, 0, 0, 1, 0};                         // older couple
+    else if (kind < 0.85) a = {uint8_t(28 + d.below(20)), uint8_t(2 + d.below(4)), uint8_t(d.below(2)), 0, 1, 0};  // family
+    else a = {uint8_t(22 + d.below(40)), 1, uint8_t(d.below(2)), 0, 1, 0};                         // younger single
+    a.pool = uint8_t((d.bernoulli(ku_share) ? 2 : 0) + (a.size > 1 ? 1 : 0));
+    a.chances = d.bernoulli(p.priority_share) ? float(p.priority_chances) : 1.0f;
+    by_pool[a.pool].push_back(a);
+    chances[a.pool].push_back(a.chances);
   }
-  // a lottery per pool; the i-th winner gets the i-th unit offered
+  const int64_t applicants = reapplicants + int64_t(fresh);
+  // a lottery per pool; the i-th winner gets the i-th unit offered; each loser applies
+  // again in the next round with the reapply probability
   int64_t winners = 0;
-  const int32_t move_in_day = today + p.move_in_days;
+  std::vector<uint8_t> won;
   for (int k = 0; k < kPools; ++k) {
+    const auto& pool = by_pool[size_t(k)];
     const auto drawn = lottery_winners(chances[size_t(k)], offers[size_t(k)].size(), rng,
                                        kLotteryEntity + (round << 28) + (uint64_t(k) << 24));
+    won.assign(pool.size(), 0);
     for (size_t j = 0; j < drawn.size(); ++j) {
       const uint32_t u = offers[size_t(k)][j];
-      const Applicant& a = by_pool[size_t(k)][drawn[j]];
+      const WaitingApplicant& a = pool[drawn[j]];
+      won[drawn[j]] = 1;
       st.let[u] = 1;
       st.predicted_offer[u] = st.status[u] == uint8_t(UnitStatus::Occupied);
       st.next_age[u] = a.age;
@@ -790,13 +983,24 @@ void HousingModule::run_round(World& w, int32_t today, int year) {
       push(agenda_item(move_in_day, kMoveIn, u));
     }
     winners += int64_t(drawn.size());
+    for (size_t i = 0; i < pool.size(); ++i) {
+      if (won[i]) continue;
+      Draws d(rng, kReapplyEntity + (round << 28) + (uint64_t(k) << 24) + i, 0);
+      if (!d.bernoulli(p.reapply_probability_per_round)) continue;
+      st.waiting.push_back(pool[i]);
+      st.waiting.back().rounds_lost = uint16_t(std::min(0xFFFF, pool[i].rounds_lost + 1));
+    }
   }
   st.offered_vacant += offered_vacant;
   st.offered_predicted += offered_predicted;
   st.applicants += applicants;
-  st.unsuccessful += int64_t(applicants) - winners;
+  st.reapplicants += reapplicants;
+  st.unsuccessful += applicants - winners;
+  const int64_t offered = offered_vacant + offered_predicted;
   w.metrics.table(t_rounds_).append({format_datetime(w.clock.now()).substr(0, 10), predict ? "predicted" : "vacant_only",
-                                     offered_vacant, offered_predicted, int64_t(applicants), winners});
+                                     offered_vacant, offered_predicted, applicants, winners, reapplicants,
+                                     offered > 0 ? double(applicants) / double(offered) : 0.0, transfer_applicants,
+                                     transfers, int64_t(st.waiting.size())});
 }
 
 void HousingModule::step(World& w) {
@@ -839,6 +1043,7 @@ void HousingModule::on_event(const TimelineEvent& ev, World& w) {
   for (size_t i = 0; i < estates.size() && left > 0; ++i)
     for (uint32_t u = s.estate_first[estates[i]]; u < s.estate_first[estates[i] + 1]; ++u, --left) {
       if (st.status[u] == uint8_t(UnitStatus::Occupied)) end_tenancy(u, ExitReason::Reconstruction, today, now.year);
+      if (st.transfer_from[u] >= 0) cancel_transfer(u);  // the tenant stays where it is
       st.let[u] = 0;  // a winner's offer lapses; the winner applies again
       st.predicted_offer[u] = 0;
       st.status[u] = uint8_t(UnitStatus::Closed);
@@ -902,19 +1107,26 @@ void HousingModule::publish(World& w) {
   m.set(s_empty_median_, median);
   m.set(s_elderly_, leavers > 0 ? double(st.move_outs_65plus) / double(leavers) : 0.0);
   m.set(s_precision_, st.predicted_resolved > 0 ? double(st.predicted_in_time) / double(st.predicted_resolved) : 0.0);
+  m.set(s_waiting_list_, double(st.waiting.size()));
+  m.set(s_reapplicants_, double(st.reapplicants));
+  auto applications = m.values(s_transfer_apps_);
+  for (int r = 0; r < kTransferReasons; ++r) applications[size_t(r)] = double(st.transfer_applications[size_t(r)]);
+  m.set(s_transfers_, double(st.transfers_moved));
   // the counters cover one sample interval
   std::fill(st.move_outs_by_muni.begin(), st.move_outs_by_muni.end(), 0);
   std::fill(st.housed_by_muni.begin(), st.housed_by_muni.end(), 0);
   std::fill(st.offered_by_muni.begin(), st.offered_by_muni.end(), 0);
   st.move_outs_by_reason.fill(0);
   st.move_outs_65plus = st.offered_vacant = st.offered_predicted = st.applicants = st.unsuccessful = 0;
-  st.false_positive_offers = 0;
+  st.false_positive_offers = st.reapplicants = st.transfers_moved = 0;
+  st.transfer_applications.fill(0);
   st.days_empty.clear();
 }
 
 std::string HousingModule::check_invariants() const {
   const HousingState& st = state_;
   const HousingStock& s = st.stock;
+  std::vector<uint8_t> seen(size_t(st.households_created) + 1, 0);
   for (size_t u = 0; u < s.units(); ++u) {
     const auto status = UnitStatus(st.status[u]);
     const std::string at = "unit " + std::to_string(u) + ": ";
@@ -923,6 +1135,17 @@ std::string HousingModule::check_invariants() const {
     if (st.let[u] && st.next_size[u] == 0) return at + "let without a winner";
     if (st.predicted_offer[u] && !st.let[u]) return at + "predicted offer not let";
     if (status == UnitStatus::Closed && st.let[u]) return at + "closed but let";
+    if ((status == UnitStatus::Occupied) != (st.household[u] != 0)) return at + "a household id without a household, or none with one";
+    if (st.household[u] > st.households_created) return at + "a household id never given";
+    if (st.household[u] && seen[st.household[u]]++) return at + "a household in two units";
+    if (const int32_t v = st.transfer_to[u]; v >= 0) {
+      if (status != UnitStatus::Occupied) return at + "a transfer from an empty unit";
+      if (st.transfer_from[size_t(v)] != int32_t(u) || !st.let[size_t(v)]) return at + "a transfer to a unit not let to it";
+    }
+    if (const int32_t f = st.transfer_from[u]; f >= 0) {
+      if (st.transfer_to[size_t(f)] != int32_t(u)) return at + "let to a transfer that is not pending";
+      if (status == UnitStatus::Occupied || st.predicted_offer[u]) return at + "a transfer into an occupied unit";
+    }
   }
   return "";
 }
@@ -940,13 +1163,15 @@ void archive(StateArchive& ar, HousingStock& h) {
 
 void archive(StateArchive& ar, HousingState& s) {
   CITYSIM_ARCHIVE_COVERS(HousingStock, 408);
-  CITYSIM_ARCHIVE_COVERS(HousingState, 1024);
+  CITYSIM_ARCHIVE_COVERS(HousingState, 1176);
   ar(s.stock, s.status, s.let, s.predicted_offer, s.exit_reason, s.exit_day, s.ready_day, s.move_in_day, s.vacated_day,
      s.tenancies_ended, s.tenancy_start_day, s.next_age, s.next_size, s.next_income, s.agenda, s.month_index,
      s.last_month_key, s.rounds, s.move_out_shift, s.eviction_shift, s.move_outs_by_muni, s.housed_by_muni);
   ar(s.offered_by_muni, s.move_outs_by_reason, s.move_outs_65plus, s.offered_vacant, s.offered_predicted, s.applicants,
      s.unsuccessful, s.false_positive_offers, s.days_empty, s.predicted_resolved, s.predicted_in_time, s.housed_total,
      s.wait_days_total, s.waited_total, s.entrant_tenure_months);
+  ar(s.household, s.households_created, s.transfer_to, s.transfer_from, s.waiting, s.reapplicants, s.transfers_moved,
+     s.transfer_applications, s.transfers_total);
 }
 
 void HousingModule::archive(StateArchive& ar) {

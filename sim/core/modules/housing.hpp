@@ -5,7 +5,9 @@
 // The module steps once a day (run.tick_minutes = 1440 in multi-year runs). On the first
 // day of a month it draws which tenancies end that month (and on which day); every day
 // it applies the move-outs, repairs and move-ins that fall due; on a round date it runs
-// a recruitment round. Model and sources: docs/models/housing.md.
+// a recruitment round: tenants' transfers (住宅変更) first, within a quota of the empty
+// units, then a lottery among new applicants and the earlier rounds' losers who apply
+// again. Model and sources: docs/models/housing.md.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -28,6 +30,11 @@ constexpr int kFloorPlans = 4;
 const char* floor_plan_name(int plan);
 
 enum class HousingPolicy : uint8_t { VacantOnly = 0, Predicted };  // policy A, policy B
+
+// reasons a tenant applies for a transfer to another unit (TMG 住宅変更の要件), as bits
+enum TransferReason : uint8_t { kOvercrowded = 1, kUnderOccupied = 2, kStairs = 4 };
+constexpr int kTransferReasons = 3;
+const char* transfer_reason_name(int bit_index);  // 0 overcrowded, 1 under_occupied, 2 stairs
 
 // [housing] keys
 struct HousingParams {
@@ -60,7 +67,8 @@ struct HousingParams {
   // recruitment
   HousingPolicy policy = HousingPolicy::VacantOnly;
   std::vector<double> round_months = {2, 5, 8, 11};
-  double applicants_per_round = 20000;
+  double applicants_per_round = 20000;  // new applicants; losers who apply again come on top
+  double reapply_probability_per_round = 0.44;  // calibrated: Nov rounds 8.2 applicants per unit
   double ku_popularity = 2.0;        // applicants per unit of stock, wards vs elsewhere
   double priority_share = 0.3;       // applicants in a priority category
   double priority_chances = 5;       // TMG 優遇抽せん: priority applicants' lottery odds x5
@@ -68,6 +76,11 @@ struct HousingParams {
   int prediction_horizon_months = 4;
   double prediction_threshold = 0.12;
   std::string predictor_file;        // resolved; "" = bundled scenarios/data/housing_predictor.csv
+  // transfers between units (住宅変更): annual application rates of tenants with a reason
+  // (assumptions), and the share of a round's empty units they are served first from
+  double transfer_overcrowded_per_year = 0.25, transfer_underoccupied_per_year = 0.02, transfer_stairs_per_year = 0.03;
+  int transfer_stairs_min_age_years = 65, transfer_stairs_min_floor = 3;
+  double transfer_quota_share = 0.1;
 
   void keys(ParamKeys& keys);  // every [housing] key, once (describe and from use it)
   static void describe(Schema& schema);
@@ -99,6 +112,16 @@ struct HousingStock {
   size_t units() const { return estate.size(); }
   size_t estates() const { return estate_cell.size(); }
 };
+
+// transfer rules (TMG 住宅変更の要件): the reasons the household of `unit` has to leave it
+// (TransferReason bits), and whether `unit` would remove every reason of a household of
+// `size` with a head of `age`. Overcrowded: below the minimum floor area (最低居住面積水準,
+// 住生活基本計画: 25 m² alone, 10 m² x persons + 10 m² for two or more); under-occupied:
+// TMG's rule (4DK over 66 m² with 3 or fewer, 3DK over 56 m² with 2 or fewer, 3DK over
+// 50 m² alone); stairs: a head of at least the minimum age on a walk-up floor at or above
+// the minimum floor
+uint8_t transfer_needs(const HousingStock& stock, const HousingParams& params, size_t unit);
+bool transfer_fits(const HousingStock& stock, const HousingParams& params, size_t unit, int size, int age);
 
 // predictor features of a unit and its tenant now
 constexpr int kHousingFeatures = 12;
@@ -141,6 +164,13 @@ struct VacancyModel {
 // every model of a predictor CSV; throws ScenarioError naming file and line
 std::vector<VacancyModel> read_vacancy_models(const std::string& path, const std::string& key);
 
+// a losing applicant who will apply again in the next round (the waiting list)
+struct WaitingApplicant {
+  uint8_t age, size, income, pool;
+  float chances;        // lottery chances (priority category or not)
+  uint16_t rounds_lost;
+};
+
 // everything that changes
 struct HousingState {
   HousingStock stock;
@@ -154,6 +184,13 @@ struct HousingState {
   // the winner's household waiting for the unit (n)
   std::vector<uint8_t> next_age, next_size, next_income;
   std::vector<uint64_t> agenda;             // min-heap of day << 34 | kind << 32 | unit
+  // households: an id per occupied unit (0 = none), kept when a household transfers
+  std::vector<uint32_t> household;          // (n)
+  uint32_t households_created = 0;          // ids given so far
+  // a pending transfer: the unit a tenant is moving to, and the unit a let unit's winner
+  // moves from; -1 = none (n)
+  std::vector<int32_t> transfer_to, transfer_from;
+  std::vector<WaitingApplicant> waiting;    // losers of the last round who apply again
   int64_t month_index = -1;                 // months since the start processed
   int last_month_key = -1;                  // year * 12 + month of the last monthly step
   int rounds = 0;
@@ -164,10 +201,13 @@ struct HousingState {
   int64_t move_outs_65plus = 0;
   int64_t offered_vacant = 0, offered_predicted = 0, applicants = 0, unsuccessful = 0;
   int64_t false_positive_offers = 0;
+  int64_t reapplicants = 0, transfers_moved = 0;
+  std::array<int64_t, kTransferReasons> transfer_applications{};  // by reason (a tenant with two counts twice)
   std::vector<int32_t> days_empty;          // relets since the last sample
   // cumulative
   int64_t predicted_resolved = 0, predicted_in_time = 0;  // predicted offers at their move-in date
   int64_t housed_total = 0, wait_days_total = 0, waited_total = 0;
+  int64_t transfers_total = 0;              // households moved between units since the start
   // tenancies that began during the run and have ended: months they lasted (survival)
   std::vector<int32_t> entrant_tenure_months;
 };
@@ -196,7 +236,10 @@ class HousingModule final : public Module {
   void run_agenda(int32_t today, int year);
   void run_round(World& world, int32_t today, int year);
   void end_tenancy(uint32_t unit, ExitReason reason, int32_t day, int year);
-  void move_in(uint32_t unit, int32_t day);
+  void vacate(uint32_t unit, int32_t day, int year, bool repair);
+  void cancel_transfer(uint32_t to_unit);
+  int64_t serve_transfers(uint64_t round, int32_t move_in_day, const std::vector<uint32_t>& empty_units, int64_t& applicants);
+  void move_in(uint32_t unit, int32_t day, int year);
   void push(uint64_t agenda_item);
   HousingParams params_;
   uint64_t seed_ = 0;  // the run's seed, for the steps' helpers (set from the World at each step)
@@ -207,6 +250,7 @@ class HousingModule final : public Module {
   SeriesId s_occupied_ = 0, s_vacant_ = 0, s_repair_ = 0, s_move_outs_ = 0, s_housed_ = 0, s_offered_muni_ = 0, s_reasons_ = 0;
   SeriesId s_offered_ = 0, s_applicants_ = 0, s_unsuccessful_ = 0, s_per_unit_ = 0, s_waiting_ = 0, s_fp_ = 0;
   SeriesId s_empty_mean_ = 0, s_empty_median_ = 0, s_elderly_ = 0, s_precision_ = 0;
+  SeriesId s_waiting_list_ = 0, s_reapplicants_ = 0, s_transfer_apps_ = 0, s_transfers_ = 0;
   TableId t_rounds_ = 0;
 };
 
