@@ -56,6 +56,8 @@ BOOST_AUTO_TEST_CASE(bad_tours_name_the_file_and_the_problem) {
   BOOST_TEST(message("[[step]]\noverlays = [\"planes\"]\n").find("step 1: unknown overlay \"planes\"") != std::string::npos);
   BOOST_TEST(message("[[stop]]\nat = \"2026-02-30T08:00\"\n").find("stop 1: bad time") != std::string::npos);
   BOOST_TEST(message("[[stop]\n").find("viz_bad_tour.toml:1") != std::string::npos);
+  BOOST_TEST(message("[[step]]\nspeed = -60\n").find("step 1: speed must be") != std::string::npos);
+  BOOST_TEST(message("[[step]]\ncharts = [\"cases\"]\n").find("step 1: charts must be series paths") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_saved_scenario_loads_back_with_the_edits) {
@@ -169,6 +171,7 @@ BOOST_AUTO_TEST_CASE(the_bundled_heatwave_and_vertiport_stories_fit_their_scenar
         BOOST_TEST((s.layer.empty() || s.layer.starts_with(module)));
         BOOST_TEST(!s.charts.empty());
         for (const auto& c : s.charts) BOOST_TEST(c.starts_with(module));
+        BOOST_TEST(s.speed <= 120.0);  // a step that plays keeps close to its caption's time
       }
     }
   }

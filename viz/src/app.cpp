@@ -417,8 +417,10 @@ void App::run_tour(double dt_s) {
   tour_elapsed_s_ = 0;
   const TourStop& s = tour_[tour_index_];
   if (s.at) source_.seek(*s.at);
-  // a captioned step holds its time, so what the caption says stays true
-  source_.play(s.caption_ja.empty() && s.caption_en.empty());
+  // a captioned step holds its time, so what the caption says stays true, unless it asks
+  // for a (slow) pace of its own: aircraft flying through a minute or two of the peak
+  source_.set_speed(s.speed > 0 ? s.speed : max_speed_ ? 0 : speed_);
+  source_.play(s.speed > 0 || (s.caption_ja.empty() && s.caption_en.empty()));
   if (!s.layer.empty()) layer_ = s.layer, field_serial_ = 0;
   if (s.overlays) {
     show_borders_ = s.overlays->count("borders") > 0;

@@ -49,6 +49,10 @@ std::vector<TourStop> read_tour(const std::string& path) {
     }
     s.caption_ja = (*t)["caption_ja"].value_or(std::string());
     s.caption_en = (*t)["caption_en"].value_or(std::string());
+    s.speed = (*t)["speed"].value_or(0.0);
+    if (!(s.speed >= 0))
+      throw std::runtime_error(path + ": step " + std::to_string(stops.size() + 1) +
+                               ": speed must be simulated seconds per second, 0 or more");
     if (const toml::array* charts = (*t)["charts"].as_array())
       for (const auto& c : *charts) {
         const auto name = c.value<std::string>();

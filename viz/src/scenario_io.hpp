@@ -24,6 +24,9 @@ struct TourStop {
   std::string caption_ja, caption_en;
   // a story's: series shown as small charts beside the map in presentation mode
   std::vector<std::string> charts;
+  // simulated seconds per wall second while the step is shown; 0 = the viewer's speed, and
+  // a captioned step without one holds its time (what the caption says stays true)
+  double speed = 0;
 };
 // reads a tour's [[stop]] or a story's [[step]] entries; throws std::runtime_error
 // naming file and problem (an unknown overlay too)

@@ -1,6 +1,7 @@
 // [SECTION] frames      copying what the renderer needs out of a Simulation
 // [SECTION] live        the worker thread and its command queue
 // [SECTION] replay      results files: grid rebuilt from the stored scenario, fields read per sample
+// [SECTION] ensembles   a variant's member replayed, every series' band over its replicates
 #include "source.hpp"
 
 

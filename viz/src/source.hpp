@@ -59,8 +59,8 @@ struct SeriesHistory {
   double at(size_t sample, size_t k = 0) const {
     return (*blocks[sample / kBlockSamples])[(sample % kBlockSamples) * width + k];
   }
-  // the samples [samples, samples + n) of `history` (samples x width, already holding these
-  // samples) appended: only the last block is copied again
+  // the samples of `history` (samples x width, a longer copy of what is held) past those
+  // held appended: the last block is copied again, full blocks stay shared
   void append_from(const std::vector<double>& history);
 };
 // a results file's series, in blocks
