@@ -445,7 +445,8 @@ ReplaySource::ReplaySource(const std::string& path) : path_(path), summary_(io::
   if (summary_.time_s.empty()) throw std::runtime_error(path + ": the results file holds no samples");
   // the grid is not stored cell by cell: rebuild it from the scenario the run used, its
   // relative data paths from the scenario's folder and those of --set overrides from the
-  // folder the run started in, as /meta records them (older files: the results' folder)
+  // folder the run started in, as /meta records them (older files: the results' folder);
+  // an ensemble plan's `set` paths resolve against the scenario's folder instead
   namespace fs = std::filesystem;
   const auto meta_dir = [&](const char* name) {
     const auto it = summary_.meta.find(name);
@@ -458,8 +459,12 @@ ReplaySource::ReplaySource(const std::string& path) : path_(path), summary_(io::
   for (std::string o : summary_.overrides) {
     const size_t eq = o.find('=');
     const KeySpec* spec = eq == std::string::npos ? nullptr : scenario_.schema().find(o.substr(0, eq));
-    if (spec && spec->kind == ValueKind::Path && !cwd.empty() && eq + 1 < o.size() && fs::path(o.substr(eq + 1)).is_relative())
-      o = o.substr(0, eq + 1) + (fs::path(cwd) / o.substr(eq + 1)).lexically_normal().string();
+    if (spec && spec->kind == ValueKind::Path && eq + 1 < o.size() && fs::path(o.substr(eq + 1)).is_relative())
+      for (const std::string& dir : {cwd, base})
+        if (!dir.empty() && fs::is_regular_file(fs::path(dir) / o.substr(eq + 1))) {
+          o = o.substr(0, eq + 1) + (fs::path(dir) / o.substr(eq + 1)).lexically_normal().string();
+          break;
+        }
     io::apply_override(scenario_, o);
   }
   grid_ = build_city(CityParams::from(scenario_), uint64_t(scenario_.get_int("run.seed")));
