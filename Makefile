@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release -DPython_EXECUTABLE=$(PYTHON)
 
-.PHONY: all deps build demo test bench docs golden clean fuzz sanitize tsan calibrate
+.PHONY: all deps build demo demo-video test bench docs golden clean fuzz sanitize tsan calibrate
 
 all: build
 
@@ -21,6 +21,23 @@ build: deps $(BUILD)/CMakeCache.txt
 demo: build
 	@mkdir -p results
 	$(BUILD)/bin/citysim run scenarios/tokyo.toml -o results/tokyo.h5
+
+# the bundled stories (viz/stories/<scenario>.toml) as videos: each story's scenario run into
+# results/<scenario>.h5, then played headless (xvfb-run, Mesa) into results/<scenario>.mp4
+# with ffmpeg, and a still of its second step as results/<scenario>.png
+STORIES = $(basename $(notdir $(wildcard viz/stories/*.toml)))
+VIDEO_SIZE ?= 1920x1080
+VIDEO_LANG ?= ja
+demo-video: build
+	@command -v xvfb-run >/dev/null && command -v ffmpeg >/dev/null || { echo "make demo-video needs xvfb and ffmpeg (apt-get install -y xvfb ffmpeg)"; exit 1; }
+	@mkdir -p results
+	for s in $(STORIES); do \
+	  $(BUILD)/bin/citysim run scenarios/$$s.toml -o results/$$s.h5 --quiet && \
+	  xvfb-run -a -s "-screen 0 $(VIDEO_SIZE)x24" $(BUILD)/bin/citysim-viz results/$$s.h5 --story viz/stories/$$s.toml \
+	    --record results/$$s.mp4 --size $(VIDEO_SIZE) --fps 30 --lang $(VIDEO_LANG) && \
+	  xvfb-run -a -s "-screen 0 $(VIDEO_SIZE)x24" $(BUILD)/bin/citysim-viz results/$$s.h5 --story viz/stories/$$s.toml \
+	    --story-step 2 --screenshot results/$$s.png --size $(VIDEO_SIZE) --lang $(VIDEO_LANG) || exit 1; \
+	done
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -6,9 +6,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "colormap.hpp"
+#include "map_gl.hpp"
 #include "png_io.hpp"
 
 using namespace citysim::viz;
@@ -136,4 +138,12 @@ BOOST_AUTO_TEST_CASE(png_round_trip_keeps_every_pixel) {
   std::filesystem::remove(path);
   BOOST_CHECK_THROW(read_png("/nonexistent/x.png"), std::runtime_error);
   BOOST_CHECK_THROW(write_png(path, Image{}), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(an_offscreen_target_moves_but_never_copies) {
+  // it owns GL framebuffer objects: a copy would delete them twice (issue #24)
+  BOOST_TEST(!std::is_copy_constructible_v<OffscreenTarget>);
+  BOOST_TEST(!std::is_copy_assignable_v<OffscreenTarget>);
+  BOOST_TEST(std::is_nothrow_move_constructible_v<OffscreenTarget>);
+  BOOST_TEST(std::is_nothrow_move_assignable_v<OffscreenTarget>);
 }

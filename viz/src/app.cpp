@@ -28,6 +28,7 @@ namespace citysim::viz {
 namespace {
 
 constexpr ImU32 kBackground = IM_COL32(14, 20, 32, 255);
+constexpr Rgba kBandColor{120, 190, 255, 255};  // an ensemble's median and 5-95% band
 
 ImU32 im(Rgba c, uint8_t alpha = 255) { return IM_COL32(c.r, c.g, c.b, std::min(c.a, alpha)); }
 
@@ -137,7 +138,8 @@ App::App(Source& source, LiveSource* live, ViewOptions options, Fonts fonts, dou
   names_lang_ = options_.lang == "ja" && fonts_.japanese ? 1 : 0;
   tour_ = options_.tour;
   // presentation with a tour plays it from the start
-  if (presentation_ && !tour_.empty()) touring_ = true, tour_elapsed_s_ = 1e9, source_.play(true);
+  if (presentation_ && !tour_.empty())
+    touring_ = true, tour_index_ = std::min(options_.first_stop, tour_.size() - 1), tour_elapsed_s_ = 1e9, source_.play(true);
   const std::string stem = options_.scenario_path.empty() ? source_.name()
                                                           : std::filesystem::path(options_.scenario_path).stem().string();
   std::snprintf(save_path_, sizeof save_path_, "%s-edited.toml", stem.c_str());
@@ -253,7 +255,7 @@ void App::frame(double dt_s) {
   draw_map(*f);
   if (presentation_) {
     draw_clock(*f);
-    if (touring_) draw_caption();
+    if (touring_) draw_caption(), draw_story_charts(*f);
   } else {
     draw_time_bar(*f);
     draw_layers_panel(*f);
@@ -347,7 +349,10 @@ void App::update_points(const Frame& f) {
 
 void App::fit_camera(Camera& cam) const {
   // presentation keeps only the legend (bottom left, 380 px) next to the map
-  const float left = presentation_ ? 400 : panel_width() + 20, right = presentation_ ? 20 : side_width() + 20;
+  // and a story step's charts on the right
+  const bool charts = presentation_ && touring_ && !tour_[tour_index_].charts.empty();
+  const float left = presentation_ ? 400 : panel_width() + 20;
+  const float right = presentation_ ? (charts ? story_charts_width() + 20 : 20) : side_width() + 20;
   const float top = 100, bottom = 20;
   const double w = std::max(50.0, double(display_.x - left - right)), h = std::max(50.0, double(display_.y - top - bottom));
   cam.scale = 0.96 * std::min(w / (x1_ - x0_), h / (y1_ - y0_));
@@ -412,8 +417,10 @@ void App::run_tour(double dt_s) {
   tour_elapsed_s_ = 0;
   const TourStop& s = tour_[tour_index_];
   if (s.at) source_.seek(*s.at);
-  // a captioned step holds its time, so what the caption says stays true
-  source_.play(s.caption_ja.empty() && s.caption_en.empty());
+  // a captioned step holds its time, so what the caption says stays true, unless it asks
+  // for a (slow) pace of its own: aircraft flying through a minute or two of the peak
+  source_.set_speed(s.speed > 0 ? s.speed : max_speed_ ? 0 : speed_);
+  source_.play(s.speed > 0 || (s.caption_ja.empty() && s.caption_en.empty()));
   if (!s.layer.empty()) layer_ = s.layer, field_serial_ = 0;
   if (s.overlays) {
     show_borders_ = s.overlays->count("borders") > 0;
@@ -426,7 +433,8 @@ void App::run_tour(double dt_s) {
   if (s.lat && s.lon) aim_camera(target, *s.lat, *s.lon, s.zoom);
   else target.scale *= s.zoom;
   cam_target_ = target;
-  camera_animating_ = true;
+  camera_animating_ = !options_.still;  // a still shows the step's view, not the flight to it
+  if (options_.still) cam_ = target;
 }
 
 // [SECTION] map
@@ -849,6 +857,17 @@ void App::draw_layers_panel(const Frame& f) {
   ImGui::SetNextWindowSize(ImVec2(panel_width(), 0), ImGuiCond_Once);
   ImGui::SetNextWindowBgAlpha(0.85f);
   ImGui::Begin("Layers", nullptr, ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize);
+  if (const auto& variants = source_.variants(); !variants.empty()) {
+    // an ensemble: the map shows the variant's first replicate, the charts its band
+    ImGui::SetNextItemWidth(std::max(120.0f, panel_width() - 90));
+    if (ImGui::BeginCombo("variant", variants[source_.variant()].c_str())) {
+      for (size_t v = 0; v < variants.size(); ++v)
+        if (ImGui::Selectable(variants[v].c_str(), v == source_.variant())) source_.set_variant(v);
+      ImGui::EndCombo();
+    }
+    ImGui::TextDisabled("charts: median, 5-95%% of its runs");
+    ImGui::Separator();
+  }
   for (const auto& field : *f.fields)
     if (ImGui::RadioButton(field.path.c_str(), layer_ == field.path)) layer_ = field.path;
   if (f.fields->empty()) ImGui::TextDisabled("no fields in this run");
@@ -940,67 +959,127 @@ void App::draw_charts(const Frame& f) {
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s%s", text(s.description).c_str(), unit_suffix(s.units, s.description).c_str());
     }
   }
+  for (const auto& s : *f.series)
+    if (charted_.count(s.path)) draw_chart(f, s, 80, false);
+}
+
+// one chart: up to 8 categories as lines (wider breakdowns summed); in an ensemble the
+// variant's median (summed over the breakdown) with its 5-95% band; time ticks under it
+// and a cursor at the time shown. `labels`: the categories' names under the chart
+// (presentation has no hover)
+void App::draw_chart(const Frame& f, const SeriesHistory& s, float height, bool labels) {
+  if (s.width == 0 || !f.sample_times) return;
   const auto& times = *f.sample_times;
   const double span = double(std::max<LocalSeconds>(1, f.end - f.start));
-  for (const auto& s : *f.series) {
-    if (!charted_.count(s.path) || s.width == 0) continue;
-    const size_t samples = std::min(times.size(), s.values.size() / s.width);
-    // up to 8 categories get their own line; wider breakdowns are summed
-    const size_t lines = s.width <= 8 ? s.width : 1;
-    const auto value = [&](size_t i, size_t line) {
-      if (s.width <= 8) return s.values[i * s.width + line];
-      double sum = 0;
-      for (size_t k = 0; k < s.width; ++k) sum += s.values[i * s.width + k];
-      return sum;
-    };
-    double lo = 1e300, hi = -1e300;
-    for (size_t i = 0; i < samples; ++i)
-      for (size_t l = 0; l < lines; ++l)
-        if (std::isfinite(value(i, l))) lo = std::min(lo, value(i, l)), hi = std::max(hi, value(i, l));
-    // counts start at zero; a series that stays far from zero (temperatures) gets its own range
-    if (lo > hi) lo = 0, hi = 1;
-    if (lo >= 0 && lo < 0.3 * hi) lo = 0;
-    if (hi <= lo) hi = lo + 1;
+  const Band* band = f.band(s.path);
+  const size_t samples = std::min(times.size(), s.samples);
+  const size_t band_samples = band ? std::min(times.size(), band->q50.size()) : 0;
+  // an ensemble's chart is of the total: the band is over the breakdown's sum
+  const size_t lines = band ? 0 : s.width <= 8 ? s.width : 1;
+  const auto value = [&](size_t i, size_t line) {
+    if (s.width <= 8) return s.at(i, line);
+    double sum = 0;
+    for (size_t k = 0; k < s.width; ++k) sum += s.at(i, k);
+    return sum;
+  };
+  double lo = 1e300, hi = -1e300;
+  const auto widen = [&](double v) {
+    if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+  };
+  for (size_t i = 0; i < samples; ++i)
+    for (size_t l = 0; l < lines; ++l) widen(value(i, l));
+  for (size_t i = 0; i < band_samples; ++i) widen(band->q05[i]), widen(band->q95[i]);
+  // counts start at zero; a series that stays far from zero (temperatures) gets its own range
+  if (lo > hi) lo = 0, hi = 1;
+  if (lo >= 0 && lo < 0.3 * hi) lo = 0;
+  if (hi <= lo) hi = lo + 1;
+  const std::string units = unit_suffix(s.units, s.description);
+  if (band) {
+    const size_t i = std::min(f.sample, band_samples ? band_samples - 1 : 0);
+    const auto q = [&](const std::vector<double>& v) { return band_samples ? format_value(v[i]) : std::string("-"); };
+    ImGui::Text("%s%s%s", s.path.c_str(), units.c_str(), s.width > 1 ? "  (sum)" : "");
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(im(kBandColor)), "median %s, 5-95%%: %s to %s (%d runs)", q(band->q50).c_str(),
+                       q(band->q05).c_str(), q(band->q95).c_str(), band->replicates);
+  } else {
     const double now_value = samples && f.sample < samples ? value(std::min(f.sample, samples - 1), 0) : NAN;
-    ImGui::Text("%s%s  %s%s", s.path.c_str(), unit_suffix(s.units, s.description).c_str(),
-                lines == 1 ? format_value(now_value).c_str() : "", s.width > 8 ? "  (sum)" : "");
-    const ImVec2 p0 = ImGui::GetCursorScreenPos();
-    const ImVec2 size(ImGui::GetContentRegionAvail().x, 80);
-    const float axis_h = ImGui::GetTextLineHeight() + 4;  // time ticks under the plot
-    ImGui::InvisibleButton(s.path.c_str(), ImVec2(size.x, size.y + axis_h));
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    dl->AddRectFilled(p0, ImVec2(p0.x + size.x, p0.y + size.y), IM_COL32(25, 30, 42, 255));
-    const auto at = [&](LocalSeconds t, double v) {
-      return ImVec2(p0.x + float(double(t - f.start) / span) * size.x, p0.y + size.y - float((v - lo) / (hi - lo)) * (size.y - 4) - 2);
-    };
-    for (size_t l = 0; l < lines; ++l) {
-      std::vector<ImVec2> pts;
-      for (size_t i = 0; i < samples; ++i) pts.push_back(at(times[i], value(i, l)));
-      dl->AddPolyline(pts.data(), int(pts.size()), im(category_color(l)), 0, 1.8f);
-    }
-    // the time axis: round hours under the plot
-    for (const TimeTick& tick : time_ticks(f.start, f.end, std::max(2, int(size.x / 55)))) {
-      const float x = at(tick.t, lo).x;
-      const float tw = ImGui::CalcTextSize(tick.label.c_str()).x;
-      dl->AddLine(ImVec2(x, p0.y + size.y), ImVec2(x, p0.y + size.y + 3), IM_COL32(200, 200, 200, 200));
-      dl->AddText(ImVec2(std::clamp(x - tw / 2, p0.x, p0.x + size.x - tw), p0.y + size.y + 3), IM_COL32(200, 200, 200, 200),
-                  tick.label.c_str());
-    }
-    // the cursor at the shown time
-    const float cx = at(f.now, lo).x;
-    dl->AddLine(ImVec2(cx, p0.y), ImVec2(cx, p0.y + size.y), IM_COL32(255, 255, 255, 180), 1.5f);
-    dl->AddText(ImVec2(p0.x + 3, p0.y + 1), IM_COL32(200, 200, 200, 200), format_value(hi).c_str());
-    dl->AddText(ImVec2(p0.x + 3, p0.y + size.y - 16), IM_COL32(200, 200, 200, 200), format_value(lo).c_str());
-    if (lines > 1 && ImGui::IsItemHovered()) {
-      ImGui::BeginTooltip();
-      for (size_t l = 0; l < lines; ++l) {
-        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(im(category_color(l))), "%s: %s",
-                           l < s.labels.size() ? s.labels[l].c_str() : "?",
-                           samples ? format_value(value(std::min(f.sample, samples - 1), l)).c_str() : "");
-      }
-      ImGui::EndTooltip();
-    }
+    ImGui::Text("%s%s  %s%s", s.path.c_str(), units.c_str(), lines == 1 ? format_value(now_value).c_str() : "",
+                s.width > 8 ? "  (sum)" : "");
   }
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  const ImVec2 size(ImGui::GetContentRegionAvail().x, height);
+  const float axis_h = ImGui::GetTextLineHeight() + 4;  // time ticks under the plot
+  ImGui::InvisibleButton(s.path.c_str(), ImVec2(size.x, size.y + axis_h));
+  const bool hovered = ImGui::IsItemHovered();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(p0, ImVec2(p0.x + size.x, p0.y + size.y), IM_COL32(25, 30, 42, 255));
+  const auto at = [&](LocalSeconds t, double v) {
+    return ImVec2(p0.x + float(double(t - f.start) / span) * size.x, p0.y + size.y - float((v - lo) / (hi - lo)) * (size.y - 4) - 2);
+  };
+  if (band) {
+    // the band as one quad per sample interval (ImGui fills convex shapes only), then the median
+    const ImU32 fill = im(kBandColor, 90);
+    for (size_t i = 0; i + 1 < band_samples; ++i) {
+      if (!std::isfinite(band->q05[i] + band->q95[i] + band->q05[i + 1] + band->q95[i + 1])) continue;
+      dl->AddQuadFilled(at(times[i], band->q95[i]), at(times[i + 1], band->q95[i + 1]), at(times[i + 1], band->q05[i + 1]),
+                        at(times[i], band->q05[i]), fill);
+    }
+    std::vector<ImVec2> pts;
+    for (size_t i = 0; i < band_samples; ++i)
+      if (std::isfinite(band->q50[i])) pts.push_back(at(times[i], band->q50[i]));
+    dl->AddPolyline(pts.data(), int(pts.size()), im(kBandColor), 0, 2.0f);
+  }
+  for (size_t l = 0; l < lines; ++l) {
+    std::vector<ImVec2> pts;
+    for (size_t i = 0; i < samples; ++i) pts.push_back(at(times[i], value(i, l)));
+    dl->AddPolyline(pts.data(), int(pts.size()), im(category_color(l)), 0, 1.8f);
+  }
+  // the time axis: round hours under the plot
+  for (const TimeTick& tick : time_ticks(f.start, f.end, std::max(2, int(size.x / 55)))) {
+    const float x = at(tick.t, lo).x;
+    const float tw = ImGui::CalcTextSize(tick.label.c_str()).x;
+    dl->AddLine(ImVec2(x, p0.y + size.y), ImVec2(x, p0.y + size.y + 3), IM_COL32(200, 200, 200, 200));
+    dl->AddText(ImVec2(std::clamp(x - tw / 2, p0.x, p0.x + size.x - tw), p0.y + size.y + 3), IM_COL32(200, 200, 200, 200),
+                tick.label.c_str());
+  }
+  // the cursor at the shown time
+  const float cx = at(f.now, lo).x;
+  dl->AddLine(ImVec2(cx, p0.y), ImVec2(cx, p0.y + size.y), IM_COL32(255, 255, 255, 180), 1.5f);
+  dl->AddText(ImVec2(p0.x + 3, p0.y + 1), IM_COL32(200, 200, 200, 200), format_value(hi).c_str());
+  dl->AddText(ImVec2(p0.x + 3, p0.y + size.y - 16), IM_COL32(200, 200, 200, 200), format_value(lo).c_str());
+  const auto category = [&](size_t l) {
+    return (l < s.labels.size() ? s.labels[l] : std::string("?")) + ": " +
+           (samples ? format_value(value(std::min(f.sample, samples - 1), l)) : std::string());
+  };
+  if (lines > 1 && labels) {
+    // the categories in rows, as many on a row as fit
+    const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+    for (size_t l = 0; l < lines; ++l) {
+      const std::string c = category(l);
+      if (l > 0 && ImGui::GetItemRectMax().x + 14 + ImGui::CalcTextSize(c.c_str()).x < right) ImGui::SameLine(0, 14);
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(im(category_color(l))), "%s", c.c_str());
+    }
+  } else if (lines > 1 && hovered) {
+    ImGui::BeginTooltip();
+    for (size_t l = 0; l < lines; ++l)
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(im(category_color(l))), "%s", category(l).c_str());
+    ImGui::EndTooltip();
+  }
+}
+
+// presentation: a story step's charts, right of the map under the caption
+void App::draw_story_charts(const Frame& f) {
+  const TourStop& step = tour_[tour_index_];
+  if (step.charts.empty() || !f.series) return;
+  ImGui::SetNextWindowPos(ImVec2(display_.x - 10, 100), ImGuiCond_Always, ImVec2(1, 0));
+  ImGui::SetNextWindowSize(ImVec2(story_charts_width(), 0));
+  ImGui::SetNextWindowBgAlpha(0.8f);
+  ImGui::Begin("story charts", nullptr,
+               ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoInputs |
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize);
+  for (const std::string& path : step.charts)
+    for (const auto& s : *f.series)
+      if (s.path == path) draw_chart(f, s, 90, true);
+  ImGui::End();
 }
 
 void App::draw_events(const Frame& f) {
@@ -1049,47 +1128,59 @@ void App::draw_scenario() {
   }
   if (!save_message_.empty()) ImGui::TextDisabled("%s", save_message_.c_str());
   if (const std::string e = live_->last_error(); !e.empty()) ImGui::TextColored(ImVec4(1, 0.5f, 0.3f, 1), "%s", e.c_str());
-  // every module's numeric and on/off keys, grouped by module
-  std::string open_section;
-  bool open = false;
-  for (const KeySpec& k : edited_.schema().keys()) {
-    const std::string section = k.key.substr(0, k.key.find('.'));
-    if (section == "run" || section == "city") continue;
-    if (section != open_section) {
-      open_section = section;
-      open = ImGui::CollapsingHeader(section.c_str());
+  // every module's numeric and on/off keys: live knobs apply between steps; structural keys
+  // (read only while the run is built: sites, shelters, the population) would change
+  // nothing mid-run, so they are edited here and applied by "Restart with these settings"
+  for (const KnobSection& section : knob_sections(edited_.schema())) {
+    if (!ImGui::CollapsingHeader(section.module.c_str())) continue;
+    ImGui::PushID(section.module.c_str());
+    for (const KeySpec* k : section.live)
+      if (const auto changed = draw_knob(*k)) apply_knob(*k, *changed, true);
+    if (!section.restart.empty()) {
+      ImGui::Separator();
+      ImGui::TextColored(ImVec4(1, 0.8f, 0.4f, 1), "restart with these");
+      if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("read only while the run is built: changed here, they apply when the run restarts");
+      for (const KeySpec* k : section.restart)
+        if (const auto changed = draw_knob(*k)) apply_knob(*k, *changed, false);
     }
-    if (!open) continue;
-    const std::string label = k.key.substr(section.size() + 1) + (k.unit.empty() ? "" : " [" + k.unit + "]");
-    std::optional<Value> changed;
-    ImGui::PushID(k.key.c_str());
-    if (k.kind == ValueKind::Bool) {
-      bool v = edited_.get_bool(k.key);
-      if (ImGui::Checkbox(label.c_str(), &v)) changed = v;
-    } else if (k.kind == ValueKind::Float) {
-      float v = float(edited_.get_double(k.key));
-      const bool ranged = k.min && k.max && *k.max - *k.min < 1e5;
-      ImGui::SetNextItemWidth(150);
-      const bool edit = ranged ? ImGui::SliderFloat(label.c_str(), &v, float(*k.min), float(*k.max))
-                               : ImGui::DragFloat(label.c_str(), &v, std::max(0.01f, std::abs(v) * 0.01f));
-      if (edit) changed = double(v);
-    } else if (k.kind == ValueKind::Int) {
-      int v = int(edited_.get_int(k.key));
-      const bool ranged = k.min && k.max && *k.max - *k.min <= 10000;
-      ImGui::SetNextItemWidth(150);
-      const bool edit = ranged ? ImGui::SliderInt(label.c_str(), &v, int(*k.min), int(*k.max)) : ImGui::DragInt(label.c_str(), &v);
-      if (edit) changed = int64_t(v);
-    }
-    if (ImGui::IsItemHovered() && !k.doc.empty()) ImGui::SetTooltip("%s\n%s", k.key.c_str(), text(k.doc).c_str());
     ImGui::PopID();
-    if (!changed) continue;
-    try {
-      edited_.set(k.key, *changed, SourceLoc{"citysim-viz", 0});
-      edited_keys_.insert(k.key);
-      live_->set_param(k.key, *changed);
-    } catch (const std::exception& e) {
-      save_message_ = e.what();
-    }
+  }
+}
+
+std::optional<Value> App::draw_knob(const KeySpec& k) {
+  const std::string label = k.key.substr(k.key.find('.') + 1) + (k.unit.empty() ? "" : " [" + k.unit + "]");
+  std::optional<Value> changed;
+  ImGui::PushID(k.key.c_str());
+  if (k.kind == ValueKind::Bool) {
+    bool v = edited_.get_bool(k.key);
+    if (ImGui::Checkbox(label.c_str(), &v)) changed = v;
+  } else if (k.kind == ValueKind::Float) {
+    float v = float(edited_.get_double(k.key));
+    const bool ranged = k.min && k.max && *k.max - *k.min < 1e5;
+    ImGui::SetNextItemWidth(150);
+    const bool edit = ranged ? ImGui::SliderFloat(label.c_str(), &v, float(*k.min), float(*k.max))
+                             : ImGui::DragFloat(label.c_str(), &v, std::max(0.01f, std::abs(v) * 0.01f));
+    if (edit) changed = double(v);
+  } else if (k.kind == ValueKind::Int) {
+    int v = int(edited_.get_int(k.key));
+    const bool ranged = k.min && k.max && *k.max - *k.min <= 10000;
+    ImGui::SetNextItemWidth(150);
+    const bool edit = ranged ? ImGui::SliderInt(label.c_str(), &v, int(*k.min), int(*k.max)) : ImGui::DragInt(label.c_str(), &v);
+    if (edit) changed = int64_t(v);
+  }
+  if (ImGui::IsItemHovered() && !k.doc.empty()) ImGui::SetTooltip("%s\n%s", k.key.c_str(), text(k.doc).c_str());
+  ImGui::PopID();
+  return changed;
+}
+
+void App::apply_knob(const KeySpec& k, const Value& value, bool live_now) {
+  try {
+    edited_.set(k.key, value, SourceLoc{"citysim-viz", 0});
+    edited_keys_.insert(k.key);
+    if (live_now) live_->set_param(k.key, value);
+  } catch (const std::exception& e) {
+    save_message_ = e.what();
   }
 }
 

@@ -24,6 +24,7 @@ struct ViewOptions {
   std::string color_by = "activity";    // residents: activity or age
   std::string scenario_path;            // where the scenario came from (save defaults next to it)
   std::vector<TourStop> tour;           // presentation tour (T starts it), optional
+  size_t first_stop = 0;                // the tour's or story's stop entered first
   bool presentation = false;
   bool still = false;  // a screenshot: no frame timings on screen
   std::string panel = "charts";         // side panel tab open first: charts, events, scenario
@@ -71,6 +72,7 @@ class App {
   ImVec2 to_screen(double x, double y) const;
   float panel_width() const { return std::clamp(display_.x * 0.22f, 220.0f, 300.0f); }
   float side_width() const { return std::clamp(display_.x * 0.26f, 240.0f, 420.0f); }
+  float story_charts_width() const { return std::clamp(display_.x * 0.27f, 280.0f, 480.0f); }
   void handle_input();
   // text as the fonts can show it
   std::string text(const std::string& s) const;
@@ -91,8 +93,14 @@ class App {
   void draw_layers_panel(const Frame& f);
   void draw_side_panel(const Frame& f);
   void draw_charts(const Frame& f);
+  void draw_chart(const Frame& f, const SeriesHistory& s, float height, bool labels);
+  void draw_story_charts(const Frame& f);
   void draw_events(const Frame& f);
   void draw_scenario();
+  // a knob's widget; the new value when it was changed this frame
+  std::optional<Value> draw_knob(const KeySpec& k);
+  // an edit into the scenario kept for restart and saving, and (live_now) into the run
+  void apply_knob(const KeySpec& k, const Value& value, bool live_now);
   void draw_legend(const Frame& f);
 
   Source& source_;

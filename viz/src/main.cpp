@@ -39,10 +39,10 @@ void on_glfw_error(int, const char* text) { g_glfw_error = text; }
 
 struct Options {
   std::string input, screenshot, at, layer, size = "1600x900", color_by = "activity", tour, panel = "charts", view, lang = "en";
-  std::string story, record;
+  std::string story, record, variant;
   int fps = 30;
   std::vector<std::string> sets, places;
-  int threads = 0, bench_frames = 0;
+  int threads = 0, bench_frames = 0, story_step = 1;
   double speed = 600;
   size_t max_agents = 200000;
   bool fullscreen = false, presentation = false, play = false;
@@ -209,6 +209,9 @@ int run(const Options& o) {
   try {
     if (!o.tour.empty()) tour = read_tour(o.tour);
     if (!o.story.empty()) tour = read_tour(o.story);
+    if (o.story_step > 1 && size_t(o.story_step) > tour.size())
+      throw std::runtime_error(o.story + ": --story-step " + std::to_string(o.story_step) + " is past its last step (" +
+                               std::to_string(tour.size()) + " steps)");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s %s\n", o.story.empty() ? "--tour" : "--story", e.what());
     return kBadInput;
@@ -241,7 +244,22 @@ int run(const Options& o) {
   std::unique_ptr<Source> source;
   LiveSource* live = nullptr;
   try {
-    if (viz::is_results_file(o.input)) {
+    if (viz::is_ensemble_file(o.input)) {
+      auto e = std::make_unique<EnsembleSource>(o.input);
+      if (!o.variant.empty()) {
+        const auto& names = e->variants();
+        const auto at = std::find(names.begin(), names.end(), o.variant);
+        if (at == names.end()) {
+          std::string known;
+          for (const auto& n : names) known += " " + n;
+          std::fprintf(stderr, "error: --variant %s: no such variant in %s; variants:%s\n", o.variant.c_str(), o.input.c_str(),
+                       known.c_str());
+          return kBadInput;
+        }
+        e->set_variant(size_t(at - names.begin()));
+      }
+      source = std::move(e);
+    } else if (viz::is_results_file(o.input)) {
       if (!o.sets.empty()) std::fprintf(stderr, "note: --set is ignored when replaying a results file\n");
       source = std::make_unique<ReplaySource>(o.input);
     } else {
@@ -272,6 +290,8 @@ int run(const Options& o) {
     }
     if (live && headless) live->advance_to(*at);
     else source->seek(*at);
+  } else if (live && headless && !tour.empty() && tour[size_t(o.story_step - 1)].at) {
+    live->advance_to(*tour[size_t(o.story_step - 1)].at);  // a still of a live story step: simulate up to it
   }
 
   glfwSetErrorCallback(on_glfw_error);
@@ -323,6 +343,7 @@ int run(const Options& o) {
     view.color_by = o.color_by;
     view.scenario_path = o.input;
     view.tour = tour;
+    view.first_stop = size_t(o.story_step - 1);
     view.panel = o.panel;
     view.lang = o.lang;
     view.places = o.places;
@@ -357,7 +378,10 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   CLI::App cli{"citysim-viz: watch a citysim run live, replay a results file, or render a screenshot"};
   Options o;
-  cli.add_option("input", o.input, "scenario file (.toml, runs live) or results file (.h5, replays)")->required();
+  cli.add_option("input", o.input,
+                 "scenario file (.toml, runs live), results file (.h5, replays) or ensemble file (.ens.h5, replays a "
+                 "variant with its median and 5-95% band)")
+      ->required();
   cli.add_option("--screenshot", o.screenshot, "render one frame to this PNG and exit (works under xvfb-run)");
   cli.add_option("--at", o.at, "show this time, e.g. 2026-08-03T14:00 (live: simulate up to it)");
   cli.add_option("--layer", o.layer, "field shown on the map, e.g. residents/present or heat/wbgt");
@@ -370,11 +394,14 @@ int main(int argc, char** argv) {
   cli.add_option("--story", o.story,
                  "a story (TOML with [[step]] at, layer, lat, lon, zoom, overlays, caption_ja, caption_en, hold_seconds), "
                  "played in presentation mode");
+  cli.add_option("--story-step", o.story_step, "the --story step shown first (1 = the first), e.g. for a still")
+      ->check(CLI::PositiveNumber);
   cli.add_option("--record", o.record, "play the --story once without a window and write it as a video (H.264, needs ffmpeg)");
   cli.add_option("--fps", o.fps, "frames per second of a --record video (default 30)")->check(CLI::Range(1, 120));
   cli.add_option("--place", o.places,
                  "a place layer's style: TABLE:COLOUR_COLUMN[:SIZE_COLUMN], e.g. network/outages:kind:seen_after_min")
       ->take_all();
+  cli.add_option("--variant", o.variant, "an ensemble file's variant shown first (default: the first)");
   cli.add_option("--panel", o.panel, "side panel tab shown first: charts, events or scenario")
       ->check(CLI::IsMember({"charts", "events", "scenario"}));
   cli.add_option("--view", o.view, "start centred on LAT,LON[,ZOOM] (zoom relative to the whole city), e.g. 35.68,139.76,4");

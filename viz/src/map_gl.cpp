@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace citysim::viz {
 
@@ -152,11 +153,32 @@ OffscreenTarget::OffscreenTarget(int width, int height) : width_(width), height_
                              " offscreen framebuffer");
 }
 
-OffscreenTarget::~OffscreenTarget() {
+OffscreenTarget::~OffscreenTarget() { release(); }
+
+OffscreenTarget::OffscreenTarget(OffscreenTarget&& other) noexcept
+    : width_(other.width_),
+      height_(other.height_),
+      fbo_(std::exchange(other.fbo_, 0u)),
+      color_(std::exchange(other.color_, 0u)),
+      depth_(std::exchange(other.depth_, 0u)) {}
+
+OffscreenTarget& OffscreenTarget::operator=(OffscreenTarget&& other) noexcept {
+  if (this != &other) {
+    release();
+    width_ = other.width_, height_ = other.height_;
+    fbo_ = std::exchange(other.fbo_, 0u), color_ = std::exchange(other.color_, 0u), depth_ = std::exchange(other.depth_, 0u);
+  }
+  return *this;
+}
+
+// a moved-from target owns nothing
+void OffscreenTarget::release() noexcept {
+  if (!fbo_) return;
   glBindFramebuffer(GL_FRAMEBUFFER, 0);
   glDeleteRenderbuffers(1, &depth_);
   glDeleteRenderbuffers(1, &color_);
   glDeleteFramebuffers(1, &fbo_);
+  fbo_ = color_ = depth_ = 0;
 }
 
 void OffscreenTarget::bind() const {

@@ -36,16 +36,22 @@ class MapGl {
   size_t points_ = 0, capacity_ = 0;
 };
 
-// framebuffer object for headless screenshots
+// framebuffer object for headless screenshots; it owns its GL objects, so it moves but
+// never copies (a copy would delete them twice)
 class OffscreenTarget {
  public:
   OffscreenTarget(int width, int height);
   ~OffscreenTarget();
+  OffscreenTarget(const OffscreenTarget&) = delete;
+  OffscreenTarget& operator=(const OffscreenTarget&) = delete;
+  OffscreenTarget(OffscreenTarget&& other) noexcept;
+  OffscreenTarget& operator=(OffscreenTarget&& other) noexcept;
   void bind() const;
   // RGBA, row 0 = top
   std::vector<uint8_t> read() const;
 
  private:
+  void release() noexcept;
   int width_, height_;
   unsigned fbo_ = 0, color_ = 0, depth_ = 0;
 };

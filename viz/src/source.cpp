@@ -1,6 +1,7 @@
 // [SECTION] frames      copying what the renderer needs out of a Simulation
 // [SECTION] live        the worker thread and its command queue
 // [SECTION] replay      results files: grid rebuilt from the stored scenario, fields read per sample
+// [SECTION] ensembles   a variant's member replayed, every series' band over its replicates
 #include "source.hpp"
 
 
@@ -13,7 +14,10 @@
 #include <stdexcept>
 
 #include "citysim/city.hpp"
+#include "citysim/ensemble/metric.hpp"
+#include "citysim/ensemble/stats.hpp"
 #include "citysim/io/scenario_file.hpp"
+#include "h5.hpp"
 
 namespace citysim::viz {
 
@@ -28,6 +32,34 @@ const FieldData* Frame::field(const std::string& path) const {
   for (const auto& f : *fields)
     if (f.path == path) return &f;
   return nullptr;
+}
+
+const Band* Frame::band(const std::string& path) const {
+  if (!bands) return nullptr;
+  for (const auto& b : *bands)
+    if (b.path == path) return &b;
+  return nullptr;
+}
+
+void SeriesHistory::append_from(const std::vector<double>& history) {
+  const size_t total = history.size() / std::max<size_t>(1, width);
+  while (samples < total) {
+    const size_t block = samples / kBlockSamples, end = std::min(total, (block + 1) * kBlockSamples);
+    auto values = std::make_shared<const std::vector<double>>(history.begin() + long(block * kBlockSamples * width),
+                                                              history.begin() + long(end * width));
+    if (block < blocks.size()) blocks[block] = std::move(values);
+    else blocks.push_back(std::move(values));
+    samples = end;
+  }
+}
+
+SeriesHistory series_of(const io::SeriesData& d) {
+  SeriesHistory s;
+  s.path = d.path, s.units = d.units, s.description = d.description, s.dimension = d.dimension;
+  s.labels = d.labels;
+  s.width = d.width;
+  s.append_from(d.values);
+  return s;
 }
 
 // [SECTION] frames
@@ -145,20 +177,19 @@ TableData copy_table(const Table& t, const Grid& grid, const std::vector<size_t>
   return d;
 }
 
-std::vector<io::SeriesData> copy_series(const Metrics& m) {
-  std::vector<io::SeriesData> out;
-  for (const auto& s : m.series()) {
-    io::SeriesData d;
-    d.path = s.info.path;
-    d.units = s.info.units;
-    d.description = s.info.description;
-    d.dimension = s.breakdown.dimension;
-    d.labels = s.breakdown.labels;
-    d.values = s.history;
-    d.width = s.width();
-    out.push_back(std::move(d));
+// the metrics' series as blocks: the samples added since the last call copied into `work`
+void update_series(const Metrics& m, std::vector<SeriesHistory>& work) {
+  if (work.size() != m.series().size()) {
+    work.clear();
+    for (const auto& s : m.series()) {
+      SeriesHistory d;
+      d.path = s.info.path, d.units = s.info.units, d.description = s.info.description;
+      d.dimension = s.breakdown.dimension, d.labels = s.breakdown.labels;
+      d.width = s.width();
+      work.push_back(std::move(d));
+    }
   }
-  return out;
+  for (size_t i = 0; i < work.size(); ++i) work[i].append_from(m.series()[i].history);
 }
 
 }  // namespace
@@ -254,7 +285,8 @@ void LiveSource::publish() {
   f->sample = m.sample_times().empty() ? 0 : m.sample_times().size() - 1;
   if (m.sample_times().size() != series_samples_) {
     series_samples_ = m.sample_times().size();
-    series_cache_ = std::make_shared<const std::vector<io::SeriesData>>(copy_series(m));
+    update_series(m, series_work_);
+    series_cache_ = std::make_shared<const std::vector<SeriesHistory>>(series_work_);  // block pointers, not values
     times_cache_ = std::make_shared<const std::vector<LocalSeconds>>(m.sample_times());
     auto fields = std::make_shared<std::vector<FieldData>>();
     for (const auto& field : m.fields()) fields->push_back({field.info.path, field.info.units, field.info.description, field.values});
@@ -311,6 +343,7 @@ void LiveSource::rebuild(const Scenario& scenario) {
   sim_ = std::make_unique<Simulation>(scenario, threads_);
   sim_->step(0);
   series_samples_ = size_t(-1);
+  series_work_.clear();
   age_cache_.reset();
   tables_cache_.clear();
 }
@@ -410,10 +443,30 @@ bool is_results_file(const std::string& path) {
 
 ReplaySource::ReplaySource(const std::string& path) : path_(path), summary_(io::read_results(path)) {
   if (summary_.time_s.empty()) throw std::runtime_error(path + ": the results file holds no samples");
-  // the grid is not stored cell by cell: rebuild it from the scenario the run used
-  const std::string base = std::filesystem::path(path).parent_path().string();
-  scenario_ = io::parse_scenario(summary_.scenario_toml, path + " (stored scenario)", base.empty() ? "." : base);
-  for (const auto& o : summary_.overrides) io::apply_override(scenario_, o);
+  // the grid is not stored cell by cell: rebuild it from the scenario the run used, its
+  // relative data paths from the scenario's folder and those of --set overrides from the
+  // folder the run started in, as /meta records them (older files: the results' folder);
+  // an ensemble plan's `set` paths resolve against the scenario's folder instead
+  namespace fs = std::filesystem;
+  const auto meta_dir = [&](const char* name) {
+    const auto it = summary_.meta.find(name);
+    return it != summary_.meta.end() && !it->second.empty() && fs::is_directory(it->second) ? it->second : std::string();
+  };
+  const std::string here = fs::path(path).parent_path().string();
+  const std::string base = !meta_dir("scenario_dir").empty() ? meta_dir("scenario_dir") : here.empty() ? "." : here;
+  const std::string cwd = meta_dir("working_dir");
+  scenario_ = io::parse_scenario(summary_.scenario_toml, path + " (stored scenario)", base);
+  for (std::string o : summary_.overrides) {
+    const size_t eq = o.find('=');
+    const KeySpec* spec = eq == std::string::npos ? nullptr : scenario_.schema().find(o.substr(0, eq));
+    if (spec && spec->kind == ValueKind::Path && eq + 1 < o.size() && fs::path(o.substr(eq + 1)).is_relative())
+      for (const std::string& dir : {cwd, base})
+        if (!dir.empty() && fs::is_regular_file(fs::path(dir) / o.substr(eq + 1))) {
+          o = o.substr(0, eq + 1) + (fs::path(dir) / o.substr(eq + 1)).lexically_normal().string();
+          break;
+        }
+    io::apply_override(scenario_, o);
+  }
   grid_ = build_city(CityParams::from(scenario_), uint64_t(scenario_.get_int("run.seed")));
   if (grid_.rows != summary_.rows || grid_.cols != summary_.cols)
     throw std::runtime_error(path + ": the stored scenario gives a " + std::to_string(grid_.rows) + "x" +
@@ -425,7 +478,9 @@ ReplaySource::ReplaySource(const std::string& path) : path_(path), summary_(io::
   auto times = std::make_shared<std::vector<LocalSeconds>>();
   for (double s : summary_.time_s) times->push_back(start + LocalSeconds(std::llround(s)));
   times_ = std::move(times);
-  series_ = std::make_shared<const std::vector<io::SeriesData>>(summary_.series);
+  auto series = std::make_shared<std::vector<SeriesHistory>>();
+  for (const auto& d : summary_.series) series->push_back(series_of(d));
+  series_ = std::move(series);
   for (const auto& [table, rows] : summary_.tables) tables_.push_back(io::read_table(path, table));
 }
 
@@ -478,6 +533,99 @@ void ReplaySource::step() {
 
 void ReplaySource::seek(LocalSeconds t) {
   position_s_ = std::clamp(double(t - times_->front()), 0.0, double(times_->back() - times_->front()));
+}
+
+// [SECTION] ensembles
+bool is_ensemble_file(const std::string& path) {
+  if (!is_results_file(path)) return false;
+  try {
+    return io::h5::guarded(path, [&] {
+      io::h5::Handle file(io::h5::check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "cannot open"), H5Fclose);
+      return io::h5::exists(file, "summaries") && io::h5::exists(file, "members");
+    });
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+EnsembleSource::EnsembleSource(const std::string& path) : path_(path) {
+  namespace fs = std::filesystem;
+  namespace h5 = io::h5;
+  std::vector<std::string> member_variant, member_status, member_path;
+  h5::guarded(path, [&] {
+    h5::Handle file(h5::check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "cannot open as HDF5"), H5Fclose);
+    name_ = h5::attr_text(file, "name");
+    variants_ = h5::read_all_strings(h5::open_dataset(file, "variant"));
+    h5::Handle members = h5::open_group(file, "members");
+    member_variant = h5::read_all_strings(h5::open_dataset(members, "variant"));
+    member_status = h5::read_all_strings(h5::open_dataset(members, "status"));
+    member_path = h5::read_all_strings(h5::open_dataset(members, "path"));
+  });
+  // member paths are relative to the ensemble file's folder
+  const fs::path dir = fs::path(path).parent_path();
+  members_.resize(variants_.size());
+  for (size_t i = 0; i < member_variant.size(); ++i) {
+    const auto v = std::find(variants_.begin(), variants_.end(), member_variant[i]);
+    const std::string file = (dir / member_path[i]).string();
+    if (v != variants_.end() && member_status[i] == "complete" && fs::is_regular_file(file))
+      members_[size_t(v - variants_.begin())].push_back(file);
+  }
+  for (size_t v = 0; v < variants_.size(); ++v) {
+    if (members_[v].empty())
+      throw std::runtime_error(path + ": variant " + variants_[v] +
+                               " has no complete member file to replay (were they removed? keep_members = false removes them)");
+    // every series summed over its breakdown, per replicate; quantiles over replicates per
+    // sample on the longest member's time axis, NaN past a shorter one's end (as the ensemble file)
+    std::vector<io::ResultsSummary> runs;
+    for (const auto& m : members_[v]) runs.push_back(io::read_results(m));
+    size_t samples = 0;
+    for (const auto& r : runs) samples = std::max(samples, r.time_s.size());
+    auto bands = std::make_shared<std::vector<Band>>();
+    for (const auto& series : runs.front().series) {
+      ensemble::MetricSpec metric;
+      metric.path = series.path;
+      std::vector<std::vector<double>> per_run;
+      std::string units;
+      for (size_t r = 0; r < runs.size(); ++r) per_run.push_back(ensemble::metric_series(runs[r], metric, members_[v][r], units));
+      Band b{series.path, {}, {}, {}, int(runs.size())};
+      for (size_t t = 0; t < samples; ++t) {
+        std::vector<double> x;
+        for (const auto& run : per_run) x.push_back(t < run.size() ? run[t] : std::nan(""));
+        const ensemble::Summary sum = ensemble::summarise(x);
+        b.q05.push_back(sum.q[0]), b.q50.push_back(sum.q[2]), b.q95.push_back(sum.q[4]);
+      }
+      bands->push_back(std::move(b));
+    }
+    bands_.push_back(std::move(bands));
+  }
+  replay_ = std::make_unique<ReplaySource>(members_[0].front());
+}
+
+std::string EnsembleSource::name() const { return name_ + " · " + variants_[variant_]; }
+
+void EnsembleSource::set_variant(size_t index) {
+  if (index >= variants_.size() || index == variant_) return;
+  const LocalSeconds at = replay_->clock_time();
+  const bool was_playing = replay_->playing();
+  auto next = std::make_unique<ReplaySource>(members_[index].front());
+  next->set_speed(speed_);
+  next->seek(at);
+  next->play(was_playing);
+  replay_ = std::move(next);
+  variant_ = index;
+  inner_.reset();
+}
+
+std::shared_ptr<const Frame> EnsembleSource::frame() {
+  const auto inner = replay_->frame();
+  if (inner == inner_ && frame_) return frame_;
+  auto f = std::make_shared<Frame>(*inner);
+  f->variant = variants_[variant_];
+  f->bands = bands_[variant_];
+  f->serial = (frame_ ? frame_->serial : 0) + 1;
+  inner_ = inner;
+  frame_ = std::move(f);
+  return frame_;
 }
 
 }  // namespace citysim::viz

@@ -46,6 +46,34 @@ struct TableData {
 // a column's index by its name (without units), -1 when absent
 int column_of(const TableData& t, const std::string& name);
 
+// a series' samples in blocks of kBlockSamples: frames share the full blocks, so a live
+// run's new sample copies only the last block (a frame costs as much in year 10 as in
+// hour 1; copying the whole history at every sample was quadratic over a long run)
+struct SeriesHistory {
+  static constexpr size_t kBlockSamples = 256;
+  std::string path, units, description, dimension;
+  std::vector<std::string> labels;  // breakdown categories (empty = scalar)
+  size_t width = 1;
+  size_t samples = 0;
+  std::vector<std::shared_ptr<const std::vector<double>>> blocks;  // kBlockSamples x width values each; the last may be short
+  double at(size_t sample, size_t k = 0) const {
+    return (*blocks[sample / kBlockSamples])[(sample % kBlockSamples) * width + k];
+  }
+  // the samples of `history` (samples x width, a longer copy of what is held) past those
+  // held appended: the last block is copied again, full blocks stay shared
+  void append_from(const std::vector<double>& history);
+};
+// a results file's series, in blocks
+SeriesHistory series_of(const io::SeriesData& data);
+
+// an ensemble variant's spread over its replicates, per sample: the series summed over its
+// breakdown (as the ensemble file's metrics without labels), 5/50/95% quantiles
+struct Band {
+  std::string path;
+  std::vector<double> q05, q50, q95;
+  int replicates = 0;
+};
+
 // a sample of the residents to draw (live mode only)
 struct AgentSample {
   std::vector<uint32_t> cell;
@@ -64,7 +92,10 @@ struct Frame {
   // fields change only at output samples and tables only when rows are added, so frames
   // share them until then
   std::shared_ptr<const std::vector<FieldData>> fields;
-  std::shared_ptr<const std::vector<io::SeriesData>> series;  // whole histories
+  std::shared_ptr<const std::vector<SeriesHistory>> series;  // whole histories
+  // an ensemble replay: the variant shown and every series' band over its replicates
+  std::string variant;
+  std::shared_ptr<const std::vector<Band>> bands;
   std::vector<std::shared_ptr<const TableData>> tables;
   AgentSample agents;
   bool finished = false;  // at the last sample (replay) or the run's end (live)
@@ -75,6 +106,7 @@ struct Frame {
   uint64_t serial = 0;          // increases with every new frame
 
   const FieldData* field(const std::string& path) const;
+  const Band* band(const std::string& path) const;  // nullptr outside an ensemble
 };
 
 class Source {
@@ -97,6 +129,13 @@ class Source {
   virtual void seek(LocalSeconds t) = 0;
   // the scenario this source runs (live) or was produced from (replay)
   virtual const Scenario& scenario() const = 0;
+  // an ensemble's variants (empty otherwise), the one shown, and a choice of another
+  virtual const std::vector<std::string>& variants() const {
+    static const std::vector<std::string> none;
+    return none;
+  }
+  virtual size_t variant() const { return 0; }
+  virtual void set_variant(size_t /*index*/) {}
 };
 
 // a live run: the Simulation lives on a worker thread; GUI edits are queued and applied
@@ -154,7 +193,8 @@ class LiveSource final : public Source {
   std::atomic<bool> playing_{false};
 
   // worker-only bookkeeping for frames
-  std::shared_ptr<const std::vector<io::SeriesData>> series_cache_;
+  std::vector<SeriesHistory> series_work_;  // grown a sample at a time; frames get copies sharing its blocks
+  std::shared_ptr<const std::vector<SeriesHistory>> series_cache_;
   std::shared_ptr<const std::vector<FieldData>> fields_cache_;
   std::vector<std::shared_ptr<const TableData>> tables_cache_;
   std::shared_ptr<const std::vector<LocalSeconds>> times_cache_;
@@ -191,7 +231,7 @@ class ReplaySource final : public Source {
   std::vector<Table> tables_;                                    // every table, read once
   Scenario scenario_;
   Grid grid_;
-  std::shared_ptr<const std::vector<io::SeriesData>> series_;
+  std::shared_ptr<const std::vector<SeriesHistory>> series_;
   std::shared_ptr<const std::vector<LocalSeconds>> times_;
   std::shared_ptr<const Frame> frame_;
   double position_s_ = 0;  // playback position, seconds since the first sample
@@ -200,7 +240,46 @@ class ReplaySource final : public Source {
   uint64_t serial_ = 0;
 };
 
+// an ensemble file (citysim ensemble) replayed: the map and tables are one member's (the
+// chosen variant's first complete replicate), the charts every series' median and 5-95%
+// band over the variant's complete replicates, read from the member files
+class EnsembleSource final : public Source {
+ public:
+  // throws std::runtime_error naming the file when it or its members cannot be read
+  explicit EnsembleSource(const std::string& path);
+
+  bool live() const override { return false; }
+  const Grid& grid() const override { return replay_->grid(); }
+  std::string name() const override;
+  std::shared_ptr<const Frame> frame() override;
+  void update(double dt_wall_s) override { replay_->update(dt_wall_s); }
+  LocalSeconds clock_time() override { return replay_->clock_time(); }
+  void play(bool on) override { replay_->play(on); }
+  bool playing() const override { return replay_->playing(); }
+  void set_speed(double speed) override { speed_ = speed, replay_->set_speed(speed); }
+  void step() override { replay_->step(); }
+  void seek(LocalSeconds t) override { replay_->seek(t); }
+  const Scenario& scenario() const override { return replay_->scenario(); }
+  const std::vector<std::string>& variants() const override { return variants_; }
+  size_t variant() const override { return variant_; }
+  void set_variant(size_t index) override;
+  // the member file the map shows
+  const std::string& member_shown() const { return members_[variant_].front(); }
+
+ private:
+  std::string path_, name_;
+  std::vector<std::string> variants_;
+  std::vector<std::vector<std::string>> members_;             // per variant: its complete members' files
+  std::vector<std::shared_ptr<const std::vector<Band>>> bands_;  // per variant
+  size_t variant_ = 0;
+  double speed_ = 600;
+  std::unique_ptr<ReplaySource> replay_;
+  std::shared_ptr<const Frame> inner_, frame_;
+};
+
 // results files start with the HDF5 signature; anything else is taken as a scenario
 bool is_results_file(const std::string& path);
+// an HDF5 file with /summaries and /members: an ensemble file
+bool is_ensemble_file(const std::string& path);
 
 }  // namespace citysim::viz

@@ -100,6 +100,11 @@ void write_meta(hid_t file, const Simulation& sim, int fields_every) {
   h5::set_attr(meta, "finished", "");
   h5::set_attr(meta, "wall_seconds", std::numeric_limits<double>::quiet_NaN());
   h5::set_attr(meta, "complete", int32_t(0));
+  // where the stored scenario's relative paths resolve (its folder) and those of --set
+  // overrides (the folder the run started in), so a replay reads the same data files
+  // wherever the results file is moved
+  h5::set_attr(meta, "scenario_dir", std::filesystem::absolute(sim.scenario().base_dir).lexically_normal().string());
+  h5::set_attr(meta, "working_dir", std::filesystem::current_path().string());
   const char* toml = sim.scenario().source_text.c_str();
   h5::write_dataset(meta, "scenario_toml", h5::vlen_string_type(), {}, &toml);
   // its own dimension scale, so that xarray opens /meta without phony_dims
