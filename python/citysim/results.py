@@ -11,7 +11,7 @@ import pandas as pd
 from ._util import local_seconds, timestamp, timestamps
 from .grid import LAYERS, Grid
 from .scenario import Scenario
-from .simulation import decode_time_columns, series_frame, to_dataset, to_netcdf
+from .simulation import decode_time_columns, row_times, series_frame, to_dataset, to_netcdf
 
 
 def _text(x: Any) -> Any:
@@ -143,8 +143,8 @@ class Result:
         return self._get("fields", path, "field")[self._sample(at)]
 
     def table(self, path: str) -> pd.DataFrame:
-        """An event table as a DataFrame: ISO time columns ("issued", "time", ...) as
-        Asia/Tokyo timestamps; ``.attrs["units"]`` (UDUNITS) and ``.attrs["units_display"]``
+        """An event table as a DataFrame: its first column ``time`` (when each row was
+        written) and ISO time columns ("issued", "onset", ...) as Asia/Tokyo timestamps; ``.attrs["units"]`` (UDUNITS) and ``.attrs["units_display"]``
         map column -> units."""
         ds = self._get("tables", path, "table")
         records = ds[:]
@@ -153,7 +153,7 @@ class Result:
         units = {n: _text(ds.attrs.get(f"{n}_units", "")) for n in records.dtype.names}
         df.attrs.update(path=path, description=_text(ds.attrs.get("description", "")), units=units,
                         units_display={n: _text(ds.attrs.get(f"{n}_units_display", units[n])) for n in units})
-        return decode_time_columns(df)
+        return decode_time_columns(row_times(df, self._start))
 
     @property
     def grid(self) -> Grid:

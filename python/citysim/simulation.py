@@ -61,14 +61,24 @@ def decode_time_columns(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def table_frame(data: dict) -> pd.DataFrame:
+def row_times(df: pd.DataFrame, start_seconds: int) -> pd.DataFrame:
+    """A table's first column, ``time`` (seconds since the run start at which each row was
+    written), as Asia/Tokyo timestamps."""
+    if "time" in df.columns and df["time"].dtype.kind in "fiu":
+        seconds = np.rint(df["time"].to_numpy(dtype=float)).astype(np.int64)
+        df["time"] = pd.Series(timestamps(start_seconds + seconds), index=df.index)
+    return df
+
+
+def table_frame(data: dict, start_seconds: int) -> pd.DataFrame:
     """A table as a DataFrame; column units in ``df.attrs["units"]`` (UDUNITS) and
-    ``df.attrs["units_display"]``; ISO time columns decoded to Asia/Tokyo timestamps."""
+    ``df.attrs["units_display"]``; the row times and ISO time columns decoded to Asia/Tokyo
+    timestamps."""
     df = pd.DataFrame({name: values for name, _, _, values in data["columns"]})
     df.attrs.update(path=data["path"], description=data["description"],
                     units={name: units for name, units, _, _ in data["columns"]},
                     units_display={name: shown or units for name, units, shown, _ in data["columns"]})
-    return decode_time_columns(df)
+    return decode_time_columns(row_times(df, start_seconds))
 
 
 _TIME_NOTE = ("UTC instants (xarray keeps no time zone; a file opened with xarray.open_dataset decodes to the "
@@ -438,7 +448,7 @@ class Simulation:
 
     def table(self, path: str) -> pd.DataFrame:
         """An event table as a DataFrame; ``.attrs["units"]`` maps column -> units."""
-        return table_frame(self._sim.table(path))
+        return table_frame(self._sim.table(path), self._sim.start)
 
     def metrics(self) -> pd.DataFrame:
         """The metrics registry: every series, field and table with units (UDUNITS), the

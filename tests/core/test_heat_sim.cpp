@@ -179,8 +179,8 @@ BOOST_AUTO_TEST_CASE(alert_issued_the_evening_before_a_hot_day) {
   const Table* alerts = sim.metrics().find_table("heat/alerts");
   BOOST_REQUIRE(alerts);
   BOOST_REQUIRE(alerts->rows >= 1u);
-  BOOST_TEST(std::get<std::string>(alerts->at(0, 0)) == "2026-08-03T17:00:00+09:00");
-  BOOST_TEST(std::get<std::string>(alerts->at(0, 1)) == "2026-08-04");
+  BOOST_TEST(std::get<std::string>(alerts->at(0, 1)) == "2026-08-03T17:00:00+09:00");
+  BOOST_TEST(std::get<std::string>(alerts->at(0, 2)) == "2026-08-04");
 }
 
 BOOST_AUTO_TEST_CASE(on_alert_days_residents_stay_in_as_far_as_the_scenario_says) {
@@ -298,8 +298,8 @@ BOOST_AUTO_TEST_CASE(cases_go_to_the_event_stream_for_watch_over) {
   BOOST_TEST(table->rows == events.size());
   const Residents& R = sim.residents();
   for (size_t i = 0; i < events.size(); ++i) {
-    BOOST_TEST(std::get<int64_t>(table->at(i, 1)) == int64_t(events[i].resident));
-    BOOST_TEST(std::get<int64_t>(table->at(i, 4)) == int64_t(R.age[events[i].resident]));
+    BOOST_TEST(std::get<int64_t>(table->at(i, 2)) == int64_t(events[i].resident));
+    BOOST_TEST(std::get<int64_t>(table->at(i, 5)) == int64_t(R.age[events[i].resident]));
     BOOST_TEST(events[i].time == sim.clock().now());
     BOOST_TEST(events[i].wbgt_c >= 25.0f);  // no illness below the minimum
     if (events[i].at_home) BOOST_TEST(events[i].cell == R.home_cell[events[i].resident]);

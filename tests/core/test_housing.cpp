@@ -86,8 +86,8 @@ Rounds rounds_of(const Simulation& sim) {
   BOOST_REQUIRE(t);
   Rounds out;
   for (size_t r = 0; r < t->rows; ++r) {
-    out.date.push_back(std::get<std::string>(t->at(r, 0)));
-    for (size_t c = 2; c < t->columns.size(); ++c) {
+    out.date.push_back(std::get<std::string>(t->at(r, 1)));
+    for (size_t c = 3; c < t->columns.size(); ++c) {  // after time, date and policy
       const Cell cell = t->at(r, c);
       out.col[t->columns[c].name].push_back(std::holds_alternative<int64_t>(cell) ? double(std::get<int64_t>(cell)) : std::get<double>(cell));
     }
@@ -450,12 +450,12 @@ BOOST_AUTO_TEST_CASE(a_policy_switch_on_the_timeline_starts_predicted_offers) {
   BOOST_REQUIRE(rounds);
   BOOST_TEST(rounds->rows == 8u);  // Feb, May, Aug, Nov over two years from April
   for (size_t r = 0; r < rounds->rows; ++r) {
-    const std::string date = std::get<std::string>(rounds->at(r, 0));
+    const std::string date = std::get<std::string>(rounds->at(r, 1));
     const bool after = date >= "2027-01-01";
-    BOOST_TEST(std::get<std::string>(rounds->at(r, 1)) == (after ? "predicted" : "vacant_only"));
-    if (!after) BOOST_TEST(std::get<int64_t>(rounds->at(r, 3)) == 0);
+    BOOST_TEST(std::get<std::string>(rounds->at(r, 2)) == (after ? "predicted" : "vacant_only"));
+    if (!after) BOOST_TEST(std::get<int64_t>(rounds->at(r, 4)) == 0);
   }
-  BOOST_TEST(std::get<int64_t>(rounds->at(3, 3)) > 0);  // the first round under policy B (Feb 2027)
+  BOOST_TEST(std::get<int64_t>(rounds->at(3, 4)) > 0);  // the first round under policy B (Feb 2027)
 }
 
 BOOST_AUTO_TEST_CASE(the_bundled_housing_scenarios_load) {

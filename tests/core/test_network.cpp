@@ -268,10 +268,10 @@ BOOST_AUTO_TEST_CASE(site_on_backup_goes_down_exactly_when_its_battery_runs_out)
   const Table* outages = sim.metrics().find_table("network/outages");
   BOOST_REQUIRE(outages);
   BOOST_TEST(outages->rows == 2u);
-  BOOST_TEST(std::get<std::string>(outages->at(0, 1)) == "wifi");
-  BOOST_TEST(std::get<double>(outages->at(0, 5)) == 15.0);
-  BOOST_TEST(std::get<std::string>(outages->at(1, 4)) == "2026-08-03T08:30:00+09:00");
-  BOOST_TEST(std::get<double>(outages->at(1, 5)) == 1.0);
+  BOOST_TEST(std::get<std::string>(outages->at(0, 2)) == "wifi");
+  BOOST_TEST(std::get<double>(outages->at(0, 6)) == 15.0);
+  BOOST_TEST(std::get<std::string>(outages->at(1, 5)) == "2026-08-03T08:30:00+09:00");
+  BOOST_TEST(std::get<double>(outages->at(1, 6)) == 1.0);
   BOOST_TEST(at(sim, "network/outage_seen_delay_min", 151) == 1.0);
 }
 

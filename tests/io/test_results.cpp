@@ -194,11 +194,16 @@ BOOST_AUTO_TEST_CASE(tables_and_breakdowns_sharing_a_dimension_name) {
   // rows read back as written, units per column, long text cut at 32 bytes
   const Table back = read_table(path, "test/alerts");
   BOOST_TEST_REQUIRE(back.rows == 3u);
-  BOOST_TEST(std::get<int64_t>(back.at(1, 0)) == 2);
-  BOOST_TEST(std::get<double>(back.at(2, 1)) == 2.5);
-  BOOST_TEST(std::get<std::string>(back.at(0, 2)) == "before the start");
-  BOOST_TEST(std::get<std::string>(back.at(1, 2)) == std::string(32, 'x'));
-  BOOST_TEST(back.columns[1].units == "m");
+  // the first column is when each row was written: seconds since the start (1-minute ticks)
+  BOOST_TEST(back.columns[0].name == "time");
+  BOOST_TEST(std::get<double>(back.at(0, 0)) == 0.0);
+  BOOST_TEST(std::get<double>(back.at(1, 0)) == 60 * 60.0);
+  BOOST_TEST(std::get<double>(back.at(2, 0)) == 90 * 60.0);
+  BOOST_TEST(std::get<int64_t>(back.at(1, 1)) == 2);
+  BOOST_TEST(std::get<double>(back.at(2, 2)) == 2.5);
+  BOOST_TEST(std::get<std::string>(back.at(0, 3)) == "before the start");
+  BOOST_TEST(std::get<std::string>(back.at(1, 3)) == std::string(32, 'x'));
+  BOOST_TEST(back.columns[2].units == "m");
   for (const Series& s : metrics.series()) {
     BOOST_TEST_CONTEXT(s.info.path) {
       const SeriesData& got = series(r, s.info.path);

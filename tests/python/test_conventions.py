@@ -155,6 +155,10 @@ def test_meta_and_tables_open_without_phony_dims(hot_file):
         cases = res.table("heat/case_events")
         assert len(alerts) > 0
         assert str(alerts["issued"].dtype) == "datetime64[ns, Asia/Tokyo]"
+        # every table's first column: when the row was written, within the run
+        assert list(cases.columns)[:2] == ["time", "onset"]
+        assert str(alerts["time"].dtype) == "datetime64[ns, Asia/Tokyo]"
+        assert ((alerts["time"] >= res.times[0]) & (alerts["time"] <= res.times[-1])).all()
         assert (alerts["issued"] <= pd.Timestamp("2026-08-03T06:00", tz=TOKYO)).all()
         assert alerts["for_day"].iloc[-1] == pd.Timestamp("2026-08-03", tz=TOKYO)
         assert cases.attrs["units"]["wbgt_c"] == "degC" and cases.attrs["units_display"]["wbgt_c"] == "°C"

@@ -92,10 +92,12 @@ int column_named(const Table& t, std::initializer_list<const char*> names) {
   return -1;
 }
 
-// the column saying when a row happens: a date-time text column named time, at, issued,
-// onset, start, departure or ending in "_at", or minutes since the run start (a float
-// column named start_min, depart_min or departure_min); -1 when none
+// the column saying when a row happens: every table's first column "time", seconds since
+// the run start at which the row was written; in files written before tables had it, a
+// date-time text column named time, at, issued, onset, start, departure or ending in
+// "_at", or minutes since the run start (start_min, depart_min, departure_min); -1 when none
 int time_column(const Table& t) {
+  if (!t.columns.empty() && t.columns[0].name == "time" && t.columns[0].type == ColumnType::Float) return 0;
   for (size_t c = 0; c < t.columns.size(); ++c) {
     const std::string& n = t.columns[c].name;
     if (t.columns[c].type == ColumnType::Text &&
@@ -119,7 +121,8 @@ std::vector<size_t> rows_shown(const Table& t, std::optional<LocalSeconds> now, 
         const auto at = parse_datetime(*text);
         shown = !at || *at <= *now;
       } else {
-        shown = run_start + LocalSeconds(std::llround(cell_number(when) * 60)) <= *now;
+        const double seconds_per_unit = t.columns[size_t(c)].name == "time" ? 1 : 60;
+        shown = run_start + LocalSeconds(std::llround(cell_number(when) * seconds_per_unit)) <= *now;
       }
     }
     if (shown) rows.push_back(r);

@@ -714,7 +714,7 @@ class HeatModule final : public Module {
     s_turned_away_ = m.add_series({"heat/shelter_turned_away", "people", "people turned away by a full shelter since the previous sample"});
     s_reached_ = m.add_series({"heat/vulnerable_reached_share", "1", "share of vulnerable residents (65+, no working AC) who have used a shelter"});
     t_cases_ = m.add_table({"heat/case_events", "", "heat illness cases"},
-                           {{"time", ColumnType::Text, ""}, {"resident", ColumnType::Int, ""}, {"mesh_code", ColumnType::Int, ""},
+                           {{"onset", ColumnType::Text, ""}, {"resident", ColumnType::Int, ""}, {"mesh_code", ColumnType::Int, ""},
                             {"municipality", ColumnType::Int, ""}, {"age", ColumnType::Int, "years"}, {"at_home", ColumnType::Int, ""},
                             {"severity", ColumnType::Int, ""}, {"wbgt_c", ColumnType::Float, "°C"}});
     t_alerts_ = m.add_table({"heat/alerts", "", "heat-stroke alerts issued from the forecast"},

@@ -6,11 +6,13 @@
 namespace citysim {
 
 void Table::append(const std::vector<Cell>& cells) {
-  if (cells.size() != columns.size())
-    throw std::invalid_argument(info.path + ": expected " + std::to_string(columns.size()) + " cells, got " +
+  const size_t first = timed ? 1 : 0;
+  if (cells.size() + first != columns.size())
+    throw std::invalid_argument(info.path + ": expected " + std::to_string(columns.size() - first) + " cells, got " +
                                 std::to_string(cells.size()));
-  for (size_t c = 0; c < columns.size(); ++c) {
-    const Cell& cell = cells[c];
+  if (timed) floats[index[0]].push_back(now_s);
+  for (size_t c = first; c < columns.size(); ++c) {
+    const Cell& cell = cells[c - first];
     switch (columns[c].type) {
       case ColumnType::Int:
         if (!std::holds_alternative<int64_t>(cell)) throw std::invalid_argument(info.path + ": column " + columns[c].name + " takes an integer");
@@ -72,6 +74,8 @@ TableId Metrics::add_table(MetricInfo info, std::vector<Column> columns) {
   check_new(info.path);
   Table t;
   t.info = std::move(info);
+  t.timed = true;
+  columns.insert(columns.begin(), Column{"time", ColumnType::Float, "s"});
   for (const auto& c : columns) {
     switch (c.type) {
       case ColumnType::Int: t.index.push_back(t.ints.size()); t.ints.emplace_back(); break;

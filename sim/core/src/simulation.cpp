@@ -192,6 +192,7 @@ void Simulation::tick_once() {
   events_.rotate();
   ++clock_.tick;
   ticks_done_.store(clock_.tick, std::memory_order_relaxed);
+  metrics_.set_time(double(clock_.elapsed_minutes()) * 60.0);
   World w = world();
   // 2. timeline: [[events]] due in (before, now]
   fire_timeline(before, clock_.now());
@@ -296,6 +297,7 @@ void Simulation::archive_section(size_t section, StateArchive& ar) {
     archive(ar, couplings_);
     events_.archive(ar);
     metrics_.archive(ar);
+    metrics_.set_time(double(clock_.elapsed_minutes()) * 60.0);
   } else if (section == 1) {
     archive(ar, residents_);
   } else {

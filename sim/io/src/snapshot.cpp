@@ -18,7 +18,7 @@ namespace citysim::io {
 namespace {
 
 constexpr const char* kFormat = "citysim snapshot";
-constexpr int32_t kFormatVersion = 1;
+constexpr int32_t kFormatVersion = 2;  // 2: every table has its time column
 constexpr hsize_t kChunkBytes = hsize_t(4) << 20;
 
 using h5::check;

@@ -59,8 +59,13 @@ struct Table {
   std::vector<std::vector<std::string>> texts;
   std::vector<size_t> index;
   size_t rows = 0;
+  // a registered table's column 0 is "time", the seconds since the run start at which the
+  // row was written (what a replay shows at a time); append() fills it with now_s
+  bool timed = false;
+  double now_s = 0;
 
-  // append one record, cells in column order; throws std::invalid_argument on a type mismatch
+  // append one record, cells in column order (after "time" when timed); throws
+  // std::invalid_argument on a count or type mismatch
   void append(const std::vector<Cell>& cells);
   Cell at(size_t row, size_t column) const;
 };
@@ -78,6 +83,10 @@ class Metrics {
   TableId add_table(MetricInfo info, std::vector<Column> columns);
 
   void set(SeriesId id, double value) { series_[id].current[0] = value; }
+  // the simulated time that rows appended from now on carry (seconds since the run start)
+  void set_time(double seconds_since_start) {
+    for (Table& t : tables_) t.now_s = seconds_since_start;
+  }
   std::span<double> values(SeriesId id) { return series_[id].current; }
   std::span<float> field(FieldId id) { return fields_[id].values; }
   Table& table(TableId id) { return tables_[id]; }
