@@ -556,6 +556,18 @@ BOOST_AUTO_TEST_CASE(delivery_rounds_follow_land_use_and_population_density) {
   BOOST_TEST_MESSAGE(compared << " delivery cells below the cap, scale " << scale);
   BOOST_TEST(compared > 10u);
   BOOST_TEST(on_rounds / watched == 0.35, tt::tolerance(1e-6));  // the table's coverage share
+  // weights over many decades (a cell with a trace of population beside dense ones) still
+  // give the coverage share: 1e-34 x 0.5 + 100 d1 + 100 d2 = 0.35 x 201
+  Grid g;
+  g.rows = 1, g.cols = 3;
+  g.population = {1e-30f, 5000, 20000};
+  g.land_use.assign(3, uint8_t(LandUse::Residential));
+  g.lat.assign(3, 35.7);
+  const std::vector<float> few{1, 100, 100};
+  const std::vector<float> d = route_densities(p, g, few);
+  BOOST_TEST((d[1 * 3 + 0] * few[0] + d[1 * 3 + 1] * few[1] + d[1 * 3 + 2] * few[2]) / 201 == 0.35, tt::tolerance(1e-6));
+  BOOST_TEST(d[1 * 3 + 0] < 1e-20f);
+  BOOST_TEST(d[1 * 3 + 1] < d[1 * 3 + 2]);
   // every other kind covers every cell with homes at its coverage share
   for (uint32_t c = 0; c < m.cells(); ++c)
     if (m.grid.population[c] > 0) {

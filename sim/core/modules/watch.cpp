@@ -290,7 +290,8 @@ std::vector<float> route_densities(const WatchParams& p, const Grid& g, const st
     double scale = 0;
     if (total == 0 || reachable <= target * total) scale = w_min < HUGE_VAL ? 1 / w_min : 0;  // every reachable cell at 1
     else {
-      double lo = 0, hi = 1 / w_min;
+      double lo = 0, hi = 1;  // a bracket first: the weights span many decades
+      while (mean(hi) < target * total) lo = hi, hi *= 2;
       for (int i = 0; i < 100; ++i) (mean(0.5 * (lo + hi)) < target * total ? lo : hi) = 0.5 * (lo + hi);
       scale = 0.5 * (lo + hi);
     }
