@@ -500,6 +500,13 @@ BOOST_AUTO_TEST_CASE(noticing_rises_with_route_density_along_the_analytic_curve)
       }
     }
     within_1d.push_back(found_1d / n);
+    // the intensity map: density x visits a day x notice probability in every cell with homes
+    Harness h(watch_city(1, kFrequentFalls + table_keys(csv)));
+    h.run_minutes(1);
+    const Field* rate = h.metrics.find_field("watch/supporter_notice_per_day");
+    for (size_t c = 0; c < h.grid.size(); ++c)
+      if (h.grid.population[c] > 0) BOOST_TEST(rate->values[c] == density * f * notice, tt::tolerance(1e-6));
+      else BOOST_TEST(std::isnan(rate->values[c]));
   }
   BOOST_TEST(within_1d[0] < within_1d[1]);
   BOOST_TEST(within_1d[1] < within_1d[2]);

@@ -794,6 +794,13 @@ class WatchModule final : public Module {
     f_detection_h_ = m.add_field({"watch/mean_detection_h", "h",
                                   "mean onset to detection in the cell's municipality, anomalies noticed so far (NaN while "
                                   "none and outside the city)"});
+    f_notice_rate_ = m.add_field({"watch/supporter_notice_per_day", "1/d",
+                                  "supporters' noticing intensity at a home in the cell: the sum over kinds of route "
+                                  "density x visits a day x mean notice probability (shop staff, who depend on outings, "
+                                  "left out); P(noticed within t) ~ 1 - exp(-this x t) (NaN without homes)"});
+    s_notice_rate_muni_ = m.add_series({"watch/supporter_notice_per_day_by_municipality", "1/d",
+                                        "field watch/supporter_notice_per_day averaged over the watched people"},
+                                       {"municipality", munis});
     init_watch(params_, state_, w);
     watched_per_cell_ = watched_per_cell(state_, w);
   }
@@ -871,6 +878,7 @@ class WatchModule final : public Module {
                            ? float(state_.detection_h_by_muni[size_t(mi)] / double(state_.detections_by_muni[size_t(mi)]))
                            : std::numeric_limits<float>::quiet_NaN();
     }
+    publish_notice_rate(m);
     auto coverage = m.values(s_route_coverage_);
     const size_t cells = grid_.size();
     double watched = 0;
@@ -889,6 +897,35 @@ class WatchModule final : public Module {
   const WatchState& state() const { return state_; }
 
  private:
+  // the noticing intensity per cell from the route arrays, and its mean by municipality
+  void publish_notice_rate(Metrics& m) {
+    const WatchParams& p = params_;
+    const size_t cells = grid_.size();
+    auto field = m.field(f_notice_rate_);
+    std::fill(field.begin(), field.end(), std::numeric_limits<float>::quiet_NaN());
+    std::vector<double> sum(grid_.municipalities.size(), 0.0), watched(grid_.municipalities.size(), 0.0);
+    for (size_t c = 0; c < cells; ++c) {
+      if (!(grid_.population[c] > 0 || watched_per_cell_[c] > 0)) continue;
+      double rate = 0;
+      for (size_t k = 0; k < p.supporters.size() && p.supporters_enabled; ++k) {
+        const SupporterKind& kind = p.supporters[k];
+        if (kind.reach == SupporterReach::OwnOuting) continue;
+        const double adoption = p.app_adoption >= 0 ? p.app_adoption : kind.app_adoption;
+        const double notice = kind.notice_prob * (1 + p.trained_share * (p.training_notice_factor - 1)) *
+                              (1 + adoption * (p.app_checkpoint_factor - 1));
+        const double reach = kind.reach == SupporterReach::Registered ? p.registered_share : 1.0;
+        rate += reach * state_.route_density[k * cells + c] * kind.visits_per_week / 7 * std::min(1.0, notice);
+      }
+      field[c] = float(rate);
+      if (const int mi = grid_.municipality_index[c]; mi >= 0) {
+        sum[size_t(mi)] += rate * watched_per_cell_[c];
+        watched[size_t(mi)] += watched_per_cell_[c];
+      }
+    }
+    auto out = m.values(s_notice_rate_muni_);
+    for (size_t i = 0; i < out.size(); ++i) out[i] = watched[i] > 0 ? sum[i] / watched[i] : 0.0;
+  }
+
   void append_resolved(World& w) {
     Table& table = w.metrics.table(t_anomalies_);
     for (uint32_t id : state_.resolved) {
@@ -912,8 +949,9 @@ class WatchModule final : public Module {
   SeriesId s_watched_ = 0, s_watched_muni_ = 0, s_onsets_ = 0, s_anomalies_muni_ = 0, s_undetected_now_ = 0,
            s_undetected_24_ = 0, s_undetected_72_ = 0, s_undetected_24_muni_ = 0, s_detections_ = 0,
            s_detection_h_ = 0, s_detection_h_channel_ = 0, s_detection_h_muni_ = 0, s_response_h_ = 0, s_delayed_ = 0,
-           s_severe_ = 0, s_severe_expected_ = 0, s_severe_muni_ = 0, s_route_coverage_ = 0, s_detections_muni_ = 0;
-  FieldId f_undetected_ = 0, f_detection_h_ = 0;
+           s_severe_ = 0, s_severe_expected_ = 0, s_severe_muni_ = 0, s_route_coverage_ = 0, s_detections_muni_ = 0,
+           s_notice_rate_muni_ = 0;
+  FieldId f_undetected_ = 0, f_detection_h_ = 0, f_notice_rate_ = 0;
   std::vector<float> watched_per_cell_;  // watched people by home cell (fixed), the route densities' weights
   TableId t_anomalies_ = 0;
 };
