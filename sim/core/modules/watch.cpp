@@ -134,7 +134,8 @@ void WatchParams::keys(ParamKeys& k) {
         "supporters on their rounds (false = the baseline: only family contact and sensors)");
   k.path("watch.supporters_file", supporters_file,
          "supporter kinds CSV (kind, partners, visits_per_week, visit_start_h, visit_end_h, coverage_share, "
-         "notice_prob, app_adoption, reach); empty = scenarios/data/watch_supporters.csv (62 partners)");
+         "notice_prob, app_adoption, reach, and optionally area = homes or land_use and schedule = random or cycle: "
+         "where and when the rounds go); empty = scenarios/data/watch_supporters.csv (62 partners)");
   k.key("watch.coverage_scale", coverage_scale,
         "multiplies every kind's coverage_share, the mean route density over watched people (more supporters or "
         "partners), capped at 1")
@@ -604,10 +605,6 @@ void new_day(const WatchParams& p, const Rng& rng, WatchState& s, World& w, int6
     for (const auto& [i, o] : part)
       new_anomaly(s, i, s.watched[i], R.home_cell[s.watched[i]], o.kind, o.time, 0);
 }
-
-}  // namespace
-
-namespace {
 
 // watched people by home cell, the weights of the route densities' mean
 std::vector<float> watched_per_cell(const WatchState& s, const World& w) {
