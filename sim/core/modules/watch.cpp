@@ -786,16 +786,16 @@ class WatchModule final : public Module {
                                 {"severe", ColumnType::Int, ""}});
     s_route_coverage_ = m.add_series({"watch/route_coverage_by_kind", "1",
                                       "share of watched people on each supporter kind's rounds (the mean route density)"},
-                                     {"kind", std::vector<std::string>(channels.begin(), channels.end() - kOtherChannels)});
+                                     {"supporter", std::vector<std::string>(channels.begin(), channels.end() - kOtherChannels)});
     s_detections_muni_ = m.add_series({"watch/detections_by_municipality", "people", "anomalies noticed since the start"}, {"municipality", munis});
     f_detection_h_ = m.add_field({"watch/mean_detection_h", "h",
                                   "mean onset to detection in the cell's municipality, anomalies noticed so far (NaN while "
                                   "none and outside the city)"});
-    f_notice_rate_ = m.add_field({"watch/supporter_notice_per_day", "1/d",
+    f_notice_rate_ = m.add_field({"watch/supporter_notice_per_day", "d-1",
                                   "supporters' noticing intensity at a home in the cell: the sum over kinds of route "
                                   "density x visits a day x mean notice probability (shop staff, who depend on outings, "
                                   "left out); P(noticed within t) ~ 1 - exp(-this x t) (NaN without homes)"});
-    s_notice_rate_muni_ = m.add_series({"watch/supporter_notice_per_day_by_municipality", "1/d",
+    s_notice_rate_muni_ = m.add_series({"watch/supporter_notice_per_day_by_municipality", "d-1",
                                         "field watch/supporter_notice_per_day averaged over the watched people"},
                                        {"municipality", munis});
     init_watch(params_, state_, w);
