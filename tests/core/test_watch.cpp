@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 
 #include "citysim/city.hpp"
 #include "citysim/residents.hpp"
@@ -25,12 +26,15 @@ Scenario watch_city(double hours, const std::string& watch_keys, const std::stri
   return test::small_city(hours, "[watch]\nenabled = true\n" + watch_keys, start);
 }
 
-// a supporter table in the build folder; returns its path
-std::string write_csv(const std::string& name, const std::string& rows) {
+// a supporter table in the build folder (with the optional route columns when `routes`); returns its path
+std::string write_csv(const std::string& name, const std::string& rows, bool routes = false) {
   const std::string path = std::string(CITYSIM_BINARY_DIR) + "/" + name;
-  std::ofstream(path) << "kind,partners,visits_per_week,visit_start_h,visit_end_h,coverage_share,notice_prob,app_adoption,reach\n"
-                      << rows;
+  std::ofstream(path) << "kind,partners,visits_per_week,visit_start_h,visit_end_h,coverage_share,notice_prob,app_adoption,reach"
+                      << (routes ? ",area,schedule\n" : "\n") << rows;
   return path;
+}
+std::string table_keys(const std::string& csv) {
+  return "supporters_file = \"" + csv + "\"\nfamily_contact_share = 0.0\ntrained_share = 0.0\n";
 }
 
 const Table& anomalies(const Simulation& sim) {
@@ -52,9 +56,9 @@ double last(const Simulation& sim, const std::string& path, size_t column = 0) {
   return s->history[s->history.size() - s->width() + column];
 }
 
-// the module on its own, with couplings the test controls (no residents module, so
-// nobody goes out: shop staff never miss anyone)
-struct Harness {
+// the city and population of a scenario, with couplings the test controls (no residents
+// module, so nobody goes out: shop staff never miss anyone)
+struct Town {
   Scenario scenario;
   Grid grid;
   Residents residents;
@@ -62,21 +66,47 @@ struct Harness {
   EventBus events;
   Metrics metrics;
   Couplings couplings;
-  std::unique_ptr<Module> module;
-  size_t sessions = 0;  // PrioritySessionEvents emitted
 
-  explicit Harness(const Scenario& sc) : scenario(sc) {
+  explicit Town(const Scenario& sc) : scenario(sc) {
     const CityParams city = CityParams::from(sc);
     const uint64_t seed = uint64_t(sc.get_int("run.seed"));
     grid = build_city(city, seed);
     residents = synthesize_residents(grid, ResidentsParams::from(sc), city.population_scale, seed);
     clock = Clock{sc.get_time("run.start"), 1, 0};
     metrics = Metrics(grid.size());
-    module = make_watch_module(sc, grid);
+  }
+  World world() { return World{grid, clock, residents, events, metrics, couplings, uint64_t(scenario.get_int("run.seed"))}; }
+};
+
+// the model's functions on their own state, so a test reads every anomaly (open ones too)
+struct Model : Town {
+  WatchParams params;
+  WatchState state;
+  explicit Model(const Scenario& sc) : Town(sc), params(WatchParams::from(sc)) {
+    World w = world();
+    init_watch(params, state, w);
+  }
+  void run_minutes(int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+      events.rotate();
+      ++clock.tick;
+      World w = world();
+      step_watch(params, state, w);
+    }
+  }
+  size_t cells() const { return grid.size(); }
+  float density(size_t kind, uint32_t cell) const { return state.route_density[kind * cells() + cell]; }
+};
+
+// the module on its own
+struct Harness : Town {
+  std::unique_ptr<Module> module;
+  size_t sessions = 0;  // PrioritySessionEvents emitted
+
+  explicit Harness(const Scenario& sc) : Town(sc), module(make_watch_module(sc, grid)) {
     World w = world();
     module->init(w);
   }
-  World world() { return World{grid, clock, residents, events, metrics, couplings, uint64_t(scenario.get_int("run.seed"))}; }
   void run_minutes(int64_t n) {
     for (int64_t i = 0; i < n; ++i) {
       events.rotate();
@@ -279,6 +309,9 @@ BOOST_AUTO_TEST_CASE(results_are_identical_on_1_2_and_4_threads) {
     std::vector<double> all;
     for (const Series& s : sim.metrics().series())
       if (s.info.path.rfind("watch/", 0) == 0) all.insert(all.end(), s.history.begin(), s.history.end());
+    for (const Field& f : sim.metrics().fields())  // NaN (no value) compared as a number of its own
+      if (f.info.path.rfind("watch/", 0) == 0)
+        for (float x : f.values) all.push_back(std::isnan(x) ? -1.0 : double(x));
     const Table& t = anomalies(sim);
     for (size_t r = 0; r < t.rows; ++r) all.push_back(num(t, r, "response_h"));
     runs.push_back(all);
@@ -313,6 +346,20 @@ BOOST_AUTO_TEST_CASE(invalid_supporter_tables_are_rejected_with_file_and_line) {
   BOOST_TEST(e.find("visit_end_h after visit_start_h") != std::string::npos, e);
   e = error_of("test_watch_bad5.csv", "postal,1,five,9,17,0.9,0.1,0.1,all\n");
   BOOST_TEST(e.find("test_watch_bad5.csv:2") != std::string::npos, e);
+  const auto routes_error_of = [](const std::string& name, const std::string& rows) -> std::string {
+    try {
+      WatchParams::from(watch_city(1, "supporters_file = \"" + write_csv(name, rows, true) + "\"\n"));
+    } catch (const ScenarioError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  e = routes_error_of("test_watch_bad6.csv", "newspaper,12,7,4,6,0.6,0.35,0.1,all,homes,random\npostal,1,5,9,17,0.9,0.1,0.1,all,roads,random\n");
+  BOOST_TEST(e.find("test_watch_bad6.csv:3") != std::string::npos, e);
+  BOOST_TEST(e.find("area homes or land_use") != std::string::npos, e);
+  e = routes_error_of("test_watch_bad7.csv", "shop,17,7,0,24,0.3,0.25,0.1,own_outing,homes,cycle\n");
+  BOOST_TEST(e.find("test_watch_bad7.csv:2") != std::string::npos, e);
+  BOOST_TEST(e.find("cycle schedule") != std::string::npos, e);
   // the bundled table: 62 partners
   const WatchParams p = WatchParams::from(watch_city(1, ""));
   int partners = 0;
@@ -387,8 +434,242 @@ BOOST_AUTO_TEST_CASE(breakdowns_add_up_to_their_totals) {
   double undetected = 0;
   for (float x : field->values) undetected += x;
   BOOST_TEST(undetected == last(sim, "watch/undetected_now"), tt::tolerance(1e-6));
+  BOOST_TEST(sum("watch/detections_by_municipality") == sum("watch/detections_by_channel"));
+  // the noticing-time map holds each municipality's mean on its cells
+  const Field* detection_h = sim.metrics().find_field("watch/mean_detection_h");
+  const Grid& g = sim.grid();
+  size_t painted = 0;
+  for (size_t c = 0; c < g.size(); ++c) {
+    const int mi = g.municipality_index[c];
+    if (mi < 0) {
+      BOOST_TEST(std::isnan(detection_h->values[c]));
+      continue;
+    }
+    BOOST_TEST(detection_h->values[c] == last(sim, "watch/mean_detection_h_by_municipality", size_t(mi)), tt::tolerance(1e-6));
+    ++painted;
+  }
+  BOOST_TEST(painted > 20u);
+  // the share on each kind's rounds is the table's coverage share
+  const std::vector<double> coverage{0.6, 0.35, 0.9, 0.9, 0.3, 1.0};
+  for (size_t k = 0; k < coverage.size(); ++k)
+    BOOST_TEST(last(sim, "watch/route_coverage_by_kind", k) == coverage[k], tt::tolerance(1e-6));
   BOOST_TEST(last(sim, "watch/detections_by_channel", 6 + 1) > 0.0);  // the bundled table's 6 kinds, then family, sensor
   // every answered anomaly was detected first, and the table holds one row per answer
   BOOST_TEST(sum("watch/detections_by_channel") >= double(anomalies(sim).rows) * sim.residents().weight);
   BOOST_TEST(last(sim, "watch/watched") / sim.residents().weight > 500.0);
+}
+
+namespace {
+constexpr int64_t kDayS = 86400;
+// local day number and seconds into the day
+int64_t day_number(LocalSeconds t) { return t >= 0 ? t / kDayS : (t - kDayS + 1) / kDayS; }
+double hour_of_day(LocalSeconds t) { return double(t - day_number(t) * kDayS) / 3600; }
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(noticing_rises_with_route_density_along_the_analytic_curve) {
+  // one kind at one density everywhere, visiting a home on its round on 3 days in 7 at the
+  // home's fixed place on the round, each visit noticing with probability 0.5: a home on
+  // the round stays unnoticed n days with (1 - f p)^n = exp(-lambda n), lambda = -ln(1 - f p)
+  // a day, so P(noticed within n days) = density x (1 - exp(-lambda n))
+  const double f = 3.0 / 7, notice = 0.5, lambda = -std::log(1 - f * notice);
+  std::vector<double> within_1d;
+  for (const double density : {0.25, 0.5, 1.0}) {
+    const std::string csv = write_csv("test_watch_density.csv",
+                                      "round,1,3,8,18," + std::to_string(density) + ",0.5,0.0,all,homes,random\n", true);
+    Model m(watch_city(1, kFrequentFalls + table_keys(csv)));
+    for (size_t c = 0; c < m.cells(); ++c)
+      if (m.grid.population[c] > 0) BOOST_TEST_REQUIRE(m.density(0, uint32_t(c)) == float(density));
+    m.run_minutes(6 * 24 * 60);
+    const LocalSeconds start = m.clock.start;
+    double n = 0, found_1d = 0, found_2d = 0;
+    for (const Anomaly& a : m.state.anomalies) {
+      if (a.onset >= start + 4 * kDayS) continue;  // followed for 2 days at least
+      ++n;
+      if (a.detected < 0) continue;
+      BOOST_TEST(a.channel == 0);
+      found_1d += a.detected - a.onset < kDayS;
+      found_2d += a.detected - a.onset < 2 * kDayS;
+    }
+    BOOST_TEST_REQUIRE(n > 400);
+    for (const auto& [days, found] : {std::pair{1.0, found_1d}, std::pair{2.0, found_2d}}) {
+      const double expected = density * (1 - std::exp(-lambda * days));
+      BOOST_TEST_MESSAGE("density " << density << ", " << days << " days: noticed " << found / n << ", analytic "
+                                    << expected << ", " << n << " anomalies");
+      BOOST_TEST_CONTEXT("density " << density << ", " << days << " days, " << n << " anomalies") {
+        BOOST_TEST(std::abs(found / n - expected) <= 3 * std::sqrt(expected * (1 - expected) / n));  // 3 binomial SE
+      }
+    }
+    within_1d.push_back(found_1d / n);
+    // the intensity map: density x visits a day x notice probability in every cell with homes
+    Harness h(watch_city(1, kFrequentFalls + table_keys(csv)));
+    h.run_minutes(1);
+    const Field* rate = h.metrics.find_field("watch/supporter_notice_per_day");
+    for (size_t c = 0; c < h.grid.size(); ++c)
+      if (h.grid.population[c] > 0) BOOST_TEST(rate->values[c] == density * f * notice, tt::tolerance(1e-6));
+      else BOOST_TEST(std::isnan(rate->values[c]));
+  }
+  BOOST_TEST(within_1d[0] < within_1d[1]);
+  BOOST_TEST(within_1d[1] < within_1d[2]);
+}
+
+BOOST_AUTO_TEST_CASE(a_cell_without_a_round_gets_no_noticing_by_that_kind) {
+  // rounds only in residential cells, noticing at every visit, nobody else watching
+  const std::string csv = write_csv("test_watch_no_route.csv", "round,1,7,0,24,0.5,1.0,0.0,all,land_use,random\n", true);
+  Model m(watch_city(1, kFrequentFalls + table_keys(csv) + "route_land_use_weight = [1.0, 0, 0, 0, 0, 0, 0]\n"));
+  const auto residential = [&](uint32_t c) { return m.grid.land_use[c] == uint8_t(LandUse::Residential); };
+  double watched = 0, on_rounds = 0;
+  std::vector<float> per_cell(m.cells(), 0.0f);
+  for (uint32_t r : m.state.watched) ++per_cell[m.residents.home_cell[r]];
+  for (uint32_t c = 0; c < m.cells(); ++c) {
+    if (!residential(c)) BOOST_TEST(m.density(0, c) == 0.0f);
+    watched += per_cell[c];
+    on_rounds += per_cell[c] * m.density(0, c);
+  }
+  BOOST_TEST(on_rounds / watched == 0.5, tt::tolerance(1e-6));  // the coverage share kept, on fewer cells
+  m.run_minutes(3 * 24 * 60);
+  size_t off_route = 0, found_on_route = 0;
+  for (const Anomaly& a : m.state.anomalies) {
+    if (residential(a.cell)) found_on_route += a.channel == 0;
+    else {
+      ++off_route;
+      BOOST_TEST(a.detected == -1);
+    }
+  }
+  BOOST_TEST_MESSAGE(off_route << " anomalies off the rounds, " << found_on_route << " found on them");
+  BOOST_TEST_REQUIRE(off_route > 20u);
+  BOOST_TEST(found_on_route > 20u);
+}
+
+BOOST_AUTO_TEST_CASE(delivery_rounds_follow_land_use_and_population_density) {
+  Model m(watch_city(1, ""));
+  const WatchParams& p = m.params;
+  BOOST_TEST_REQUIRE(p.supporters[1].name == "delivery");
+  BOOST_TEST_REQUIRE(int(p.supporters[1].area) == int(RouteArea::LandUse));
+  std::vector<float> per_cell(m.cells(), 0.0f);
+  for (uint32_t r : m.state.watched) ++per_cell[m.residents.home_cell[r]];
+  double watched = 0, on_rounds = 0, scale = -1;
+  size_t compared = 0;
+  for (uint32_t c = 0; c < m.cells(); ++c) {
+    watched += per_cell[c];
+    on_rounds += per_cell[c] * m.density(1, c);
+    if (m.grid.population[c] <= 0 || m.density(1, c) >= 1) continue;
+    // density = scale x land-use weight x d / (d + 1000 per km2), one scale for every cell
+    const double d = m.grid.population[c] / m.grid.cell_area_km2(c);
+    const double weight = p.route_land_use_weight[m.grid.land_use[c] - 1u] * d / (d + p.route_half_density_per_km2);
+    if (scale < 0) scale = m.density(1, c) / weight;
+    BOOST_TEST(m.density(1, c) / weight == scale, tt::tolerance(1e-5));
+    ++compared;
+  }
+  BOOST_TEST_MESSAGE(compared << " delivery cells below the cap, scale " << scale);
+  BOOST_TEST(compared > 10u);
+  BOOST_TEST(on_rounds / watched == 0.35, tt::tolerance(1e-6));  // the table's coverage share
+  // weights over many decades (a cell with a trace of population beside dense ones) still
+  // give the coverage share: 1e-34 x 0.5 + 100 d1 + 100 d2 = 0.35 x 201
+  Grid g;
+  g.rows = 1, g.cols = 3;
+  g.population = {1e-30f, 5000, 20000};
+  g.land_use.assign(3, uint8_t(LandUse::Residential));
+  g.lat.assign(3, 35.7);
+  const std::vector<float> few{1, 100, 100};
+  const std::vector<float> d = route_densities(p, g, few);
+  BOOST_TEST((d[1 * 3 + 0] * few[0] + d[1 * 3 + 1] * few[1] + d[1 * 3 + 2] * few[2]) / 201 == 0.35, tt::tolerance(1e-6));
+  BOOST_TEST(d[1 * 3 + 0] < 1e-20f);
+  BOOST_TEST(d[1 * 3 + 1] < d[1 * 3 + 2]);
+  // every other kind covers every cell with homes at its coverage share
+  for (uint32_t c = 0; c < m.cells(); ++c)
+    if (m.grid.population[c] > 0) {
+      BOOST_TEST(m.density(0, c) == 0.6f);  // newspaper
+      BOOST_TEST(m.density(2, c) == 0.9f);  // meter readers
+    }
+}
+
+BOOST_AUTO_TEST_CASE(meter_readers_visit_every_home_cell_once_a_cycle) {
+  // once in every cycle, at any place on it, whole or fractional cycles
+  for (const double phase : {0.0, 0.1, 0.5, 0.999})
+    for (int64_t first = 20000; first < 20060; ++first) {
+      int visits = 0;
+      for (int64_t d = first; d < first + 30; ++d) visits += cycle_visit(phase, 30, d);
+      BOOST_TEST(visits == 1);
+    }
+  // the bundled meter readers: 0.23 visits a week, a cycle of 30.4 days; every cell with homes
+  // is read on days 30 or 31 apart, and each municipality's cells spread evenly over the cycle
+  Model m(watch_city(1, ""));
+  BOOST_TEST_REQUIRE(m.params.supporters[2].name == "utility");
+  BOOST_TEST_REQUIRE(int(m.params.supporters[2].schedule) == int(RouteSchedule::Cycle));
+  const double cycle = 7 / m.params.supporters[2].visits_per_week;
+  BOOST_TEST(cycle == 30.43, tt::tolerance(0.001));
+  const int64_t day0 = day_number(m.clock.start);
+  std::map<std::pair<int, int64_t>, int> read;  // (municipality, day) -> cells read
+  std::map<int, int> cells;
+  for (uint32_t c = 0; c < m.cells(); ++c) {
+    if (m.grid.population[c] <= 0) continue;
+    ++cells[m.grid.municipality_index[c]];
+    std::vector<int64_t> days;
+    for (int64_t d = day0; d < day0 + 100; ++d)
+      if (cycle_visit(m.state.cycle_phase[2 * m.cells() + c], cycle, d)) days.push_back(d), ++read[{m.grid.municipality_index[c], d}];
+    BOOST_TEST_REQUIRE(days.size() >= 3u);
+    BOOST_TEST(days[0] - day0 <= 30);
+    for (size_t i = 1; i < days.size(); ++i) BOOST_TEST((days[i] - days[i - 1] == 30 || days[i] - days[i - 1] == 31));
+  }
+  for (const auto& [key, n] : read) BOOST_TEST(n <= int(std::ceil(cells[key.first] / cycle)) + 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_cycle_round_finds_every_anomaly_within_its_cycle) {
+  // a weekly round of every home that always notices: each anomaly is found on its cell's
+  // next reading day, at most 7 days on, 3.5 days on average
+  const std::string csv = write_csv("test_watch_cycle.csv", "reader,1,1,9,17,1.0,1.0,0.0,all,homes,cycle\n", true);
+  Model m(watch_city(1, kFrequentFalls + table_keys(csv)));
+  m.run_minutes(9 * 24 * 60);
+  double sum_days = 0, count = 0;
+  for (const Anomaly& a : m.state.anomalies) {
+    if (a.onset >= m.clock.start + kDayS) continue;  // begun on the first day: followed a whole cycle
+    BOOST_TEST_REQUIRE(a.detected >= 0);
+    BOOST_TEST(a.channel == 0);
+    BOOST_TEST(cycle_visit(m.state.cycle_phase[a.cell], 7, day_number(a.detected)));
+    BOOST_TEST(hour_of_day(a.detected) >= 9.0);
+    BOOST_TEST(hour_of_day(a.detected) < 17.0);
+    // no reading day of the cell between the onset and the detection
+    for (int64_t d = day_number(a.onset) + 1; d < day_number(a.detected); ++d) BOOST_TEST(!cycle_visit(m.state.cycle_phase[a.cell], 7, d));
+    BOOST_TEST(a.detected - a.onset <= 7 * kDayS);
+    sum_days += double(a.detected - a.onset) / kDayS;
+    ++count;
+  }
+  BOOST_TEST_REQUIRE(count > 100);
+  BOOST_TEST_MESSAGE("weekly round: mean " << sum_days / count << " days to notice, " << count << " anomalies");
+  BOOST_TEST(sum_days / count == 3.5, tt::tolerance(4 * 7 / std::sqrt(12.0) / std::sqrt(count) / 3.5));  // 4 SE
+}
+
+BOOST_AUTO_TEST_CASE(newspaper_rounds_notice_only_in_the_morning) {
+  // the bundled table: papers go out 04:00-06:00; each cell's round and each home's place in it fixed
+  Model m(watch_city(1, kFrequentFalls + "family_contact_share = 0.0\n"));
+  BOOST_TEST_REQUIRE(m.params.supporters[0].name == "newspaper");
+  m.run_minutes(4 * 24 * 60);
+  size_t by_paper = 0, others_at_dawn = 0;
+  for (const Anomaly& a : m.state.anomalies) {
+    if (a.detected < 0) continue;
+    if (a.channel == 0) {
+      ++by_paper;
+      BOOST_TEST(hour_of_day(a.detected) >= 4.0);
+      BOOST_TEST(hour_of_day(a.detected) < 6.0);
+    } else {
+      others_at_dawn += hour_of_day(a.detected) < 6.0;
+    }
+  }
+  BOOST_TEST_MESSAGE(by_paper << " noticed by newspaper rounds");
+  BOOST_TEST(by_paper > 50u);
+  BOOST_TEST(others_at_dawn == 0u);  // the day's other rounds (deliveries, post, meters, welfare) start at 09:00 or later
+}
+
+BOOST_AUTO_TEST_CASE(more_partners_on_the_timeline_put_more_homes_on_the_rounds) {
+  Simulation sim(watch_city(30, "[[events]]\nkind = \"set\"\nat = \"2026-08-04T00:00\"\nkey = \"watch.coverage_scale\"\n"
+                                "value = \"1.5\"\n"),
+                 2);
+  sim.run();
+  const Series* s = sim.metrics().find_series("watch/route_coverage_by_kind");
+  const size_t width = s->width(), first = 0, final = s->history.size() - width;
+  BOOST_TEST(s->history[first + 0] == 0.6, tt::tolerance(1e-6));   // newspaper
+  BOOST_TEST(s->history[first + 1] == 0.35, tt::tolerance(1e-6));  // delivery
+  BOOST_TEST(s->history[final + 0] == 0.9, tt::tolerance(1e-6));
+  BOOST_TEST(s->history[final + 1] == 0.525, tt::tolerance(1e-6));
+  BOOST_TEST(s->history[final + 2] == 1.0, tt::tolerance(1e-6));  // 0.9 x 1.5, capped
 }

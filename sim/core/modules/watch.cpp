@@ -11,8 +11,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 #include "citysim/city.hpp"
 #include "citysim/residents.hpp"
@@ -35,6 +37,12 @@ std::vector<SupporterKind> read_supporters(const std::string& path, const std::s
             c_end = t.column("visit_end_h", key), c_cover = t.column("coverage_share", key),
             c_notice = t.column("notice_prob", key), c_app = t.column("app_adoption", key),
             c_reach = t.column("reach", key);
+  // the route columns are optional: a table without them has today's uniform rounds on random days
+  const auto optional = [&](const char* name) {
+    const auto it = std::find(t.header.begin(), t.header.end(), name);
+    return it == t.header.end() ? -1 : int(it - t.header.begin());
+  };
+  const int c_area = optional("area"), c_schedule = optional("schedule");
   std::vector<SupporterKind> out;
   std::set<std::string> names;
   for (size_t r = 0; r < t.rows.size(); ++r) {
@@ -65,6 +73,20 @@ std::vector<SupporterKind> read_supporters(const std::string& path, const std::s
     else if (reach == "registered") k.reach = SupporterReach::Registered;
     else if (reach == "own_outing") k.reach = SupporterReach::OwnOuting;
     else throw bad("expected reach all, registered or own_outing, got \"" + reach + "\"");
+    if (c_area >= 0) {
+      const std::string& area = t.rows[r][size_t(c_area)];
+      if (area == "homes") k.area = RouteArea::Homes;
+      else if (area == "land_use") k.area = RouteArea::LandUse;
+      else throw bad("expected area homes or land_use, got \"" + area + "\"");
+    }
+    if (c_schedule >= 0) {
+      const std::string& schedule = t.rows[r][size_t(c_schedule)];
+      if (schedule == "random") k.schedule = RouteSchedule::Random;
+      else if (schedule == "cycle") k.schedule = RouteSchedule::Cycle;
+      else throw bad("expected schedule random or cycle, got \"" + schedule + "\"");
+      if (k.schedule == RouteSchedule::Cycle && (k.visits_per_week <= 0 || k.reach == SupporterReach::OwnOuting))
+        throw bad("expected visits_per_week above 0 and reach all or registered for a cycle schedule");
+    }
     out.push_back(k);
   }
   if (out.size() > 32) throw ScenarioError({path, 0}, key, "expected at most 32 supporter kinds");
@@ -112,9 +134,24 @@ void WatchParams::keys(ParamKeys& k) {
         "supporters on their rounds (false = the baseline: only family contact and sensors)");
   k.path("watch.supporters_file", supporters_file,
          "supporter kinds CSV (kind, partners, visits_per_week, visit_start_h, visit_end_h, coverage_share, "
-         "notice_prob, app_adoption, reach); empty = scenarios/data/watch_supporters.csv (62 partners)");
+         "notice_prob, app_adoption, reach, and optionally area = homes or land_use and schedule = random or cycle: "
+         "where and when the rounds go); empty = scenarios/data/watch_supporters.csv (62 partners)");
   k.key("watch.coverage_scale", coverage_scale,
-        "multiplies every kind's coverage_share (more supporters or partners), capped at 1")
+        "multiplies every kind's coverage_share, the mean route density over watched people (more supporters or "
+        "partners), capped at 1")
+      .range(0, 100);
+  k.key("watch.round_cell_min", round_cell_min,
+        "minutes a supporter's round spends in one 1 km cell: the homes of a cell are visited across this span, each "
+        "at its own place on the round (capped at the kind's visit window)")
+      .units("min").range(0, 1440);
+  k.key("watch.route_half_density_per_km2", route_half_density_per_km2,
+        "kinds with area land_use (deliveries): a cell of d residents per km2 weighs d / (d + this), so rounds thin "
+        "out where homes are sparse (assumption)")
+      .units("1/km2").range(0, 1e6);
+  k.list("watch.route_land_use_weight", route_land_use_weight,
+         "residential, commercial, industrial, park, water, forest, agricultural",
+         "kinds with area land_use: weight of a cell by its land use, times the density weight (assumption: homes "
+         "are scattered in industrial, park, forest and farm cells, and rounds reach fewer of them)")
       .range(0, 100);
   k.key("watch.app_adoption", app_adoption,
         "share of supporters' staff using the app, all kinds; negative = per kind from the supporter table")
@@ -209,7 +246,7 @@ LocalSeconds desk_opens(const WatchParams& p, LocalSeconds t) {
 namespace {
 
 // what a draw is for: part of the entity key, so no two purposes share a number
-enum Purpose : uint32_t { kOnsetDraw = 1, kStableDraw, kVisitDraw, kFamilyDraw, kReportDraw, kSevereDraw };
+enum Purpose : uint32_t { kOnsetDraw = 1, kStableDraw, kVisitDraw, kFamilyDraw, kReportDraw, kSevereDraw, kRouteDraw };
 constexpr uint32_t kStableTick = 0xFFFFFFFFu;
 constexpr uint32_t kPersonTraits = 63;  // sub-key of the person's own stable draws
 uint64_t entity(uint32_t id, Purpose purpose, uint32_t sub = 0) {
@@ -217,6 +254,52 @@ uint64_t entity(uint32_t id, Purpose purpose, uint32_t sub = 0) {
 }
 
 }  // namespace
+
+bool cycle_visit(double phase, double cycle_days, int64_t day) {
+  // visits at days (j - phase) x cycle_days for whole j: exactly one in every cycle_days
+  return std::floor(double(day + 1) / cycle_days + phase) > std::floor(double(day) / cycle_days + phase);
+}
+
+std::vector<float> route_densities(const WatchParams& p, const Grid& g, const std::vector<float>& watched) {
+  const size_t n = g.size(), kinds = p.supporters.size();
+  std::vector<float> out(kinds * n, 0.0f);
+  std::vector<double> w(n);
+  for (size_t k = 0; k < kinds; ++k) {
+    const SupporterKind& kind = p.supporters[k];
+    for (size_t c = 0; c < n; ++c) {
+      const bool homes = g.population[c] > 0 || watched[c] > 0;
+      if (!homes || g.land_use[c] == uint8_t(LandUse::None)) w[c] = homes ? 1.0 : 0.0;
+      else if (kind.area == RouteArea::Homes) w[c] = 1;
+      else {
+        const double d = g.population[c] / g.cell_area_km2(c);
+        w[c] = p.route_land_use_weight[size_t(g.land_use[c]) - 1] * d / (d + p.route_half_density_per_km2);
+      }
+    }
+    // scale s so that the mean over watched people of min(1, s w) is the target (bisection:
+    // the mean rises with s); cells with weight 0 stay off every round
+    const double target = std::min(1.0, kind.coverage_share * p.coverage_scale);
+    double total = 0, reachable = 0, w_min = HUGE_VAL;
+    for (size_t c = 0; c < n; ++c) {
+      total += watched[c];
+      if (w[c] > 0) reachable += watched[c], w_min = std::min(w_min, w[c]);
+    }
+    const auto mean = [&](double scale) {
+      double x = 0;
+      for (size_t c = 0; c < n; ++c) x += watched[c] * std::min(1.0, scale * w[c]);
+      return x;
+    };
+    double scale = 0;
+    if (total == 0 || reachable <= target * total) scale = w_min < HUGE_VAL ? 1 / w_min : 0;  // every reachable cell at 1
+    else {
+      double lo = 0, hi = 1;  // a bracket first: the weights span many decades
+      while (mean(hi) < target * total) lo = hi, hi *= 2;
+      for (int i = 0; i < 100; ++i) (mean(0.5 * (lo + hi)) < target * total ? lo : hi) = 0.5 * (lo + hi);
+      scale = 0.5 * (lo + hi);
+    }
+    for (size_t c = 0; c < n; ++c) out[k * n + c] = float(std::min(1.0, scale * w[c]));
+  }
+  return out;
+}
 
 std::optional<Onset> draw_onset(const WatchParams& p, const Rng& rng, uint32_t resident, int age, int64_t day) {
   const int band = age_band(age);
@@ -252,18 +335,27 @@ size_t channel_index(const WatchParams& p, int channel) {
   return channel >= 0 ? size_t(channel) : p.supporters.size() + size_t(kChannelFamily - channel);
 }
 
-// a supporter kind's relation to a person: served, its staff use the app, trained
+// a kind's entry for a cell in the kind-major route arrays
+size_t route_index(const WatchParams& p, const WatchState& s, size_t kind, uint32_t cell) {
+  return kind * (s.route_density.size() / p.supporters.size()) + cell;
+}
+
+// a supporter kind's relation to a person at home in `cell`: on the kind's rounds there
+// (a stable uniform below the cell's route density), its staff use the app, trained, and
+// the home's place within the cell's round (0..1)
 struct Service {
   bool served, app, trained;
+  double place;
 };
-Service service_of(const WatchParams& p, const Rng& rng, uint32_t resident, size_t kind, bool registered) {
+Service service_of(const WatchParams& p, const Rng& rng, const WatchState& s, uint32_t resident, uint32_t cell,
+                   size_t kind, bool registered) {
   const SupporterKind& k = p.supporters[kind];
   Draws d(rng, entity(resident, kStableDraw, uint32_t(kind)), kStableTick);
-  const double u_served = d.uniform(), u_app = d.uniform(), u_trained = d.uniform();
-  const double coverage = std::min(1.0, k.coverage_share * p.coverage_scale);
+  const double u_served = d.uniform(), u_app = d.uniform(), u_trained = d.uniform(), u_place = d.uniform();
+  const double density = s.route_density[route_index(p, s, kind, cell)];
   const double adoption = p.app_adoption >= 0 ? p.app_adoption : k.app_adoption;
-  return {u_served < coverage && (k.reach != SupporterReach::Registered || registered), u_app < adoption,
-          u_trained < p.trained_share};
+  return {u_served < density && (k.reach != SupporterReach::Registered || registered), u_app < adoption,
+          u_trained < p.trained_share, u_place};
 }
 
 struct Detection {
@@ -274,8 +366,8 @@ struct Detection {
 // the earliest sign someone notices in [from, to) (both on one local day), if any.
 // Every draw is keyed by (person, kind, day), so replanning the same day gives the same
 // visits; only what changed in the parameters changes the outcome.
-std::optional<Detection> plan_detection(const WatchParams& p, const Rng& rng, const Residents& R, const Anomaly& a,
-                                        LocalSeconds from, LocalSeconds to) {
+std::optional<Detection> plan_detection(const WatchParams& p, const Rng& rng, const WatchState& s, const Residents& R,
+                                        const Anomaly& a, LocalSeconds from, LocalSeconds to) {
   const uint32_t r = a.resident;
   const int64_t day = day_of(from);
   const LocalSeconds day_start = day * kDay;
@@ -284,10 +376,11 @@ std::optional<Detection> plan_detection(const WatchParams& p, const Rng& rng, co
   if (p.supporters_enabled) {
     for (size_t k = 0; k < p.supporters.size(); ++k) {
       const SupporterKind& kind = p.supporters[k];
-      const Service service = service_of(p, rng, r, k, traits.registered);
+      const Service service = service_of(p, rng, s, r, a.cell, k, traits.registered);
       if (!service.served) continue;
       Draws v(rng, entity(r, kVisitDraw, uint32_t(k)), uint32_t(day));
-      const double u_visit = v.uniform(), u_time = v.uniform(), u_notice = v.uniform();
+      const double u_visit = v.uniform(), u_notice = v.uniform();
+      const size_t route = route_index(p, s, k, a.cell);
       LocalSeconds t = 0;
       if (kind.reach == SupporterReach::OwnOuting) {
         // shop staff who know the person miss them at the time of today's outing
@@ -295,8 +388,14 @@ std::optional<Detection> plan_detection(const WatchParams& p, const Rng& rng, co
         if (plan.pattern != uint8_t(DayPattern::Errand)) continue;
         t = day_start + (LocalSeconds(plan.leave_min) + plan.travel_out_min) * 60;
       } else {
-        if (!(u_visit < kind.visits_per_week / 7)) continue;
-        t = day_start + LocalSeconds((kind.visit_start_h + u_time * (kind.visit_end_h - kind.visit_start_h)) * 3600);
+        const bool visit = kind.schedule == RouteSchedule::Cycle
+                               ? cycle_visit(s.cycle_phase[route], 7 / kind.visits_per_week, day)
+                               : u_visit < kind.visits_per_week / 7;
+        if (!visit) continue;
+        // the round reaches the cell at its place in the window, and this home at its place in the cell
+        const double window_h = kind.visit_end_h - kind.visit_start_h, spread_h = std::min(window_h, p.round_cell_min / 60);
+        t = day_start + LocalSeconds((kind.visit_start_h + s.round_phase[route] * (window_h - spread_h) +
+                                      service.place * spread_h) * 3600);
       }
       if (t < from || t >= best.time) continue;
       const double notice = std::min(1.0, kind.notice_prob * (service.trained ? p.training_notice_factor : 1.0) *
@@ -338,7 +437,7 @@ void replan(const WatchParams& p, const Rng& rng, WatchState& s, const Residents
   Anomaly& a = s.anomalies[id];
   ++a.plan_version;
   const LocalSeconds to = (day_of(from) + 1) * kDay;
-  if (const auto d = plan_detection(p, rng, R, a, from, to)) push(s, d->time, WatchEventType::Detect, id, d->channel);
+  if (const auto d = plan_detection(p, rng, s, R, a, from, to)) push(s, d->time, WatchEventType::Detect, id, d->channel);
 }
 
 // count an anomaly that has stayed undetected for 24 h / 72 h by time t (once each)
@@ -415,7 +514,8 @@ void handle(const WatchParams& p, const Rng& rng, WatchState& s, World& w, const
       } else if (ev.channel == kChannelSensor || ev.channel == kChannelSelf) {
         a.by_app = true;  // the sensor's gateway or the person's phone needs the mobile network
         push(s, t, WatchEventType::AppAttempt, ev.anomaly);
-      } else if (service_of(p, rng, a.resident, size_t(ev.channel), traits_of(p, rng, w.residents, a.resident).registered).app) {
+      } else if (service_of(p, rng, s, a.resident, a.cell, size_t(ev.channel),
+                            traits_of(p, rng, w.residents, a.resident).registered).app) {
         a.by_app = true;
         push(s, t + minutes_s(p.app_report_min), WatchEventType::AppAttempt, ev.anomaly);
       } else {
@@ -506,6 +606,48 @@ void new_day(const WatchParams& p, const Rng& rng, WatchState& s, World& w, int6
       new_anomaly(s, i, s.watched[i], R.home_cell[s.watched[i]], o.kind, o.time, 0);
 }
 
+// watched people by home cell, the weights of the route densities' mean
+std::vector<float> watched_per_cell(const WatchState& s, const World& w) {
+  std::vector<float> out(w.grid.size(), 0.0f);
+  for (uint32_t r : s.watched) ++out[w.residents.home_cell[r]];
+  return out;
+}
+
+// each cell's place on every kind's daily round (a stable uniform: the order of a
+// newspaper shop's or a courier's round is not known) and on its cycle: within each
+// municipality the cells with homes in serpentine order (row by row, alternating
+// direction) spread evenly over the cycle from an offset of their own, so neighbours are
+// read on consecutive days and each day's workload is even
+void place_rounds(const WatchParams& p, WatchState& s, const World& w, const Rng& rng) {
+  const Grid& g = w.grid;
+  const size_t n = g.size(), kinds = p.supporters.size();
+  s.round_phase.assign(kinds * n, 0.0f);
+  s.cycle_phase.assign(kinds * n, 0.0f);
+  std::vector<uint32_t> order;
+  std::vector<uint32_t> per_muni(g.municipalities.size(), 0);
+  for (size_t c = 0; c < n; ++c)
+    if (g.municipality_index[c] >= 0 && g.population[c] > 0) order.push_back(uint32_t(c)), ++per_muni[size_t(g.municipality_index[c])];
+  const auto key = [&](uint32_t c) {
+    const int row = g.row_of(c), col = g.col_of(c);
+    return std::tuple{g.municipality_index[c], row, row % 2 ? -col : col};
+  };
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return key(a) < key(b); });
+  for (size_t k = 0; k < kinds; ++k) {
+    for (size_t c = 0; c < n; ++c)
+      s.round_phase[k * n + c] = float(Draws(rng, entity(uint32_t(c), kRouteDraw, uint32_t(k)), kStableTick).uniform());
+    std::vector<double> offset(g.municipalities.size());
+    for (size_t m = 0; m < offset.size(); ++m)
+      offset[m] = Draws(rng, entity(uint32_t(m), kRouteDraw, 32 + uint32_t(k)), kStableTick).uniform();
+    size_t rank = 0;
+    for (size_t i = 0; i < order.size(); ++i) {
+      const size_t m = size_t(g.municipality_index[order[i]]);
+      rank = i > 0 && size_t(g.municipality_index[order[i - 1]]) == m ? rank + 1 : 0;
+      const double x = (double(rank) + 0.5) / per_muni[m] + offset[m];
+      s.cycle_phase[k * n + order[i]] = float(x - std::floor(x));
+    }
+  }
+}
+
 }  // namespace
 
 void init_watch(const WatchParams& p, WatchState& s, World& w) {
@@ -525,6 +667,8 @@ void init_watch(const WatchParams& p, WatchState& s, World& w) {
   s.detections_by_muni.assign(M, 0);
   s.detection_h_by_muni.assign(M, 0.0);
   const Rng rng(w.seed, Stream::Watch);
+  place_rounds(p, s, w, rng);
+  s.route_density = route_densities(p, w.grid, watched_per_cell(s, w));
   new_day(p, rng, s, w, day_of(w.clock.now()), w.clock.now());
 }
 
@@ -558,11 +702,11 @@ void replan_watch(const WatchParams& p, WatchState& s, World& w) {
 // ---- [SECTION] module ---------------------------------------------------------------
 
 void archive(StateArchive& ar, WatchState& s) {
-  CITYSIM_ARCHIVE_COVERS(WatchState, 472);
+  CITYSIM_ARCHIVE_COVERS(WatchState, 544);
   ar(s.watched, s.active, s.muni, s.anomalies, s.open, s.queue, s.next_seq, s.day, s.resolved, s.onsets,
      s.detections, s.undetected_24h, s.undetected_72h, s.reports_delayed, s.severe, s.anomalies_by_muni);
   ar(s.undetected_24h_by_muni, s.severe_by_muni, s.detection_h, s.response_h, s.detection_h_by_channel,
-     s.detection_h_by_muni, s.detections_by_muni);
+     s.detection_h_by_muni, s.detections_by_muni, s.route_density, s.round_phase, s.cycle_phase);
 }
 
 namespace {
@@ -640,7 +784,22 @@ class WatchModule final : public Module {
                                 {"detection_h", ColumnType::Float, "h"}, {"report_h", ColumnType::Float, "h"},
                                 {"response_h", ColumnType::Float, "h"}, {"severe_probability", ColumnType::Float, "1"},
                                 {"severe", ColumnType::Int, ""}});
+    s_route_coverage_ = m.add_series({"watch/route_coverage_by_kind", "1",
+                                      "share of watched people on each supporter kind's rounds (the mean route density)"},
+                                     {"supporter", std::vector<std::string>(channels.begin(), channels.end() - kOtherChannels)});
+    s_detections_muni_ = m.add_series({"watch/detections_by_municipality", "people", "anomalies noticed since the start"}, {"municipality", munis});
+    f_detection_h_ = m.add_field({"watch/mean_detection_h", "h",
+                                  "mean onset to detection in the cell's municipality, anomalies noticed so far (NaN while "
+                                  "none and outside the city)"});
+    f_notice_rate_ = m.add_field({"watch/supporter_notice_per_day", "d-1",
+                                  "supporters' noticing intensity at a home in the cell: the sum over kinds of route "
+                                  "density x visits a day x mean notice probability (shop staff, who depend on outings, "
+                                  "left out); P(noticed within t) ~ 1 - exp(-this x t) (NaN without homes)"});
+    s_notice_rate_muni_ = m.add_series({"watch/supporter_notice_per_day_by_municipality", "d-1",
+                                        "field watch/supporter_notice_per_day averaged over the watched people"},
+                                       {"municipality", munis});
     init_watch(params_, state_, w);
+    watched_per_cell_ = watched_per_cell(state_, w);
   }
 
   void step(World& w) override {
@@ -662,6 +821,7 @@ class WatchModule final : public Module {
                           "expected a supporter table with the same " + std::to_string(params_.supporters.size()) +
                               " kinds during a run");
     params_ = std::move(next);
+    state_.route_density = route_densities(params_, grid_, watched_per_cell_);  // coverage_scale, weights
     replan_pending_ = true;  // today's remaining detections follow the new parameters
   }
 
@@ -706,6 +866,25 @@ class WatchModule final : public Module {
     };
     mean_of(s_detection_h_channel_, state_.detection_h_by_channel, state_.detections);
     mean_of(s_detection_h_muni_, state_.detection_h_by_muni, state_.detections_by_muni);
+    set_all(s_detections_muni_, state_.detections_by_muni);
+    // the municipalities' means painted on their cells: the noticing time as a map
+    auto detection_h = m.field(f_detection_h_);
+    for (size_t c = 0; c < detection_h.size(); ++c) {
+      const int mi = grid_.municipality_index[c];
+      detection_h[c] = mi >= 0 && state_.detections_by_muni[size_t(mi)] > 0
+                           ? float(state_.detection_h_by_muni[size_t(mi)] / double(state_.detections_by_muni[size_t(mi)]))
+                           : std::numeric_limits<float>::quiet_NaN();
+    }
+    publish_notice_rate(m);
+    auto coverage = m.values(s_route_coverage_);
+    const size_t cells = grid_.size();
+    double watched = 0;
+    for (float x : watched_per_cell_) watched += x;
+    for (size_t k = 0; k < coverage.size(); ++k) {
+      double on_rounds = 0;  // summed in cell order
+      for (size_t c = 0; c < cells; ++c) on_rounds += watched_per_cell_[c] * state_.route_density[k * cells + c];
+      coverage[k] = watched > 0 ? on_rounds / watched : 0.0;
+    }
     m.set(s_delayed_, double(state_.reports_delayed) * wt);
     m.set(s_severe_, double(state_.severe) * wt);
     m.set(s_severe_expected_, (double(state_.severe) + waiting_severe) * wt);
@@ -715,6 +894,35 @@ class WatchModule final : public Module {
   const WatchState& state() const { return state_; }
 
  private:
+  // the noticing intensity per cell from the route arrays, and its mean by municipality
+  void publish_notice_rate(Metrics& m) {
+    const WatchParams& p = params_;
+    const size_t cells = grid_.size();
+    auto field = m.field(f_notice_rate_);
+    std::fill(field.begin(), field.end(), std::numeric_limits<float>::quiet_NaN());
+    std::vector<double> sum(grid_.municipalities.size(), 0.0), watched(grid_.municipalities.size(), 0.0);
+    for (size_t c = 0; c < cells; ++c) {
+      if (!(grid_.population[c] > 0 || watched_per_cell_[c] > 0)) continue;
+      double rate = 0;
+      for (size_t k = 0; k < p.supporters.size() && p.supporters_enabled; ++k) {
+        const SupporterKind& kind = p.supporters[k];
+        if (kind.reach == SupporterReach::OwnOuting) continue;
+        const double adoption = p.app_adoption >= 0 ? p.app_adoption : kind.app_adoption;
+        const double notice = kind.notice_prob * (1 + p.trained_share * (p.training_notice_factor - 1)) *
+                              (1 + adoption * (p.app_checkpoint_factor - 1));
+        const double reach = kind.reach == SupporterReach::Registered ? p.registered_share : 1.0;
+        rate += reach * state_.route_density[k * cells + c] * kind.visits_per_week / 7 * std::min(1.0, notice);
+      }
+      field[c] = float(rate);
+      if (const int mi = grid_.municipality_index[c]; mi >= 0) {
+        sum[size_t(mi)] += rate * watched_per_cell_[c];
+        watched[size_t(mi)] += watched_per_cell_[c];
+      }
+    }
+    auto out = m.values(s_notice_rate_muni_);
+    for (size_t i = 0; i < out.size(); ++i) out[i] = watched[i] > 0 ? sum[i] / watched[i] : 0.0;
+  }
+
   void append_resolved(World& w) {
     Table& table = w.metrics.table(t_anomalies_);
     for (uint32_t id : state_.resolved) {
@@ -738,8 +946,10 @@ class WatchModule final : public Module {
   SeriesId s_watched_ = 0, s_watched_muni_ = 0, s_onsets_ = 0, s_anomalies_muni_ = 0, s_undetected_now_ = 0,
            s_undetected_24_ = 0, s_undetected_72_ = 0, s_undetected_24_muni_ = 0, s_detections_ = 0,
            s_detection_h_ = 0, s_detection_h_channel_ = 0, s_detection_h_muni_ = 0, s_response_h_ = 0, s_delayed_ = 0,
-           s_severe_ = 0, s_severe_expected_ = 0, s_severe_muni_ = 0;
-  FieldId f_undetected_ = 0;
+           s_severe_ = 0, s_severe_expected_ = 0, s_severe_muni_ = 0, s_route_coverage_ = 0, s_detections_muni_ = 0,
+           s_notice_rate_muni_ = 0;
+  FieldId f_undetected_ = 0, f_detection_h_ = 0, f_notice_rate_ = 0;
+  std::vector<float> watched_per_cell_;  // watched people by home cell (fixed), the route densities' weights
   TableId t_anomalies_ = 0;
 };
 

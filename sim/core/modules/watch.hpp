@@ -5,7 +5,9 @@
 // Anomalies are rare, so everything is a discrete event: onsets are drawn once a day per
 // watched person, and for each ongoing anomaly the day's supporter visits, family calls,
 // sensor alarms and the person's own call are drawn from counter-based streams keyed by
-// (person, kind, day).
+// (person, kind, day). Supporters' rounds are per-cell arrays (route density, the cell's
+// place on the daily round and on the cycle): a supporter notices only at the homes on
+// their rounds, when the round passes the cell.
 // The earliest visit that notices becomes a detection event; reports, desk hand-offs and
 // the response follow as timed events in one queue. Nothing is tested per person per minute.
 #pragma once
@@ -33,6 +35,12 @@ int age_band(int age_years);
 // who a supporter kind sees: every household it serves, only people registered with the
 // municipal watch-over service, or the person on their own outing (shop staff)
 enum class SupporterReach : uint8_t { All = 0, Registered, OwnOuting };
+// where a kind's rounds go: every cell with homes at the same density, or more where
+// land use and population density make rounds worthwhile (deliveries)
+enum class RouteArea : uint8_t { Homes = 0, LandUse };
+// when a home on a round is visited: on a random share visits_per_week/7 of days, or once
+// every 7/visits_per_week days on the cell's day in the cycle (meter readers)
+enum class RouteSchedule : uint8_t { Random = 0, Cycle };
 
 // one row of the supporter table (scenarios/data/watch_supporters.csv)
 struct SupporterKind {
@@ -40,10 +48,12 @@ struct SupporterKind {
   int partners = 0;              // partner organisations of this kind (62 in all by default)
   double visits_per_week = 0;    // visits per served household (7 = daily), at most one a day
   double visit_start_h = 0, visit_end_h = 24;  // visits fall uniformly in this window
-  double coverage_share = 0;     // share of watched people this kind serves
+  double coverage_share = 0;     // share of watched people on this kind's rounds (the mean route density)
   double notice_prob = 0;        // probability one visit notices an ongoing anomaly
   double app_adoption = 0;       // share of its staff reporting through the app
   SupporterReach reach = SupporterReach::All;
+  RouteArea area = RouteArea::Homes;              // optional column 'area': homes, land_use
+  RouteSchedule schedule = RouteSchedule::Random;  // optional column 'schedule': random, cycle
 };
 
 // the supporter table from a CSV; throws ScenarioError naming file:line on a bad row
@@ -68,6 +78,12 @@ struct WatchParams {
   std::string supporters_file;  // "" = the bundled table
   std::vector<SupporterKind> supporters;
   double coverage_scale = 1.0;
+  // supporters' rounds on the grid
+  double round_cell_min = 30;  // a round's time in one cell: its homes are visited across it
+  double route_half_density_per_km2 = 1000;  // land_use kinds: density d weighs d / (d + this)
+  // land_use kinds: weight by the cell's land use (residential, commercial, industrial,
+  // park, water, forest, agricultural)
+  std::array<double, 7> route_land_use_weight{1.0, 1.0, 0.6, 0.6, 0.5, 0.3, 0.5};
   double app_adoption = -1;  // < 0: per kind from the table
   double trained_share = 0.3, training_notice_factor = 1.5, app_checkpoint_factor = 1.3;
   // family contact (the baseline without supporters)
@@ -104,6 +120,10 @@ struct Onset {
 // the kind in proportion to the rates and a uniform time of day (day = local day number)
 std::optional<Onset> draw_onset(const WatchParams& params, const Rng& rng, uint32_t resident, int age_years,
                                 int64_t day);
+
+// the kind's rounds reach a cell on local day `day` (cycle kinds: once every
+// cycle_days, on the day of the cell's place `phase` in [0, 1) on the cycle)
+bool cycle_visit(double phase, double cycle_days, int64_t day);
 
 // how an anomaly was found: a supporter kind (0..n-1), family, a sensor, or the person's
 // own call for help
@@ -156,7 +176,16 @@ struct WatchState {
   std::vector<float> detection_h, response_h;  // hours from onset, of detected / responded anomalies
   std::vector<double> detection_h_by_channel, detection_h_by_muni;  // sums of detection hours (summed in event order)
   std::vector<int64_t> detections_by_muni;
+  // supporters' rounds, kind-major flat arrays (kinds x cells)
+  std::vector<float> route_density;  // share of the cell's watched homes on the kind's rounds, 0..1
+  std::vector<float> round_phase;    // the cell's place on the daily round: its time in the visit window, 0..1
+  std::vector<float> cycle_phase;    // the cell's place on the cycle (cycle kinds), 0..1
 };
+
+// every kind's route density per cell: the kind's weight per cell (area) scaled so that
+// the mean over watched people is min(1, coverage_share x coverage_scale), each cell
+// capped at 1 (watched_per_cell: watched people by home cell)
+std::vector<float> route_densities(const WatchParams& params, const Grid& grid, const std::vector<float>& watched_per_cell);
 
 // build the watched list and draw the rest of today's onsets (from now on)
 void init_watch(const WatchParams& params, WatchState& state, World& world);
