@@ -522,13 +522,15 @@ struct Engine {
     ++R.by_activity[size_t(seg.activity)];
     if (seg.trip_start) ++R.trips_started[size_t(seg.mode)];
   }
-  // the trip leaves its origin cell: to the vertiport, or on the ground if a site is closed
+  // the trip leaves its origin cell: to the vertiport, or on the ground if the sites will
+  // not be open when it gets there
   void trip_start(uint32_t pax, double t) {
     Passenger& x = s.passengers[pax];
     x.leave_s = t;
-    if (!open_at(x.from, t) || !open_at(x.to, t)) return start_leg(pax, TripLeg::Ground, t);
+    const double at_site = t + x.access_min * 60.0;
+    if (!open_at(x.from, at_site) || !open_at(x.to, at_site)) return start_leg(pax, TripLeg::Ground, t);
     start_leg(pax, TripLeg::Access, t);
-    x.arrive_s = t + x.access_min * 60.0;
+    x.arrive_s = at_site;
     s.events.push(x.arrive_s, E::PassengerArrive, pax);
   }
   // at the destination cell: the figures of a flown trip; the trip home follows the trip to work
