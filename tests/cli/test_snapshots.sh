@@ -13,6 +13,7 @@ cases=(
   "network|scenarios/earthquake-network.toml|run.duration_hours=22 city.population_scale=0.003|2026-03-11T14:52"
   "watch|scenarios/watch-baseline.toml|run.duration_hours=48 city.population_scale=0.2|2026-10-06T09:31"
   "vertiport|scenarios/vertiport-bay.toml||2026-08-03T08:05"
+  "vertiport-residents|scenarios/vertiport-residents.toml|run.duration_hours=20 city.population_scale=0.005 vertiport.demand.residents_share=0.2|2026-08-03T08:10"
   "housing|scenarios/housing-baseline.toml|run.duration_hours=17520|2027-05-01T00:00"
 )
 for c in "${cases[@]}"; do

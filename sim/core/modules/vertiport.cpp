@@ -357,6 +357,7 @@ VertiportParams VertiportParams::from(const Scenario& sc) {
   if (p.demand_from_residents && !sc.get_bool("residents.enabled"))
     throw ScenarioError(sc.loc_of("vertiport.demand.source"), "vertiport.demand.source",
                         "\"residents\" needs residents.enabled = true");
+  if (p.demand_from_residents) p.travel = ResidentsParams::from(sc);
   p.exponential_service = sc.get_string("vertiport.terminal.service_distribution") == "exponential";
   p.scheduled = sc.get_string("vertiport.ops.dispatch") == "scheduled";
   return p;
@@ -367,6 +368,7 @@ VertiportParams VertiportParams::from(const Scenario& sc) {
 namespace {
 
 constexpr uint32_t kServiceTick = 0xFFFF0000u;  // draw ticks for service times, apart from minute ticks
+constexpr uint32_t kTripTick = 0x80000000u;     // | day: residents' trips, apart from minute ticks
 using E = VertiportEvent;
 
 // one step's work on the state; every decision is made in event order, single-threaded
@@ -411,25 +413,160 @@ struct Engine {
       if (rate_per_h(o, d, h) > 0) return true;
     return false;
   }
-  // residents' demand for a new day: each eligible commuter who goes to work today flies
-  // out at the hour they leave home and back at the hour they leave work, with probability share
-  void plan_resident_demand(int64_t day) {
+  // seconds since the run start of a local minute of day on day `day` (0 = the start's day)
+  double local_s(int64_t day, int minute_of_day) const {
+    return double(day * 86400 - w.clock.start % 86400 + int64_t(minute_of_day) * 60);
+  }
+  // residents' demand for a new day: each eligible commuter who goes to work today is a
+  // flyer with probability share (then it travels itself, Away from its plan until home) and
+  // stands for Poisson(share x (weight - 1)) more flyers among the people it represents, so
+  // that share x weight people fly per commuter, as the expected rates say. Each leaves
+  // home at the plan's minute (the others within it) and goes home when work ends
+  void plan_resident_demand(int64_t day, double now_s) {
     s.demand_day = day;
     std::fill(s.resident_rate_per_h.begin(), s.resident_rate_per_h.end(), 0.0);
-    const Residents& R = w.residents;
-    const double each = R.weight * p.residents_share;
+    Residents& R = w.residents;
+    const double each = R.weight * p.residents_share, others = p.residents_share * std::max(0.0, R.weight - 1);
+    Segment seg[kMaxSegments];
     for (size_t i = 0; i < s.commuters.size(); ++i) {
-      const DayPlan& plan = R.plan[s.commuters[i]];
+      const uint32_t r = s.commuters[i];
+      const DayPlan& plan = R.plan[r];
       if (plan.pattern != uint8_t(DayPattern::DayPlace)) continue;
       const size_t o = s.commuter_home_site[i], d = s.commuter_work_site[i];
       s.resident_rate_per_h[(o * sites() + d) * 24 + plan.leave_min / 60 % 24] += each;
       s.resident_rate_per_h[(d * sites() + o) * 24 + plan.main_end_min / 60 % 24] += each;
+      Draws draws(rng, r, kTripTick | uint32_t(day));
+      const bool self = draws.bernoulli(p.residents_share) && !R.has(r, Away);
+      const uint32_t n = uint32_t(self) + draws.poisson(others);
+      const double leave_s = local_s(day, plan.leave_min);
+      // the resident follows its plan again once the plan's own trips of the day are over
+      const int last = self ? expand_plan(plan, R.home_cell[r], R.day_cell[r], Role(R.role[r]), seg) - 1 : 0;
+      for (uint32_t k = 0; k < n; ++k) {
+        const bool in_sample = self && k == 0;
+        const double t = leave_s + (in_sample ? 0.0 : 60 * draws.uniform());
+        if (t < now_s) continue;  // left before the run began
+        Passenger x = resident_trip(r, o, d, R.home_cell[r], R.day_cell[r], false);
+        x.in_sample = in_sample;
+        x.return_s = local_s(day, plan.main_end_min);
+        x.release_s = in_sample ? local_s(day, seg[last].minute) : 0.0;
+        if (in_sample) R.flags[r] |= Away;
+        s.events.push(t, E::TripStart, uint32_t(s.passengers.size()));
+        s.passengers.push_back(x);
+      }
     }
+  }
+  uint32_t site_cell(size_t v) const { return uint32_t(s.cell[v]); }  // residents' sites are on the grid
+  // resident r's trip from cell `origin` by site o and site d to cell `dest`: the legs'
+  // modes and minutes by the residents' rules, and the ground-only trip
+  Passenger resident_trip(uint32_t r, size_t o, size_t d, uint32_t origin, uint32_t dest, bool home_bound) const {
+    Passenger x;
+    x.from = uint16_t(o), x.to = uint16_t(d), x.resident = int32_t(r), x.home_bound = home_bound;
+    x.origin_cell = origin, x.dest_cell = dest;
+    ground_trip(r, origin, site_cell(o), x.access_mode, x.access_min);
+    ground_trip(r, site_cell(d), dest, x.egress_mode, x.egress_min);
+    ground_trip(r, origin, dest, x.ground_mode, x.ground_min);
+    return x;
+  }
+  // resident r's mode and whole minutes from cell a to cell b, as its day plans choose them
+  void ground_trip(uint32_t r, uint32_t a, uint32_t b, uint8_t& mode, int32_t& minutes) const {
+    const double km = w.grid.distance_km(a, b);
+    const Mode m = resident_mode(p.travel, w.grid, w.residents, w.seed, r, km);
+    mode = uint8_t(m), minutes = trip_minutes(p.travel, km, m);
   }
   double service_s(uint32_t pax, uint32_t stage, double mean_min) {
     if (!p.exponential_service) return mean_min * 60;
     Draws d(rng, pax, kServiceTick + stage);
     return d.exponential(mean_min * 60);
+  }
+
+  // ---- residents' trips: access, egress, and ground legs ----
+
+  struct LegPlan { uint32_t from, to; Mode mode; int minutes; Activity arrive; bool arrive_outdoors; };
+  LegPlan leg_plan(const Passenger& x, TripLeg leg) const {
+    const Activity there = x.home_bound ? Activity::Home : Activity::Work;
+    switch (leg) {
+      case TripLeg::Access: return {x.origin_cell, site_cell(x.from), Mode(x.access_mode), x.access_min, Activity::Travel, p.open_air};
+      case TripLeg::Egress: return {site_cell(x.to), x.dest_cell, Mode(x.egress_mode), x.egress_min, there, false};
+      case TripLeg::Ground: return {x.origin_cell, x.dest_cell, Mode(x.ground_mode), x.ground_min, there, false};
+      case TripLeg::Back: break;
+    }
+    return {site_cell(x.from), x.dest_cell, Mode(x.back_mode), x.back_min, there, false};
+  }
+  // the leg's segments as the residents' plans expand a trip, minutes from its start
+  int leg_segments(const Passenger& x, TripLeg leg, Segment* out) const {
+    const LegPlan l = leg_plan(x, leg);
+    return expand_leg(0, l.from, l.to, l.mode, l.minutes, l.arrive, l.arrive_outdoors, out);
+  }
+  // a leg begins at t: the resident in sample moves along it (outdoors, in the cells it
+  // passes, as residents travel); every leg but the access ends the trip
+  void start_leg(uint32_t pax, TripLeg leg, double t) {
+    Passenger& x = s.passengers[pax];
+    x.leg = leg;
+    if (x.in_sample) {
+      Segment seg[kMaxSegments];
+      const int n = leg_segments(x, leg, seg);
+      for (int k = 0; k < n; ++k)
+        s.events.push(t + seg[k].minute * 60.0, E::LegMove, pax << 5 | uint32_t(leg) << 3 | uint32_t(k));
+    }
+    if (leg != TripLeg::Access) s.events.push(t + leg_plan(x, leg).minutes * 60.0, E::TripEnd, pax);
+  }
+  void leg_move(uint32_t code) {
+    const Passenger& x = s.passengers[code >> 5];
+    Segment seg[kMaxSegments];
+    leg_segments(x, TripLeg((code >> 3) & 3), seg);
+    move_resident(uint32_t(x.resident), seg[code & 7]);
+  }
+  void move_resident(uint32_t r, const Segment& seg) {
+    Residents& R = w.residents;
+    --R.by_activity[size_t(R.enter(r, seg))];
+    ++R.by_activity[size_t(seg.activity)];
+    if (seg.trip_start) ++R.trips_started[size_t(seg.mode)];
+  }
+  // the trip leaves its origin cell: to the vertiport, or on the ground if the sites will
+  // not be open when it gets there
+  void trip_start(uint32_t pax, double t) {
+    Passenger& x = s.passengers[pax];
+    x.leave_s = t;
+    const double at_site = t + x.access_min * 60.0;
+    if (!open_at(x.from, at_site) || !open_at(x.to, at_site)) return start_leg(pax, TripLeg::Ground, t);
+    start_leg(pax, TripLeg::Access, t);
+    x.arrive_s = at_site;
+    s.events.push(x.arrive_s, E::PassengerArrive, pax);
+  }
+  // at the destination cell: the figures of a flown trip; the trip home follows the trip to work
+  void trip_end(uint32_t pax, double t) {
+    const Passenger x = s.passengers[pax];  // a copy: the trip home is appended below
+    if (x.leg == TripLeg::Egress) {
+      s.door_to_door_min.push_back((t - x.leave_s) / 60);
+      s.ground_min.push_back(x.ground_min);
+      s.access_min.push_back(x.access_min);
+      s.egress_min.push_back(x.egress_min);
+    }
+    trip_row(pax, t);
+    if (!x.home_bound) {
+      Passenger back = resident_trip(uint32_t(x.resident), x.to, x.from, x.dest_cell, x.origin_cell, true);
+      back.in_sample = x.in_sample, back.release_s = x.release_s;
+      s.events.push(std::max(t, x.return_s), E::TripStart, uint32_t(s.passengers.size()));
+      s.passengers.push_back(back);
+    } else if (x.in_sample) {
+      s.events.push(std::max(t, x.release_s), E::Release, pax);
+    }
+  }
+  void trip_row(uint32_t pax, double t_end) {
+    if (!p.record_journeys) return;
+    const Passenger& x = s.passengers[pax];
+    const bool ground = x.leg == TripLeg::Ground, back = x.leg == TripLeg::Back;
+    const LegPlan last = leg_plan(x, x.leg);
+    const double access = ground ? 0 : x.access_min;
+    const double wait = ground ? 0 : ((back ? t_end - last.minutes * 60.0 : x.board_s) - x.arrive_s) / 60;
+    const double flight = x.leg == TripLeg::Egress ? (x.deboard_s - x.board_s) / 60 : 0;
+    w.metrics.table(s.t_trips)
+        .append({int64_t(pax), int64_t(x.resident), int64_t(x.in_sample), std::string(x.home_bound ? "home" : "to_work"),
+                 p.sites[x.from].name, p.sites[x.to].name, minutes_of(x.leave_s),
+                 std::string(mode_name(ground ? Mode::None : Mode(x.access_mode))), access, wait, flight,
+                 std::string(mode_name(ground ? Mode::None : last.mode)), ground ? 0.0 : double(last.minutes),
+                 (t_end - x.leave_s) / 60, std::string(mode_name(Mode(x.ground_mode))), double(x.ground_min),
+                 std::string(ground ? "ground" : back ? "cancelled" : "flown")});
   }
 
   // ---- passengers ----
@@ -489,6 +626,10 @@ struct Engine {
     ++v.cancelled;
     --v.waiting;
     journey_row(pax, t, "cancelled");
+    if (x.resident < 0) return;
+    // a resident goes on from the vertiport on the ground
+    ground_trip(uint32_t(x.resident), site_cell(x.from), x.dest_cell, x.back_mode, x.back_min);
+    start_leg(pax, TripLeg::Back, t);
   }
   void journey_row(uint32_t pax, double t_end, const char* outcome) {
     if (!p.record_journeys) return;
@@ -680,6 +821,9 @@ struct Engine {
     s.energy_used_kwh += fl.energy_kwh;
     s.airborne_s += t - x.airborne_since_s;
     --site.stands_reserved;
+    for (uint32_t pax : fl.passengers)  // residents aboard are at the destination now
+      if (s.passengers[pax].in_sample)
+        move_resident(uint32_t(s.passengers[pax].resident), {0, site_cell(fl.to), Activity::Travel, Mode::None, false, false});
     s.empty_seat_km += double(type_of(a).seats - int(fl.passengers.size())) * fl.distance_km;
     w.metrics.table(s.t_flights)
         .append({int64_t(f), int64_t(a), type_of(a).name, p.sites[fl.from].name, p.sites[fl.to].name,
@@ -720,6 +864,9 @@ struct Engine {
       ++s.sites[fl.from].served;
       s.journey_min.push_back((t - s.passengers[pax].arrive_s) / 60);
       journey_row(pax, t, "served");
+      if (s.passengers[pax].resident < 0) continue;
+      s.passengers[pax].deboard_s = t;
+      start_leg(pax, TripLeg::Egress, t);
     }
     const uint32_t a = fl.aircraft;
     Aircraft& x = s.aircraft[a];
@@ -939,9 +1086,10 @@ struct Engine {
     const double t0 = double(minute) * 60;
     const int hour = int(hour_at(t0));
     const size_t n = sites();
-    if (p.demand_from_residents) {
+    if (p.demand_from_residents) {  // the residents' trips start from their plans
       const int64_t day = (w.clock.start % 86400 + minute * 60) / 86400;
-      if (day != s.demand_day) plan_resident_demand(day);
+      if (day != s.demand_day) plan_resident_demand(day, t0);
+      return;
     }
     for (size_t o = 0; o < n; ++o) {
       if (!open_at(o, t0)) continue;
@@ -999,6 +1147,10 @@ struct Engine {
       case E::Landed: landed(e.a, t); break;
       case E::DeboardDone: deboard_done(e.a, t); break;
       case E::ChargeDone: charge_done(e.a, t); break;
+      case E::TripStart: trip_start(e.a, t); break;
+      case E::LegMove: leg_move(e.a); break;
+      case E::TripEnd: trip_end(e.a, t); break;
+      case E::Release: w.residents.flags[size_t(s.passengers[e.a].resident)] &= uint8_t(~Away); break;
     }
   }
   void run_to(int64_t elapsed_min) {
@@ -1040,7 +1192,7 @@ void archive(StateArchive& ar, VertiportSite& s) {  // capacity events change a 
      s.open_h, s.close_h);
 }
 void archive(StateArchive& ar, VertiportState& s) {
-  CITYSIM_ARCHIVE_COVERS(VertiportState, 624);
+  CITYSIM_ARCHIVE_COVERS(VertiportState, 728);
   CITYSIM_ARCHIVE_COVERS(SiteState, 768);
   CITYSIM_ARCHIVE_COVERS(Flight, 96);
   ar(s.sites, s.aircraft, s.flights, s.passengers, s.distance_km, s.cell, s.commuters, s.commuter_home_site,
@@ -1048,7 +1200,8 @@ void archive(StateArchive& ar, VertiportState& s) {
      s.weather_suspended, s.suspended_all_until_s, s.wait_checkin_min, s.wait_security_min, s.wait_gate_min);
   ar(s.journey_min, s.delay_min, s.wait_board_min, s.ferry_flights, s.empty_seat_km, s.balance_sent_s,
      s.energy_used_kwh, s.energy_charged_kwh, s.airborne_s, s.last_sample_s, s.heat_exposed_person_min);
-  // s.t_flights, t_journeys, t_pads: metric ids, set by init from the scenario
+  ar(s.door_to_door_min, s.ground_min, s.access_min, s.egress_min);
+  // s.t_flights, t_journeys, t_pads, t_trips: metric ids, set by init from the scenario
 }
 
 namespace {
@@ -1172,6 +1325,19 @@ class VertiportModule final : public Module {
     m.set(s_energy_used_, st.energy_used_kwh);
     m.set(s_energy_charged_, st.energy_charged_kwh);
     m.set(s_heat_, st.heat_exposed_person_min);
+    // residents' trips door to door: time saved against the ground-only trip (+ = air faster)
+    std::vector<double> saved(st.door_to_door_min.size());
+    for (size_t i = 0; i < saved.size(); ++i) saved[i] = st.ground_min[i] - st.door_to_door_min[i];
+    m.set(s_trips_, double(saved.size()));
+    m.set(s_door_to_door_, mean_of(st.door_to_door_min));
+    m.set(s_ground_, mean_of(st.ground_min));
+    m.set(s_saved_mean_, mean_of(saved));
+    m.set(s_saved_p10_, percentile_of(saved, 0.1));
+    m.set(s_saved_p50_, percentile_of(saved, 0.5));
+    m.set(s_saved_p90_, percentile_of(saved, 0.9));
+    m.set(s_air_faster_, saved.empty() ? 0.0 : double(std::count_if(saved.begin(), saved.end(), [](double x) { return x > 0; })) / double(saved.size()));
+    m.set(s_access_, mean_of(st.access_min));
+    m.set(s_egress_, mean_of(st.egress_min));
     int airborne = 0, active = 0;
     double airborne_now_s = st.airborne_s;
     for (const Aircraft& x : st.aircraft) {
@@ -1194,6 +1360,7 @@ class VertiportModule final : public Module {
     for (SiteState& x : st.sites) x.arrived = x.served = x.cancelled = x.movements = 0;
     st.wait_checkin_min.clear(), st.wait_security_min.clear(), st.wait_gate_min.clear();
     st.journey_min.clear(), st.delay_min.clear(), st.wait_board_min.clear();
+    st.door_to_door_min.clear(), st.ground_min.clear(), st.access_min.clear(), st.egress_min.clear();
     st.ferry_flights = 0, st.empty_seat_km = 0;
     st.energy_used_kwh = st.energy_charged_kwh = st.heat_exposed_person_min = 0;
     st.airborne_s = 0;
@@ -1255,6 +1422,7 @@ class VertiportModule final : public Module {
       int best = -1;
       double best_km = params_.reach_km;
       for (size_t v = 0; v < n; ++v) {
+        if (state_.cell[v] < 0) continue;  // the legs to a site need its cell
         const double km = haversine_km(grid_.lat[cell], grid_.lon[cell], params_.sites[v].lat, params_.sites[v].lon);
         if (km <= best_km) best = int(v), best_km = km;
       }
@@ -1321,6 +1489,17 @@ class VertiportModule final : public Module {
     s_heat_ = m.add_series({"vertiport/heat_exposed_person_min", "person-min",
                             "passengers waiting in open-air terminals where WBGT >= heat_wbgt_c, x minutes, since the previous sample"});
     s_suspended_ = m.add_series({"vertiport/suspended", "1", "1 while departures at every site are suspended (weather or timeline)"});
+    // residents' trips door to door (demand.source = "residents"), flown trips ended since the previous sample
+    s_trips_ = m.add_series({"vertiport/door_to_door_trips", "trips", "residents' trips flown and ended at their destination cell since the previous sample"});
+    s_door_to_door_ = m.add_series({"vertiport/door_to_door_mean_min", "min", "mean door-to-door time of those trips: access + terminal wait + flight + egress (0 if none)"});
+    s_ground_ = m.add_series({"vertiport/ground_alternative_mean_min", "min", "mean time of the same trips on the ground, by the residents' mode and travel-time rules"});
+    s_saved_mean_ = m.add_series({"vertiport/time_saved_mean_min", "min", "mean door-to-door time saved by flying (ground-only minus door-to-door; negative = slower)"});
+    s_saved_p10_ = m.add_series({"vertiport/time_saved_p10_min", "min", "10th percentile of the time saved"});
+    s_saved_p50_ = m.add_series({"vertiport/time_saved_p50_min", "min", "median time saved"});
+    s_saved_p90_ = m.add_series({"vertiport/time_saved_p90_min", "min", "90th percentile of the time saved"});
+    s_air_faster_ = m.add_series({"vertiport/air_faster_share", "1", "share of those trips faster door to door by air than on the ground"});
+    s_access_ = m.add_series({"vertiport/access_mean_min", "min", "mean access time, origin cell to the departure vertiport (residents' rules)"});
+    s_egress_ = m.add_series({"vertiport/egress_mean_min", "min", "mean egress time, arrival vertiport to the destination cell (residents' rules)"});
     state_.t_flights = m.add_table({"vertiport/flights", "", "every flight, written when it lands"},
                                    {{"flight", ColumnType::Int, ""}, {"aircraft", ColumnType::Int, ""}, {"type", ColumnType::Text, ""},
                                     {"from", ColumnType::Text, ""}, {"to", ColumnType::Text, ""}, {"passengers", ColumnType::Int, "people"},
@@ -1335,6 +1514,16 @@ class VertiportModule final : public Module {
                                      {"security_wait_min", ColumnType::Float, "min"}, {"gate_wait_min", ColumnType::Float, "min"},
                                      {"depart_min", ColumnType::Float, "min"}, {"end_min", ColumnType::Float, "min"},
                                      {"outcome", ColumnType::Text, ""}});
+    state_.t_trips = m.add_table({"vertiport/trips", "", "every resident's trip door to door, at its destination cell: flown, cancelled "
+                                                        "(on by ground from the vertiport) or ground (a site closed); times in minutes"},
+                                 {{"passenger", ColumnType::Int, ""}, {"resident", ColumnType::Int, ""}, {"in_sample", ColumnType::Int, ""},
+                                  {"direction", ColumnType::Text, ""}, {"from", ColumnType::Text, ""}, {"to", ColumnType::Text, ""},
+                                  {"leave_min", ColumnType::Float, "min"}, {"access_mode", ColumnType::Text, ""},
+                                  {"access_min", ColumnType::Float, "min"}, {"wait_min", ColumnType::Float, "min"},
+                                  {"flight_min", ColumnType::Float, "min"}, {"egress_mode", ColumnType::Text, ""},
+                                  {"egress_min", ColumnType::Float, "min"}, {"door_to_door_min", ColumnType::Float, "min"},
+                                  {"ground_mode", ColumnType::Text, ""}, {"ground_min", ColumnType::Float, "min"},
+                                  {"outcome", ColumnType::Text, ""}});
     state_.t_pads = m.add_table({"vertiport/pad_movements", "", "every pad booking: movement occupancy plus clearance"},
                                 {{"site", ColumnType::Text, ""}, {"pad", ColumnType::Int, ""}, {"flight", ColumnType::Int, ""},
                                  {"movement", ColumnType::Text, ""}, {"start_min", ColumnType::Float, "min"},
@@ -1349,7 +1538,9 @@ class VertiportModule final : public Module {
            s_checkin_mean_ = 0, s_checkin_p95_ = 0, s_security_mean_ = 0, s_security_p95_ = 0, s_gate_mean_ = 0,
            s_gate_p95_ = 0, s_journey_mean_ = 0, s_delay_mean_ = 0, s_delay_p95_ = 0, s_energy_used_ = 0,
            s_energy_charged_ = 0, s_airborne_ = 0, s_aircraft_util_ = 0, s_by_state_ = 0, s_heat_ = 0, s_suspended_ = 0,
-           s_board_p50_ = 0, s_board_p90_ = 0, s_board_p99_ = 0, s_ferry_ = 0, s_empty_seat_km_ = 0;
+           s_board_p50_ = 0, s_board_p90_ = 0, s_board_p99_ = 0, s_ferry_ = 0, s_empty_seat_km_ = 0, s_trips_ = 0,
+           s_door_to_door_ = 0, s_ground_ = 0, s_saved_mean_ = 0, s_saved_p10_ = 0, s_saved_p50_ = 0, s_saved_p90_ = 0,
+           s_air_faster_ = 0, s_access_ = 0, s_egress_ = 0;
 };
 
 }  // namespace

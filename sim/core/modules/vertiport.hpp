@@ -13,6 +13,7 @@
 
 #include "citysim/module.hpp"
 #include "citysim/queueing.hpp"
+#include "citysim/residents.hpp"
 #include "modules/vertiport_queue.hpp"
 
 namespace citysim {
@@ -73,6 +74,7 @@ struct VertiportParams {
   double reach_km = 3;                  // a resident uses a site this close to home / work
   double min_trip_km = 10;              // only commutes at least this long
   double residents_share = 0.01;        // share of such commuters who fly
+  ResidentsParams travel;               // residents' demand: the residents' modes and travel times for access and egress
   // terminal
   double checkin_service_min = 2, security_service_min = 1;
   bool exponential_service = true;      // else deterministic service times
@@ -133,12 +135,26 @@ struct Flight {
   bool closed = false, reposition = false;
 };
 
+// the legs of a resident's trip door to door
+enum class TripLeg : uint8_t { Access, Egress, Ground, Back };  // Ground: sites closed; Back: gave up at the terminal
+
 struct Passenger {
   uint16_t from = 0, to = 0;
   double arrive_s = 0, queued_s = 0;  // terminal arrival; joined the current line
   double checkin_wait_s = 0, security_wait_s = 0, gate_s = -1, board_s = -1;
   int32_t flight = -1;
   bool cancelled = false;
+  // residents' demand: the trip door to door (resident -1: an OD passenger, terminal to terminal)
+  int32_t resident = -1;           // whose trip it is: home, workplace, mode draws
+  bool in_sample = false;          // the resident itself travels (Away until home); else one of the people it stands for
+  bool home_bound = false;         // the trip home (else to work)
+  TripLeg leg = TripLeg::Access;   // the leg now
+  uint8_t access_mode = 0, egress_mode = 0, ground_mode = 0, back_mode = 0;  // Mode
+  int32_t access_min = 0, egress_min = 0, ground_min = 0, back_min = 0;      // the residents' trip minutes
+  uint32_t origin_cell = 0, dest_cell = 0;
+  double leave_s = 0;              // left the origin cell
+  double deboard_s = -1;           // deboarded at the destination site
+  double return_s = 0, release_s = 0;  // trip to work: leaves for home then; in sample: its plan's own trips end then
 };
 
 struct SiteState {
@@ -185,8 +201,10 @@ struct VertiportState {
   std::deque<double> balance_sent_s;             // balancing ferries sent in the last hour (for the cap)
   double energy_used_kwh = 0, energy_charged_kwh = 0, airborne_s = 0, last_sample_s = 0;
   double heat_exposed_person_min = 0;            // passengers waiting where WBGT >= heat_wbgt_c, x minutes
+  // residents' trips flown and ended (at the destination cell) since the last sample, minutes
+  std::vector<double> door_to_door_min, ground_min, access_min, egress_min;
   // metric ids
-  TableId t_flights = 0, t_journeys = 0, t_pads = 0;
+  TableId t_flights = 0, t_journeys = 0, t_pads = 0, t_trips = 0;
 };
 
 // advance the discrete-event simulation to the world clock

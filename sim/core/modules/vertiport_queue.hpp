@@ -23,6 +23,10 @@ enum class VertiportEvent : uint8_t {
   Landed,            // a: flight (taxi to a gate)
   DeboardDone,       // a: flight
   ChargeDone,        // a: aircraft
+  TripStart,         // a: passenger (a resident's trip leaves its origin cell)
+  LegMove,           // a: passenger << 5 | leg << 3 | segment (the resident in sample moves)
+  TripEnd,           // a: passenger (at the destination cell)
+  Release,           // a: passenger (the resident in sample follows its own plan again)
 };
 
 struct TimedEvent {

@@ -432,6 +432,24 @@ constexpr int kLastMinute = 1439;
 constexpr uint32_t kStableTick = 0xFFFFFFFFu;  // draws that stay the same every day (commute mode)
 constexpr uint32_t kAlertTick = 0x40000000u;  // | day: reactions to a heat alert (apart from the day's other draws)
 
+uint8_t clamp_minutes(double x) { return uint8_t(std::clamp(std::lround(x), 1L, 240L)); }
+
+// the draws of resident r that stay the same every day
+struct StableDraws { double u_bike, u_rail, u_part; };
+StableDraws stable_draws(const Rng& rng, size_t r) {
+  Draws stable(rng, r, kStableTick);
+  const double u_bike = stable.uniform(), u_rail = stable.uniform(), u_part = stable.uniform();
+  return {u_bike, u_rail, u_part};
+}
+
+const std::string& home_area(const Grid& g, const Residents& R, size_t r) {
+  static const std::string ku = "ku";
+  const int mi = g.municipality_index[R.home_cell[r]];
+  return mi >= 0 ? g.municipalities[size_t(mi)].area : ku;
+}
+
+}  // namespace
+
 Mode choose_mode(const ResidentsParams& p, const std::string& area, double km, double u_bike, double u_rail) {
   if (km < p.walk_max_km) return Mode::Walk;
   if (km < p.bicycle_max_km && u_bike < p.bicycle_share) return Mode::Bicycle;
@@ -440,30 +458,41 @@ Mode choose_mode(const ResidentsParams& p, const std::string& area, double km, d
   return km < 2 * p.walk_max_km ? Mode::Walk : Mode::Car;
 }
 
-uint8_t clamp_minutes(double x) { return uint8_t(std::clamp(std::lround(x), 1L, 240L)); }
+Mode resident_mode(const ResidentsParams& p, const Grid& g, const Residents& R, uint64_t seed, size_t r, double km) {
+  const StableDraws u = stable_draws(Rng(seed, Stream::DayPlans), r);
+  return choose_mode(p, home_area(g, R, r), km, u.u_bike, u.u_rail);
+}
 
-}  // namespace
+int trip_minutes(const ResidentsParams& p, double distance_km, Mode mode) {
+  return clamp_minutes(travel_minutes(p, distance_km, mode));
+}
+
+int expand_leg(int depart, uint32_t from, uint32_t to, Mode mode, int minutes, Activity arrive, bool arrive_outdoors,
+               Segment* out) {
+  int n = 0;
+  const bool open_air = mode == Mode::Walk || mode == Mode::Bicycle;
+  out[n++] = {uint16_t(depart), from, Activity::Travel, mode, open_air || mode == Mode::Rail, true};
+  if (mode == Mode::Rail) {
+    const int access = std::max(1, minutes / 5), egress = std::max(1, minutes * 3 / 20);
+    const int ride = std::max(2, minutes - access - egress);
+    out[n++] = {uint16_t(depart + access), from, Activity::Travel, mode, false, false};
+    out[n++] = {uint16_t(depart + access + ride / 2), to, Activity::Travel, mode, false, false};
+    out[n++] = {uint16_t(depart + minutes - egress), to, Activity::Travel, mode, true, false};
+  } else {
+    out[n++] = {uint16_t(depart + minutes / 2), to, Activity::Travel, mode, open_air, false};
+  }
+  out[n++] = {uint16_t(depart + minutes), to, arrive, Mode::None, arrive_outdoors, false};
+  return n;
+}
 
 int expand_plan(const DayPlan& plan, uint32_t home, uint32_t day_cell, Role role, Segment* out, int last) {
   if (plan.pattern == uint8_t(DayPattern::StayHome)) return 0;
   int n = 0;
-  // one trip: travel segments, then the arrival; rail trips walk outdoors to and from
-  // the station, walking and cycling are outdoors all the way, cars indoors
+  // one trip: travel segments, then the arrival
   const auto leg = [&](int depart, uint32_t from, uint32_t to, Mode mode, int minutes, Activity arrive,
                        bool arrive_outdoors) {
     if (n > last) return depart + minutes;  // the caller needs no more
-    const bool open_air = mode == Mode::Walk || mode == Mode::Bicycle;
-    out[n++] = {uint16_t(depart), from, Activity::Travel, mode, open_air || mode == Mode::Rail, true};
-    if (mode == Mode::Rail) {
-      const int access = std::max(1, minutes / 5), egress = std::max(1, minutes * 3 / 20);
-      const int ride = std::max(2, minutes - access - egress);
-      out[n++] = {uint16_t(depart + access), from, Activity::Travel, mode, false, false};
-      out[n++] = {uint16_t(depart + access + ride / 2), to, Activity::Travel, mode, false, false};
-      out[n++] = {uint16_t(depart + minutes - egress), to, Activity::Travel, mode, true, false};
-    } else {
-      out[n++] = {uint16_t(depart + minutes / 2), to, Activity::Travel, mode, open_air, false};
-    }
-    out[n++] = {uint16_t(depart + minutes), to, arrive, Mode::None, arrive_outdoors, false};
+    n += expand_leg(depart, from, to, mode, minutes, arrive, arrive_outdoors, out + n);
     return depart + minutes;
   };
   const Mode out_mode = Mode(plan.mode_out), back_mode = Mode(plan.mode_back);
@@ -497,16 +526,13 @@ DayPlan make_plan(const Grid& g, const ResidentsParams& p, const Residents& R, c
   // reactions to an alert draw apart, so the rest of the plan is the same with or without them
   Draws on_alert(rng, r, kAlertTick | uint32_t(day));
   const auto moved_indoors = [&] { return alert && p.alert_indoor_share > 0 && on_alert.bernoulli(p.alert_indoor_share); };
-  Draws stable(rng, r, kStableTick);
-  const double u_bike = stable.uniform(), u_rail = stable.uniform(), u_part = stable.uniform();
+  const StableDraws stable = stable_draws(rng, r);
+  const double u_bike = stable.u_bike, u_rail = stable.u_rail, u_part = stable.u_part;
   const Role role = Role(R.role[r]);
   const int age = R.age[r];
   const uint32_t home = R.home_cell[r];
-  const int mi = g.municipality_index[home];
-  const std::string& area = mi >= 0 ? g.municipalities[size_t(mi)].area : std::string("ku");
-  const auto minutes_to = [&](uint32_t to, Mode mode) {
-    return clamp_minutes(travel_minutes(p, g.distance_km(home, to), mode));
-  };
+  const std::string& area = home_area(g, R, r);
+  const auto minutes_to = [&](uint32_t to, Mode mode) { return uint8_t(trip_minutes(p, g.distance_km(home, to), mode)); };
   const auto mode_to = [&](uint32_t to) { return choose_mode(p, area, g.distance_km(home, to), u_bike, u_rail); };
 
   const bool has_day_place = R.day_cell[r] != home || role == Role::Worker || role == Role::Student ||
@@ -759,7 +785,8 @@ class ResidentsModule final : public Module {
   }
 
   // residents whose next segment starts this minute change cell, activity, outdoors;
-  // occupancy counts change by integer atomics, so the result is order-independent
+  // occupancy counts change by integer atomics, so the result is order-independent (a
+  // resident Away keeps the state another module gives it)
   void apply_bucket(World& w, int minute) {
     Residents& R = w.residents;
     const uint32_t begin = bucket_start_[size_t(minute)], end = bucket_start_[size_t(minute) + 1];
@@ -773,25 +800,12 @@ class ResidentsModule final : public Module {
       Segment seg[kMaxSegments];
       for (uint32_t e = range.begin(); e < range.end(); ++e) {
         const uint32_t r = bucket_[e] >> 4, k = bucket_[e] & 15;
+        if (R.flags[r] & Away) continue;  // another module moves it (a vertiport journey)
         expand_plan(R.plan[r], R.home_cell[r], R.day_cell[r], Role(R.role[r]), seg, int(k));
         const Segment& s = seg[k];
-        const uint32_t old_cell = R.cell[r];
-        const bool was_out = R.flags[r] & Outdoors;
-        if (old_cell != s.cell) {
-          std::atomic_ref<int32_t>(R.present[old_cell]).fetch_sub(1, std::memory_order_relaxed);
-          std::atomic_ref<int32_t>(R.present[s.cell]).fetch_add(1, std::memory_order_relaxed);
-        }
-        if (was_out && (!s.outdoors || old_cell != s.cell))
-          std::atomic_ref<int32_t>(R.outdoors[old_cell]).fetch_sub(1, std::memory_order_relaxed);
-        if (s.outdoors && (!was_out || old_cell != s.cell))
-          std::atomic_ref<int32_t>(R.outdoors[s.cell]).fetch_add(1, std::memory_order_relaxed);
-        --delta.activity[R.activity[r]];
+        --delta.activity[size_t(R.enter(r, s))];
         ++delta.activity[size_t(s.activity)];
         if (s.trip_start) ++delta.trips[size_t(s.mode)];
-        R.cell[r] = s.cell;
-        R.activity[r] = uint8_t(s.activity);
-        R.mode[r] = uint8_t(s.mode);
-        R.flags[r] = uint8_t(s.outdoors ? (R.flags[r] | Outdoors) : (R.flags[r] & ~Outdoors));
       }
     });
     for (const Delta& d : deltas) {

@@ -130,10 +130,18 @@ std::string file_hash(const std::string& path) {
 
 // every key's value (file paths resolved), so a scenario edited in Python before the run is
 // rebuilt as it was, not from its file alone
+// a key's value as a setting: a file path as an absolute path (the snapshot's scenario is
+// read again beside an absolute base_dir, so a path relative to where the run stood is not
+// the same file there)
+Value setting_of(const Scenario& sc, const KeySpec& spec) {
+  if (spec.kind != ValueKind::Path) return sc.get(spec.key);
+  const std::string path = sc.get_path(spec.key);
+  return path.empty() ? path : std::filesystem::absolute(path).lexically_normal().string();
+}
+
 std::vector<uint8_t> settings_of(const Scenario& sc) {
   std::vector<std::pair<std::string, Value>> settings;
-  for (const KeySpec& spec : sc.schema().keys())
-    settings.emplace_back(spec.key, spec.kind == ValueKind::Path ? Value(sc.get_path(spec.key)) : sc.get(spec.key));
+  for (const KeySpec& spec : sc.schema().keys()) settings.emplace_back(spec.key, setting_of(sc, spec));
   StateArchive ar;
   ar(settings);
   return ar.take();
@@ -247,7 +255,7 @@ Scenario snapshot_scenario(const SnapshotInfo& info) {
   std::vector<std::pair<std::string, Value>> waiting;
   for (auto& kv : settings)
     if (const KeySpec* spec = sc.schema().find(kv.first))
-      if ((spec->kind == ValueKind::Path ? Value(sc.get_path(kv.first)) : sc.get(kv.first)) != kv.second)
+      if (setting_of(sc, *spec) != kv.second)
         waiting.push_back(std::move(kv));
   while (!waiting.empty()) {
     std::vector<std::pair<std::string, Value>> again;

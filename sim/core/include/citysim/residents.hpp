@@ -6,7 +6,9 @@
 // touches residents who change state: a stationary resident costs nothing per tick.
 #pragma once
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "citysim/module.hpp"
@@ -23,8 +25,10 @@ const char* activity_name(Activity activity);
 const char* mode_name(Mode mode);
 
 // resident flag bits
-// (Commuter: lives outside the city, enters for the day; not in the night-time population)
-enum ResidentFlag : uint8_t { LivesAlone = 1, Smartphone = 2, AirConditioning = 4, Outdoors = 8, Commuter = 16 };
+// (Commuter: lives outside the city, enters for the day; not in the night-time population.
+// Away: another module moves the resident for now, e.g. on a vertiport journey; the day
+// plan's own segments are skipped until it clears the bit)
+enum ResidentFlag : uint8_t { LivesAlone = 1, Smartphone = 2, AirConditioning = 4, Outdoors = 8, Commuter = 16, Away = 32 };
 
 // one day's plan, expanded into segments on demand
 struct DayPlan {
@@ -105,7 +109,30 @@ struct Residents {
 
   bool has(size_t i, ResidentFlag f) const { return (flags[i] & f) != 0; }
   size_t bytes() const;  // memory held by the arrays
+  // resident r takes segment s's state (cell, activity, mode, outdoors) and the per-cell
+  // counts follow, by integer atomics (threads may move different residents at once);
+  // returns the activity left, for the caller's by_activity and trips_started
+  Activity enter(size_t r, const Segment& s);
 };
+
+inline Activity Residents::enter(size_t r, const Segment& s) {
+  const uint32_t old_cell = cell[r];
+  const bool was_out = flags[r] & Outdoors;
+  if (old_cell != s.cell) {
+    std::atomic_ref<int32_t>(present[old_cell]).fetch_sub(1, std::memory_order_relaxed);
+    std::atomic_ref<int32_t>(present[s.cell]).fetch_add(1, std::memory_order_relaxed);
+  }
+  if (was_out && (!s.outdoors || old_cell != s.cell))
+    std::atomic_ref<int32_t>(outdoors[old_cell]).fetch_sub(1, std::memory_order_relaxed);
+  if (s.outdoors && (!was_out || old_cell != s.cell))
+    std::atomic_ref<int32_t>(outdoors[s.cell]).fetch_add(1, std::memory_order_relaxed);
+  const Activity left = Activity(activity[r]);
+  cell[r] = s.cell;
+  activity[r] = uint8_t(s.activity);
+  mode[r] = uint8_t(s.mode);
+  flags[r] = uint8_t(s.outdoors ? (flags[r] | Outdoors) : (flags[r] & ~Outdoors));
+  return left;
+}
 
 // the population for a grid: households drawn per municipality from census shares,
 // sampled with probability population_scale, then the in-commuters (workers living
@@ -120,8 +147,22 @@ Residents synthesize_residents(const Grid& grid, const ResidentsParams& params, 
 int expand_plan(const DayPlan& plan, uint32_t home_cell, uint32_t day_cell, Role role, Segment* out,
                 int last = kMaxSegments);
 
+// one trip as the plans expand it, from minute `depart`: the travel segments (rail: the
+// walk to the station and from it outdoors, the ride indoors; walking and cycling outdoors;
+// the cell switches half way), then the arrival; returns the count (3 or 5)
+int expand_leg(int depart, uint32_t from, uint32_t to, Mode mode, int minutes, Activity arrive, bool arrive_outdoors,
+               Segment* out);
+
 // door-to-door minutes for a distance and mode
 double travel_minutes(const ResidentsParams& params, double distance_km, Mode mode);
+// the same in whole minutes (1-240), as the day plans use them
+int trip_minutes(const ResidentsParams& params, double distance_km, Mode mode);
+// the mode of a trip of km (straight line) for a resident living in `area` (ku, tama,
+// islands) with its two stable uniforms (the same every day): walk, bicycle, rail or car
+Mode choose_mode(const ResidentsParams& params, const std::string& area, double km, double u_bike, double u_rail);
+// resident r's mode for a trip of km, as its day plans choose it (its stable draws of the run seed)
+Mode resident_mode(const ResidentsParams& params, const Grid& grid, const Residents& residents, uint64_t seed, size_t r,
+                   double km);
 
 std::unique_ptr<Module> make_residents_module(const Scenario& scenario, const Grid& grid);
 
