@@ -198,10 +198,10 @@ BOOST_AUTO_TEST_CASE(passengers_on_their_legs_are_outdoors_in_the_cells_they_pas
       BOOST_TEST(R.cell[r] == R.home_cell[r]);
       // walking, cycling and the walk to the station are outdoors, a car is not
       const bool open_air = text(trips, it->second, "access_mode") != "car";
-      BOOST_TEST(R.is_outdoors(r) == open_air);
+      BOOST_TEST(R.has(r, Outdoors) == open_air);
       // and the cell's outdoors count (the field residents/outdoors) holds everyone outdoors there
       int32_t there = 0;
-      for (size_t q = 0; q < R.count; ++q) there += R.cell[q] == R.cell[r] && R.is_outdoors(q);
+      for (size_t q = 0; q < R.count; ++q) there += R.cell[q] == R.cell[r] && R.has(q, Outdoors);
       BOOST_TEST(R.outdoors[R.cell[r]] == there);
       (open_air ? outdoors : indoors) += 1;
     }

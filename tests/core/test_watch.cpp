@@ -460,10 +460,9 @@ BOOST_AUTO_TEST_CASE(breakdowns_add_up_to_their_totals) {
 }
 
 namespace {
-constexpr int64_t kDayS = 86400;
-// local day number and seconds into the day
-int64_t day_number(LocalSeconds t) { return t >= 0 ? t / kDayS : (t - kDayS + 1) / kDayS; }
-double hour_of_day(LocalSeconds t) { return double(t - day_number(t) * kDayS) / 3600; }
+constexpr int64_t kDayS = kSecondsPerDay;
+// local day number (hour_of_day comes from clock.hpp)
+int64_t day_number(LocalSeconds t) { return midnight_of(t) / kDayS; }
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(noticing_rises_with_route_density_along_the_analytic_curve) {
