@@ -37,8 +37,8 @@ bad transform "transform.cal.toml:8: key 'parameter[0].transform': expected one 
 bad path "path.cal.toml:11: key 'path': no module publishes heat/cases_total in this scenario (published: housing/occupied" < <(good | sed 's|path = "housing/move_outs_by_reason"|path = "heat/cases_total"|')
 bad label "label.cal.toml:12: key 'labels': no label \"moved\" in housing/move_outs_by_reason (labels: death, care_or_family, move_out, eviction, reconstruction)" < <(good | sed 's/labels = \["move_out"\]/labels = ["moved"]/')
 bad sigma "sigma.cal.toml:15: key 'target[0].sigma': expected a sigma > 0, got 0" < <(good | sed 's/sigma = 12/sigma = 0/')
-bad method "method.cal.toml:2: key 'method': expected one of bobyqa, neldermead (local), crs2, isres (global), got \"lbfgs\"" < <(good | sed 's/^method = "bobyqa"/method = "lbfgs"/')
-bad unknown "unknown.cal.toml:3: key 'max_evaluation': unknown key (known here: base, ftol_abs" < <(good | sed 's/^max_evaluations = 12/max_evaluation = 12/')
+bad method "method.cal.toml:2: key 'method': expected one of bobyqa, neldermead (local), crs2, isres (global), mcmc (a posterior sample), got \"lbfgs\"" < <(good | sed 's/^method = "bobyqa"/method = "lbfgs"/')
+bad unknown "unknown.cal.toml:3: key 'max_evaluation': unknown key (known here: base, burn_in, ftol_abs, hessian, hessian_step, max_evaluations" < <(good | sed 's/^max_evaluations = 12/max_evaluation = 12/')
 bad prior "prior.cal.toml:19: key 'parameter[0].prior.sd': expected a number > 0, got -1" < <({ good; printf '[parameter.prior]\nkind = "normal"\nmean = 0.03\nsd = -1\n'; })
 # an observed series: a bad row names the CSV's file and line
 printf 'time,value,sigma\n720,10,3\n1440,abc,3\n' > "$TMP/rows.csv"
