@@ -247,16 +247,61 @@ BOOST_AUTO_TEST_CASE(shelters_never_exceed_capacity_and_shelter_time_adds_no_dos
   BOOST_TEST(at(sim, "heat/shelter_occupancy", 10) == 0.0);  // all out at 18:00
 }
 
-BOOST_AUTO_TEST_CASE(person_hours_add_up_to_the_population) {
+BOOST_AUTO_TEST_CASE(person_hours_match_an_independent_count_of_where_residents_were) {
+  // the module counts the cool as everyone less the others; here every resident is placed
+  // from their own state at each hourly heat step (outdoors, at home without working AC,
+  // in a shelter, elsewhere) and the hours are counted by age group and WBGT level
+  Simulation sim(test::small_city(3, kHot, "2026-08-03T11:00"), 2);
+  const HeatState& s = heat(sim);
+  const Residents& R = sim.residents();
+  const size_t cool_level = size_t(heat_level(HeatParams{}.ac_wbgt_c));
+  std::array<std::array<double, kHeatLevels>, kHeatAgeGroups> counted{};
+  int hours = 0;
+  for (int tick = 0; tick < 3 * 60; ++tick) {
+    const int64_t hour_before = s.hour;
+    const std::vector<int32_t> sheltered = s.shelter_of;
+    sim.step(1);
+    if (s.hour == hour_before || hour_before < 0) continue;  // heat did not step, or its first step counts nothing
+    ++hours;
+    for (size_t r = 0; r < R.count; ++r) {
+      const bool home = R.activity[r] == uint8_t(Activity::Home);
+      const bool ac_home = (s.traits[r] & kAcWorks) != 0;
+      size_t level = cool_level;
+      if (sheltered[r] < 0 && R.has(r, Outdoors)) level = s.place_level[R.cell[r] * 3 + 2];
+      else if (sheltered[r] < 0 && home && !ac_home && !R.has(r, Commuter)) level = s.place_level[R.cell[r] * 3 + 1];
+      counted[size_t(heat_age_group(R.age[r]))][level] += R.weight;
+    }
+  }
+  BOOST_TEST(hours == 3);
+  double reported_total = 0, counted_total = 0, warm = 0;
+  for (size_t a = 0; a < size_t(kHeatAgeGroups); ++a)
+    for (size_t l = 0; l < size_t(kHeatLevels); ++l) {
+      double reported = 0;
+      for (size_t t = 0; t < sim.metrics().sample_times().size(); ++t) reported += at(sim, "heat/person_hours", t, a * kHeatLevels + l);
+      BOOST_TEST(reported == counted[a][l], tt::tolerance(1e-9));
+      reported_total += reported;
+      counted_total += counted[a][l];
+      if (l > cool_level) warm += counted[a][l];
+    }
+  // every resident once an hour, and a hot afternoon puts some of them above the AC level
+  BOOST_TEST(counted_total == 3 * double(R.count) * R.weight, tt::tolerance(1e-9));
+  BOOST_TEST(warm > 0);
+}
+
+BOOST_AUTO_TEST_CASE(dose_bins_match_the_residents_doses) {
+  // bin 0 is counted by the module as everyone less the other bins; here from each dose
   Simulation sim(test::small_city(3, kHot, "2026-08-03T11:00"), 2);
   sim.run();
-  const double people = double(sim.residents().count) * sim.residents().weight;
-  double sum = 0;
-  for (size_t c = 0; c < kHeatAgeGroups * kHeatLevels; ++c) sum += at(sim, "heat/person_hours", 2, c);
-  BOOST_TEST(sum == people, tt::tolerance(1e-9));
-  double dose = 0;
-  for (size_t c = 0; c < kDoseBins; ++c) dose += at(sim, "heat/dose", 2, c);
-  BOOST_TEST(dose == people, tt::tolerance(1e-9));
+  const HeatState& s = heat(sim);
+  const Residents& R = sim.residents();
+  std::array<double, kDoseBins> counted{};
+  for (size_t r = 0; r < R.count; ++r) {
+    const double d = s.dose_c_h[r];
+    counted[size_t((d > 0) + (d > 10) + (d > 30) + (d > 60) + (d > 100))] += R.weight;
+  }
+  const size_t last = sim.metrics().sample_times().size() - 1;
+  for (size_t c = 0; c < kDoseBins; ++c) BOOST_TEST(at(sim, "heat/dose", last, c) == counted[c], tt::tolerance(1e-9));
+  BOOST_TEST(counted[0] < double(R.count) * R.weight);  // a hot afternoon leaves some with a dose
 }
 
 BOOST_AUTO_TEST_CASE(a_power_cut_stops_air_conditioners_in_its_area) {
